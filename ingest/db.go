@@ -1,0 +1,97 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"fmt"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+)
+
+//go:embed schema.sql
+var schemaSQL string
+
+// DBOptions configure the embedded database.
+type DBOptions struct {
+	// Path is a DuckDB database file; empty means in memory.
+	Path string
+	// MemoryLimit is DuckDB's memory_limit (e.g. "4GB"); empty keeps the default.
+	MemoryLimit string
+	// TempDir is where DuckDB spills; empty keeps the default.
+	TempDir string
+	// Threads caps DuckDB's worker threads; 0 keeps the default.
+	Threads int
+}
+
+// Open opens (or creates) the database and makes sure the canonical tables
+// exist. It uses one connection: DuckDB settings and temporary tables are
+// per connection, and the loaders rely on both.
+func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
+	db, err := sql.Open("duckdb", opts.Path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	settings := []string{"set TimeZone = 'UTC'", "set preserve_insertion_order = true"}
+	if opts.MemoryLimit != "" {
+		settings = append(settings, "set memory_limit = "+quote(opts.MemoryLimit))
+	}
+	if opts.TempDir != "" {
+		settings = append(settings, "set temp_directory = "+quote(opts.TempDir))
+	}
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("set threads = %d", opts.Threads))
+	}
+	for _, s := range append(settings, schemaSQL) {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("prepare database: %s: %w", firstLine(s), err)
+		}
+	}
+	return db, nil
+}
+
+// quote renders s as a SQL string literal. Paths and names from the outside
+// world only ever reach SQL through this function or bound parameters.
+func quote(s string) string {
+	out := make([]byte, 0, len(s)+2)
+	out = append(out, '\'')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		if s[i] == 0 {
+			continue // DuckDB strings cannot hold NUL; paths never need it
+		}
+		out = append(out, s[i])
+	}
+	return string(append(out, '\''))
+}
+
+// ident renders s as a quoted SQL identifier.
+func ident(s string) string {
+	out := make([]byte, 0, len(s)+2)
+	out = append(out, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			out = append(out, '"')
+		}
+		if s[i] == 0 {
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return string(append(out, '"'))
+}
+
+func firstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,61 @@
+-- Turns the staged rows of one source into canonical sign-ins: fills the
+-- tenant, derives the flags every check relies on, and drops rows already
+-- loaded from another file (same tenant, request id and event type).
+-- getvariable('fallback_tenant') is the tenant for rows whose data names none.
+create or replace temp table stage_keep as
+with steps as (
+  select
+    source_record,
+    bool_or(succeeded
+            and lower(coalesce(method, '')) <> 'previously satisfied'
+            and (mfagap_mfa_performed_text(result_detail)
+                 or lower(coalesce(requirement, '')) similar to '(multi.*|mfa.*|secondary.*)'
+                 or mfagap_mfa_method(method))) as mfa_step,
+    bool_or(lower(coalesce(method, '')) = 'previously satisfied'
+            or mfagap_mfa_claim_text(result_detail)) as claim_step
+  from stage_signin_auth_steps
+  group by source_record
+),
+staged as (
+  select
+    s.* replace (
+      coalesce(nullif(lower(trim(s.tenant_id)), ''), nullif(getvariable('fallback_tenant'), ''), 'unknown') as tenant_id,
+      nullif(lower(trim(s.user_principal_name)), '') as user_principal_name,
+      nullif(lower(trim(s.user_type)), '') as user_type,
+      mfagap_is_legacy(s.client_app_used) as is_legacy_auth,
+      mfagap_is_ropc(s.authentication_protocol, s.user_agent) as is_ropc,
+      coalesce(s.error_code = 0, false) as succeeded,
+      mfagap_requirement(s.authentication_requirement) as authentication_requirement,
+      coalesce(s.mfa_satisfied,
+        case
+          when coalesce(st.mfa_step, false) or mfagap_mfa_performed_text(s.additional_details) then 'performed'
+          when coalesce(st.claim_step, false) or mfagap_mfa_claim_text(s.additional_details) then 'claim'
+          -- MFA was required and the sign-in passed, but the source gives no step detail.
+          when mfagap_requirement(s.authentication_requirement) = 'multi_factor' and s.error_code = 0 then 'performed'
+          else 'none'
+        end) as mfa_satisfied,
+      mfagap_ca_status(s.conditional_access_status) as conditional_access_status
+    )
+  from stage_signins s
+  left join steps st using (source_record)
+)
+select *
+from staged s
+where s.request_id is null
+   or not exists (
+     select 1 from signins t
+     where t.tenant_id = s.tenant_id and t.request_id = s.request_id and t.event_type = s.event_type)
+qualify s.request_id is null
+   or row_number() over (partition by s.tenant_id, s.request_id, s.event_type order by s.source_record) = 1;
+
+insert into signins by name select * from stage_keep;
+
+insert into signin_auth_steps by name
+select st.* replace (k.tenant_id as tenant_id, k.request_id as request_id, k.event_type as event_type)
+from stage_signin_auth_steps st
+join stage_keep k using (source_record);
+
+insert into signin_ca_policies by name
+select cp.* replace (k.tenant_id as tenant_id, k.request_id as request_id, k.event_type as event_type)
+from stage_signin_ca_policies cp
+join stage_keep k using (source_record);

@@ -1,0 +1,328 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+//go:embed graph.sql
+var graphSQL string
+
+func init() {
+	register(&format{
+		id:       "graph-json",
+		kind:     "signins",
+		priority: 10,
+		detect: func(s *sniff) bool {
+			return s.isJSON && !s.has("category") && !s.has("TimeGenerated") &&
+				(s.has("createdDateTime", "id") && (s.has("userPrincipalName") || s.has("appId") || s.has("status")))
+		},
+		load: loadGraph,
+	})
+	register(&format{
+		id:       "graph-json-pascal",
+		kind:     "signins",
+		priority: 11,
+		detect: func(s *sniff) bool {
+			return s.isJSON && !s.has("TimeGenerated") && !s.has("Category") &&
+				s.has("CreatedDateTime", "Id") && (s.has("UserPrincipalName") || s.has("AppId") || s.has("Status"))
+		},
+		load: loadGraph,
+	})
+}
+
+// eventTypeHint reads the event type from a collector's file or folder name
+// (MES: …-servicePrincipal-SignInLogs.json; Goose: signins_sp_…), used only
+// when the records themselves do not say.
+func eventTypeHint(display string) string {
+	n := strings.ToLower(display)
+	switch {
+	case strings.Contains(n, "managedidentity") || strings.Contains(n, "msisignins") || strings.Contains(n, "signins_msi"):
+		return "managed_identity"
+	case strings.Contains(n, "serviceprincipal") || strings.Contains(n, "applicationsignins") || strings.Contains(n, "signins_sp"):
+		return "service_principal"
+	case strings.Contains(n, "noninteractive"):
+		return "non_interactive"
+	}
+	return ""
+}
+
+func loadGraph(ctx context.Context, l *loader, src *source) error {
+	sn := src.sniff
+	pascal := src.format.id == "graph-json-pascal"
+	if err := l.stage(ctx); err != nil {
+		return err
+	}
+	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type_hint = %s",
+		src.id, quote(eventTypeHint(src.file.display)))
+	if _, err := l.db.ExecContext(ctx, vars); err != nil {
+		return err
+	}
+	// Fast path: clean UTF-8 arrays and NDJSON go straight to DuckDB's reader.
+	fast := !pascal && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom")
+	if fast {
+		fmtName := "array"
+		if sn.ndjson {
+			fmtName = "newline_delimited"
+		}
+		n, bad, err := l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)
+		if err == nil && bad == 0 {
+			src.read = n
+			return l.mapGraph(ctx, src, nil)
+		}
+		// Concatenated arrays, a broken record, or a record of the wrong
+		// shape: the careful path below says exactly which record and why.
+	}
+	ndjsonPath := filepath.Join(l.tmp, fmt.Sprintf("records-%d.ndjson", src.id))
+	if err := l.splitToNDJSON(ctx, src, ndjsonPath, pascal); err != nil {
+		return err
+	}
+	if _, _, err := l.readGraph(ctx, ndjsonPath, "newline_delimited", true); err != nil {
+		return err
+	}
+	return l.mapGraph(ctx, src, &ndjsonPath)
+}
+
+// readGraph fills raw_graph and returns its row count and the rows that are
+// not usable sign-ins (unparseable, no id, no timestamp).
+func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bool) (n, bad int64, err error) {
+	for _, stmt := range splitStatements(graphSQL)[:2] {
+		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
+			return 0, 0, err
+		}
+	}
+	q := fmt.Sprintf(`create or replace temp table raw_graph as
+select coalesce(__rec, row_number() over ()) as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
+from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient)
+	if _, err := l.db.ExecContext(ctx, q); err != nil {
+		return 0, 0, err
+	}
+	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where nullif(id, '') is null or graph_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)
+	return n, bad, err
+}
+
+// mapGraph rejects unusable rows of raw_graph and maps the rest. ndjson is the
+// careful path's record file, where rejected rows' raw text is looked up.
+func (l *loader) mapGraph(ctx context.Context, src *source, ndjson *string) error {
+	_, err := l.db.ExecContext(ctx, `create or replace temp table raw_graph_rejects as
+select rec,
+  case
+    when id is null and createdDateTime is null and status is null and userPrincipalName is null
+      then 'record does not match the sign-in schema (a member has the wrong JSON type)'
+    when nullif(id, '') is null then 'sign-in record has no id (request id)'
+    else 'createdDateTime ' || coalesce('"' || createdDateTime || '"', 'missing') || ' is not a timestamp'
+  end as reason
+from raw_graph
+where nullif(id, '') is null or graph_time(createdDateTime) is null`)
+	if err != nil {
+		return err
+	}
+	rows, err := l.db.QueryContext(ctx, "select rec, reason from raw_graph_rejects order by rec")
+	if err != nil {
+		return err
+	}
+	type rej struct {
+		rec    int64
+		reason string
+	}
+	var rejs []rej
+	for rows.Next() {
+		var r rej
+		if err := rows.Scan(&r.rec, &r.reason); err != nil {
+			rows.Close()
+			return err
+		}
+		rejs = append(rejs, r)
+	}
+	rows.Close()
+	if len(rejs) > 0 {
+		raws := map[int64][]byte{}
+		if ndjson != nil {
+			raws = lookupRecords(*ndjson, len(rejs), func(rec int64) bool {
+				for _, r := range rejs {
+					if r.rec == rec {
+						return true
+					}
+				}
+				return false
+			})
+		}
+		b, err := l.newRejectBatch(ctx, src)
+		if err != nil {
+			return err
+		}
+		for _, r := range rejs {
+			if err := b.add(r.rec, fmt.Sprintf("record %d: %s", r.rec, r.reason), raws[r.rec]); err != nil {
+				b.close()
+				return err
+			}
+		}
+		if err := b.close(); err != nil {
+			return err
+		}
+	}
+	for _, stmt := range splitStatements(graphSQL)[2:] {
+		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("map sign-ins: %w", err)
+		}
+	}
+	if _, err := l.db.ExecContext(ctx, "drop table raw_graph; drop table raw_graph_rejects"); err != nil {
+		return err
+	}
+	return l.finishSignins(ctx, src)
+}
+
+// lookupRecords returns the raw text of the wanted records of an NDJSON file
+// written by splitToNDJSON (each line starts {"__rec":N,).
+func lookupRecords(path string, max int, want func(int64) bool) map[int64][]byte {
+	out := map[int64][]byte{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	for len(out) < max {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 {
+			var head struct {
+				Rec int64 `json:"__rec"`
+			}
+			prefix := line
+			if i := bytes.IndexByte(line, ','); i > 0 {
+				prefix = append(append([]byte{}, line[:i]...), '}')
+			}
+			if json.Unmarshal(prefix, &head) == nil && want(head.Rec) {
+				out[head.Rec] = bounded(bytes.TrimSpace(line))
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return out
+}
+
+// splitToNDJSON rewrites any JSON shape as NDJSON for DuckDB, one compact
+// record per line tagged with its record number; broken records become
+// rejected rows naming the record and line.
+func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pascal bool) error {
+	in, err := os.Open(src.sniff.disk)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if src.sniff.encoding == "utf-8-bom" {
+		in.Seek(3, 0)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	b, err := l.newRejectBatch(ctx, src)
+	if err != nil {
+		return err
+	}
+	var compact bytes.Buffer
+	src.read = 0
+	err = splitJSON(in, src.sniff.ndjson, func(r jsonRecord) error {
+		src.read++
+		if r.Err != "" {
+			return b.add(r.N, fmt.Sprintf("record %d (line %d): %s", r.N, r.Line, r.Err), r.Raw)
+		}
+		raw := r.Raw
+		if pascal {
+			var v any
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				return b.add(r.N, fmt.Sprintf("record %d (line %d): invalid JSON: %v", r.N, r.Line, err), r.Raw)
+			}
+			raw, _ = json.Marshal(camelKeys(v))
+		}
+		compact.Reset()
+		if err := json.Compact(&compact, raw); err != nil {
+			return b.add(r.N, fmt.Sprintf("record %d (line %d): invalid JSON: %v", r.N, r.Line, err), r.Raw)
+		}
+		c := compact.Bytes()
+		if len(c) < 2 || c[0] != '{' {
+			return b.add(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
+		}
+		w.WriteString(`{"__rec":`)
+		w.WriteString(strconv.FormatInt(r.N, 10))
+		if len(c) > 2 {
+			w.WriteByte(',')
+		}
+		w.Write(c[1:])
+		return w.WriteByte('\n')
+	})
+	if cerr := b.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// camelKeys turns the PascalCase keys of Graph PowerShell SDK objects
+// (CreatedDateTime, IPAddress, Status.ErrorCode) into Graph's camelCase, and
+// lifts AdditionalProperties members to their parent object.
+func camelKeys(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			if k == "AdditionalProperties" {
+				if m, ok := val.(map[string]any); ok {
+					for ak, av := range m {
+						if _, exists := out[camelKey(ak)]; !exists {
+							out[camelKey(ak)] = camelKeys(av)
+						}
+					}
+				}
+				continue
+			}
+			out[camelKey(k)] = camelKeys(val)
+		}
+		return out
+	case []any:
+		for i := range t {
+			t[i] = camelKeys(t[i])
+		}
+		return t
+	}
+	return v
+}
+
+func camelKey(k string) string {
+	r := []rune(k)
+	if len(r) == 0 || !unicode.IsUpper(r[0]) {
+		return k
+	}
+	i := 0
+	for i < len(r) && unicode.IsUpper(r[i]) {
+		i++
+	}
+	switch {
+	case i == len(r):
+		i = len(r) // ID → id
+	case i > 1:
+		i-- // IPAddress → ipAddress
+	}
+	for j := 0; j < i; j++ {
+		r[j] = unicode.ToLower(r[j])
+	}
+	return string(r)
+}

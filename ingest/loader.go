@@ -1,0 +1,356 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configure one ingest run.
+type Options struct {
+	// Tenant is the tenant id given on the command line: it is used for rows
+	// whose data names no tenant and whose folder does not either.
+	Tenant string
+	// TempDir holds expanded archives and transcoded files; empty means the
+	// system default. A fresh sub-folder is made and removed for each run.
+	TempDir string
+	// Limits bound archive expansion; zero values mean DefaultLimits.
+	Limits Limits
+	// Progress, when set, receives one line per file as it is loaded.
+	Progress io.Writer
+}
+
+// Source is one input as recorded in the sources table.
+type Source struct {
+	ID         int
+	Path       string
+	SHA256     string
+	Format     string
+	Kind       string
+	TenantID   string
+	Read       int64
+	Loaded     int64
+	Rejected   int64
+	Duplicates int64
+	FirstEvent *time.Time
+	LastEvent  *time.Time
+	Note       string
+}
+
+// Summary is what one ingest run did, one entry per input file, sorted by path.
+type Summary struct {
+	Sources []Source
+}
+
+// Usable reports whether anything at all was loaded.
+func (s *Summary) Usable() bool {
+	for _, src := range s.Sources {
+		if src.Loaded > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// format is one input format: how to recognise it and how to load it.
+type format struct {
+	id       string
+	kind     string // what it holds: signins, ca_policies, users, ...
+	priority int    // lower is tried first
+	detect   func(*sniff) bool
+	load     func(ctx context.Context, l *loader, src *source) error
+}
+
+var formats []*format
+
+// register adds a format; each format file registers itself in an init func.
+func register(f *format) {
+	formats = append(formats, f)
+	sort.SliceStable(formats, func(i, j int) bool { return formats[i].priority < formats[j].priority })
+}
+
+// source is the file being loaded and its running counts.
+type source struct {
+	id       int
+	file     inputFile
+	sniff    *sniff
+	format   *format
+	tenant   string // fallback tenant for rows naming none
+	read     int64
+	rejected int64
+	loaded   int64 // for side inputs that do not go through finishSignins
+	notes    []string
+}
+
+func (s *source) note(format string, args ...any) {
+	s.notes = append(s.notes, fmt.Sprintf(format, args...))
+}
+
+type loader struct {
+	db   *sql.DB
+	opts Options
+	tmp  string
+}
+
+// Files loads every file under paths into db and returns what was loaded.
+// One bad file or row never stops the run: it is recorded in sources (with a
+// note) or rejected_rows. The error is reserved for a database that fails.
+func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summary, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	tmp, err := os.MkdirTemp(opts.TempDir, "mfagap-ingest-")
+	if err != nil {
+		return nil, fmt.Errorf("ingest: temp folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	l := &loader{db: db, opts: opts, tmp: tmp}
+
+	files, skips := expand(paths, tmp, opts.Limits)
+	for _, s := range skips {
+		if err := l.recordSkip(ctx, s.display, "", s.reason); err != nil {
+			return nil, err
+		}
+	}
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), f.display)
+		}
+		if err := l.file(ctx, f, i); err != nil {
+			return nil, err
+		}
+	}
+	return ReadSummary(ctx, db)
+}
+
+func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
+	sum, err := sha256File(f.disk)
+	if err != nil {
+		return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
+	}
+	sn, err := sniffFile(f, l.tmp, seq)
+	if err != nil {
+		return l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
+	}
+	if len(bytesTrim(sn.head)) == 0 {
+		return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
+	}
+	var fm *format
+	for _, cand := range formats {
+		if cand.detect(sn) {
+			fm = cand
+			break
+		}
+	}
+	if fm == nil {
+		return l.recordSkip(ctx, f.display, sum, unknownReason(sn))
+	}
+	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant}
+	if src.tenant == "" {
+		src.tenant = strings.ToLower(l.opts.Tenant)
+	}
+	if err := l.newSource(ctx, src, sum); err != nil {
+		return err
+	}
+	if sn.encoding != "utf-8" {
+		src.note("encoding %s", sn.encoding)
+	}
+	if err := fm.load(ctx, l, src); err != nil {
+		// A load that fails as a whole is recorded, never fatal for the run.
+		src.note("load failed: %v", err)
+		if _, e := l.db.ExecContext(ctx, "delete from rejected_rows where source_id = ?", src.id); e != nil {
+			return e
+		}
+		src.rejected, src.loaded = 0, 0
+		if err := l.reject(ctx, src, 0, fmt.Sprintf("file could not be loaded as %s: %v", fm.id, err), nil); err != nil {
+			return err
+		}
+		src.read = 1
+	}
+	return l.closeSource(ctx, src)
+}
+
+func unknownReason(sn *sniff) string {
+	switch {
+	case sn.isJSON && sn.keys == nil:
+		return "unknown format: JSON without a complete object in the first MiB; expected sign-in records, CA policies or a directory export (see README, Supported inputs)"
+	case sn.isJSON:
+		keys := make([]string, 0, len(sn.keys))
+		for k := range sn.keys {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if len(keys) > 12 {
+			keys = append(keys[:12], "…")
+		}
+		return "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
+	case len(sn.header) > 0:
+		h := sn.header
+		if len(h) > 12 {
+			h = append(append([]string{}, h[:12]...), "…")
+		}
+		return fmt.Sprintf("unknown format: CSV header %q is not a supported export; if it is a portal download in another language, that language is not supported yet (see README, Supported inputs)", strings.Join(h, string(sn.delim)))
+	default:
+		return "unknown format: neither JSON nor a CSV with a recognised header"
+	}
+}
+
+func bytesTrim(b []byte) []byte { return []byte(strings.TrimSpace(string(b[:min(len(b), 4096)]))) }
+
+func (l *loader) newSource(ctx context.Context, src *source, sum string) error {
+	var id int
+	if err := l.db.QueryRowContext(ctx, "select coalesce(max(source_id), 0) + 1 from sources").Scan(&id); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	src.id = id
+	_, err := l.db.ExecContext(ctx,
+		"insert into sources (source_id, path, sha256, format, kind, tenant_id) values (?, ?, ?, ?, ?, ?)",
+		id, src.file.display, sum, src.format.id, src.format.kind, nullable(src.tenant))
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", src.file.display, err)
+	}
+	return nil
+}
+
+func (l *loader) recordSkip(ctx context.Context, display, sum, reason string) error {
+	var id int
+	if err := l.db.QueryRowContext(ctx, "select coalesce(max(source_id), 0) + 1 from sources").Scan(&id); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	_, err := l.db.ExecContext(ctx,
+		"insert into sources (source_id, path, sha256, format, kind, note) values (?, ?, ?, 'unknown', 'skipped', ?)",
+		id, display, sum, reason)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", display, err)
+	}
+	return nil
+}
+
+// closeSource writes the counts of a source. Loaders of sign-ins have already
+// set them through finishSignins; side-input loaders set src.loaded.
+func (l *loader) closeSource(ctx context.Context, src *source) error {
+	note := strings.Join(src.notes, "; ")
+	_, err := l.db.ExecContext(ctx, `
+update sources set
+  rows_read = ?,
+  rows_rejected = (select count(*) from rejected_rows where source_id = ?),
+  rows_loaded = case when kind = 'signins' then (select count(*) from signins where source_id = ?) else ? end,
+  note = nullif(?, '')
+where source_id = ?`, src.read, src.id, src.id, src.loaded, note, src.id)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", src.file.display, err)
+	}
+	_, err = l.db.ExecContext(ctx, `
+update sources set rows_duplicate = rows_read - rows_loaded - rows_rejected
+where source_id = ? and kind = 'signins'`, src.id)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", src.file.display, err)
+	}
+	return nil
+}
+
+// reject records one row that could not be loaded.
+func (l *loader) reject(ctx context.Context, src *source, record int64, reason string, raw []byte) error {
+	src.rejected++
+	var rawv any
+	if raw != nil {
+		rawv = strings.ToValidUTF8(string(bounded(raw)), "\uFFFD")
+	}
+	_, err := l.db.ExecContext(ctx, "insert into rejected_rows values (?, ?, ?, ?)", src.id, record, reason, rawv)
+	if err != nil {
+		return fmt.Errorf("ingest %s: record %d: %w", src.file.display, record, err)
+	}
+	return nil
+}
+
+// rejectBatch records many rejected rows through DuckDB's appender.
+type rejectBatch struct {
+	conn *sql.Conn
+	app  *duckdb.Appender
+	src  *source
+}
+
+func (l *loader) newRejectBatch(ctx context.Context, src *source) (*rejectBatch, error) {
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var app *duckdb.Appender
+	err = conn.Raw(func(dc any) error {
+		var err error
+		app, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejected_rows")
+		return err
+	})
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &rejectBatch{conn: conn, app: app, src: src}, nil
+}
+
+func (b *rejectBatch) add(record int64, reason string, raw []byte) error {
+	b.src.rejected++
+	var rawv any
+	if raw != nil {
+		rawv = strings.ToValidUTF8(strings.ReplaceAll(string(bounded(raw)), "\x00", ""), "\uFFFD")
+	}
+	return b.app.AppendRow(int32(b.src.id), record, reason, rawv)
+}
+
+func (b *rejectBatch) close() error {
+	err := b.app.Close()
+	if cerr := b.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// ReadSummary reads the sources table.
+func ReadSummary(ctx context.Context, db *sql.DB) (*Summary, error) {
+	rows, err := db.QueryContext(ctx, `
+select source_id, path, sha256, format, kind, coalesce(tenant_id, ''), rows_read, rows_loaded,
+       rows_rejected, rows_duplicate, first_event, last_event, coalesce(note, '')
+from sources order by path, source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read sources: %w", err)
+	}
+	defer rows.Close()
+	sum := &Summary{}
+	for rows.Next() {
+		var s Source
+		var first, last sql.NullTime
+		if err := rows.Scan(&s.ID, &s.Path, &s.SHA256, &s.Format, &s.Kind, &s.TenantID, &s.Read, &s.Loaded,
+			&s.Rejected, &s.Duplicates, &first, &last, &s.Note); err != nil {
+			return nil, fmt.Errorf("read sources: %w", err)
+		}
+		if first.Valid {
+			t := first.Time.UTC()
+			s.FirstEvent = &t
+		}
+		if last.Valid {
+			t := last.Time.UTC()
+			s.LastEvent = &t
+		}
+		sum.Sources = append(sum.Sources, s)
+	}
+	return sum, rows.Err()
+}

@@ -1,0 +1,265 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// sniffBytes is how much of a file detection looks at.
+const sniffBytes = 1 << 20
+
+// sniff is what detection knows about a file before loading it.
+type sniff struct {
+	name     string // base name, lower-case
+	encoding string // utf-8, utf-8-bom, utf-16le, utf-16be
+	disk     string // UTF-8 file to read (a transcoded temp copy for UTF-16)
+	head     []byte // first bytes, UTF-8, BOM removed
+
+	isJSON bool
+	ndjson bool                       // one object per line
+	keys   map[string]json.RawMessage // top-level members of the first JSON record
+
+	header []string // CSV header as written
+	norm   []string // CSV header normalised (see normHeader)
+	delim  byte
+}
+
+// sniffFile reads the head of a file, transcodes UTF-16 to a UTF-8 temp copy,
+// and works out whether it is JSON or delimited text.
+func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
+	s := &sniff{name: strings.ToLower(filepath.Base(f.display)), disk: f.disk}
+	head, err := readHead(f.disk, sniffBytes)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}), looksUTF16(head):
+		s.encoding = "utf-16le"
+		if head[0] == 0xFE || (len(head) > 1 && head[0] == 0 && head[1] != 0) {
+			s.encoding = "utf-16be"
+		}
+		out := filepath.Join(tmp, fmt.Sprintf("utf8-%06d%s", seq, safeExt(f.display)))
+		if err := transcodeUTF16(f.disk, out, s.encoding == "utf-16be"); err != nil {
+			return nil, fmt.Errorf("transcode %s from %s: %w", f.display, s.encoding, err)
+		}
+		s.disk = out
+		if head, err = readHead(out, sniffBytes); err != nil {
+			return nil, err
+		}
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		s.encoding = "utf-8-bom"
+		head = head[3:]
+	default:
+		s.encoding = "utf-8"
+	}
+	s.head = head
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
+	if len(trimmed) == 0 {
+		return s, nil
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' {
+		s.isJSON = true
+		s.sniffJSON(trimmed)
+		return s, nil
+	}
+	s.sniffCSV()
+	return s, nil
+}
+
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, n)
+	m, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, err
+	}
+	return buf[:m], nil
+}
+
+// looksUTF16 spots UTF-16 without a BOM: ASCII text with every other byte 0.
+func looksUTF16(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	n := len(b)
+	if n > 512 {
+		n = 512
+	}
+	zeros := 0
+	for i := 0; i < n; i++ {
+		if b[i] == 0 {
+			zeros++
+		}
+	}
+	return zeros > n/3 && (b[0] == 0) != (b[1] == 0)
+}
+
+func transcodeUTF16(in, out string, bigEndian bool) error {
+	src, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	order := xunicode.LittleEndian
+	if bigEndian {
+		order = xunicode.BigEndian
+	}
+	dec := xunicode.UTF16(order, xunicode.UseBOM).NewDecoder()
+	w := bufio.NewWriterSize(dst, 1<<20)
+	if _, err := io.Copy(w, transform.NewReader(src, dec)); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func (s *sniff) sniffJSON(b []byte) {
+	if b[0] == '{' {
+		if nl := bytes.IndexByte(b, '\n'); nl > 0 {
+			line := bytes.TrimSpace(b[:nl])
+			if json.Valid(line) {
+				s.ndjson = true
+			}
+		} else if json.Valid(bytes.TrimSpace(b)) && !bytes.Contains(b, []byte(`"value"`)) && !bytes.Contains(b, []byte(`"records"`)) {
+			s.ndjson = true
+		}
+	}
+	stop := fmt.Errorf("stop")
+	splitJSON(bytes.NewReader(b), s.ndjson, func(r jsonRecord) error {
+		if r.Err != "" {
+			return nil
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(r.Raw, &m) == nil {
+			s.keys = m
+			return stop
+		}
+		return nil
+	})
+}
+
+// has reports whether the first JSON record has all of the members.
+func (s *sniff) has(keys ...string) bool {
+	if s.keys == nil {
+		return false
+	}
+	for _, k := range keys {
+		if _, ok := s.keys[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// str returns a top-level string member of the first JSON record.
+func (s *sniff) str(key string) string {
+	var v string
+	json.Unmarshal(s.keys[key], &v)
+	return v
+}
+
+func (s *sniff) sniffCSV() {
+	line := s.head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimRight(line, "\r")
+	if !utf8.Valid(line) {
+		return
+	}
+	s.delim = guessDelim(line)
+	r := csv.NewReader(bytes.NewReader(line))
+	r.Comma = rune(s.delim)
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	rec, err := r.Read()
+	if err != nil {
+		return
+	}
+	s.header = rec
+	s.norm = make([]string, len(rec))
+	for i, h := range rec {
+		s.norm[i] = normHeader(h)
+	}
+}
+
+// guessDelim picks the delimiter that occurs most outside quotes in the
+// header line: ',' normally, ';' after an Excel re-save in many locales.
+func guessDelim(line []byte) byte {
+	counts := map[byte]int{}
+	inQuote := false
+	for _, c := range line {
+		if c == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if !inQuote && (c == ',' || c == ';' || c == '\t' || c == '|') {
+			counts[c]++
+		}
+	}
+	best := byte(',')
+	for _, c := range []byte{';', '\t', '|'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// normHeader folds a header cell for matching: trimmed, inner white space
+// collapsed, lower-case, typographic apostrophes made plain.
+func normHeader(h string) string {
+	h = strings.TrimPrefix(h, "\ufeff")
+	h = strings.ReplaceAll(h, "’", "'")
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(h) {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// hasCols reports whether the CSV header has all the normalised names.
+func (s *sniff) hasCols(names ...string) bool {
+	for _, n := range names {
+		found := false
+		for _, h := range s.norm {
+			if h == n {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
