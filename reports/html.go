@@ -27,11 +27,16 @@ var (
 )
 
 // reportTemplate is parsed once; a malformed template fails at start-up and
-// in TestTemplateParses.
-var reportTemplate = template.Must(template.New("").Funcs(template.FuncMap{
-	"time":     fmtTime,
-	"sevclass": sevClass,
-}).ParseFS(assets, "assets/*.gohtml"))
+// in TestParseTemplates.
+var reportTemplate = template.Must(parseTemplates())
+
+// parseTemplates parses every section template of the HTML report.
+func parseTemplates() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"time":     fmtTime,
+		"sevclass": sevClass,
+	}).ParseFS(assets, "assets/*.gohtml")
+}
 
 func mustRead(name string) string {
 	b, err := assets.ReadFile(name)
