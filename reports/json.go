@@ -56,9 +56,7 @@ func normalise(r *analyze.Result) *analyze.Result {
 		for j, f := range c.Findings {
 			f.FirstSeen = f.FirstSeen.UTC()
 			f.LastSeen = f.LastSeen.UTC()
-			if f.Details == nil {
-				f.Details = map[string]any{}
-			}
+			f.Details = normaliseDetails(f.Details)
 			fs[j] = f
 		}
 		c.Findings = fs
@@ -78,6 +76,26 @@ func normalise(r *analyze.Result) *analyze.Result {
 		return a.TenantID < b.TenantID
 	})
 	return &n
+}
+
+// normaliseDetails copies d (the caller's map stays untouched), turning a
+// nil map or nil list into an empty one so JSON shows {} and [] for them.
+func normaliseDetails(d map[string]any) map[string]any {
+	out := make(map[string]any, len(d))
+	for k, v := range d {
+		switch x := v.(type) {
+		case []any:
+			if x == nil {
+				v = []any{}
+			}
+		case []string:
+			if x == nil {
+				v = []string{}
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func utcPtr(t *time.Time) *time.Time {

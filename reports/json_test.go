@@ -51,6 +51,8 @@ func TestWriteJSONEmptyCollections(t *testing.T) {
 		{"empty result", &analyze.Result{}, []string{`"inputs": []`, `"checks": []`, `"daily": []`}},
 		{"check without findings", &analyze.Result{Checks: []analyze.CheckResult{{ID: "x", Status: analyze.StatusOK}}}, []string{`"findings": []`}},
 		{"finding without details", &analyze.Result{Checks: []analyze.CheckResult{{ID: "x", Findings: []analyze.Finding{{Subject: "s"}}}}}, []string{`"details": {}`}},
+		{"nil lists in details", &analyze.Result{Checks: []analyze.CheckResult{{ID: "x", Findings: []analyze.Finding{{Details: map[string]any{"ips": []string(nil), "apps": []any(nil)}}}}}},
+			[]string{`"apps": []`, `"ips": []`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
