@@ -132,6 +132,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 			return nil, err
 		}
 	}
+	if err := l.attachAuthDetails(ctx); err != nil {
+		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
+	}
 	return ReadSummary(ctx, db)
 }
 

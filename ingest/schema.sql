@@ -189,3 +189,18 @@ create or replace macro mfagap_mfa_satisfied(mfa_step, claim_step, additional_de
     when mfagap_requirement(requirement) = 'multi_factor' and error_code = 0 then 'performed'
     else 'none'
   end;
+
+-- Rows of the portal's *_AuthDetails_* companion CSV, kept as loaded; after
+-- every file is in, they become signin_auth_steps of the sign-in with the same
+-- Request ID (whatever order the files came in).
+create table if not exists portal_auth_details (
+  request_id     varchar not null,
+  step_at        timestamp,
+  method         varchar,
+  method_detail  varchar,
+  requirement    varchar,
+  succeeded      boolean,
+  result_detail  varchar,
+  source_id      integer not null,
+  source_record  bigint not null
+);
