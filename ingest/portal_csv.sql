@@ -24,7 +24,7 @@ select rec,
     when nullif(trim(request_id), '') is null then 'no Request ID'
     else 'Sign-in error code "' || error_code || '" is not a number'
   end as reason,
-  to_json(r) as raw
+  to_json(r)::varchar as raw
 from raw_portal r
 where mfagap_time(date) is null
    or nullif(trim(request_id), '') is null

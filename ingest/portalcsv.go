@@ -96,7 +96,7 @@ func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 	if err := l.readCSV(ctx, src, "raw_authdetails", names, known); err != nil {
 		return err
 	}
-	if err := l.rejectWhere(ctx, src, `select rec, 'no Request ID', to_json(r) from raw_authdetails r
+	if err := l.rejectWhere(ctx, src, `select rec, 'no Request ID', to_json(r)::varchar from raw_authdetails r
 where nullif(trim(request_id), '') is null order by rec`); err != nil {
 		return err
 	}
