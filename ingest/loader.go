@@ -167,8 +167,8 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if err := l.newSource(ctx, src, sum); err != nil {
 		return err
 	}
-	if sn.encoding != "utf-8" {
-		src.note("encoding %s", sn.encoding)
+	if strings.HasPrefix(sn.encoding, "utf-16") {
+		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
 	}
 	if err := fm.load(ctx, l, src); err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.

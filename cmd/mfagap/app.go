@@ -209,6 +209,10 @@ func reportCommand() *cli.Command {
 		Name:      "report",
 		Usage:     "load exports, run every check, write the HTML report (and JSON, CSV, Markdown on request)",
 		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
+		Description: "Examples:\n" +
+			"   mfagap report exports/ -o contoso.html\n" +
+			"   mfagap report signins.zip register.xlsx ca-policies/ --json findings.json --csv findings.csv\n" +
+			"   mfagap report exports/ --as-of 2025-04-01T00:00:00Z --set spray.min_users=10 --fail-on high",
 		Flags: append(append(loadFlags(), analyzeFlags()...),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "mfagap-report.html", Usage: "HTML report file"},
 			&cli.StringFlag{Name: "json", Usage: "also write the findings JSON here ('-' for stdout)"},
