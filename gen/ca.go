@@ -39,24 +39,38 @@ var policies = [3]policy{
 	{fakeID('9', 3), "CA003: Block sign-ins from outside allowed countries", "Block", false},
 }
 
+// caResult is one policy's outcome for one sign-in. It is comparable, so
+// that rendered policy arrays can be cached by value.
 type caResult struct {
 	p            *policy
 	result       string
 	sat, notSat  uint16
-	incl, excl   []rule
+	incl, excl   ruleSet
 	enforcedFail bool
 }
 
-var (
-	ruleAllApps    = rule{"application", "allApps"}
-	ruleAllUsers   = rule{"users", "allUsers"}
-	inclAppsUsers  = []rule{ruleAllApps, ruleAllUsers}
-	inclWithLoc    = []rule{ruleAllApps, ruleAllUsers, {"location", "allLocations"}}
-	exclUserID     = []rule{{"users", "userId"}}
-	exclGroupID    = []rule{{"users", "groupId"}}
-	exclTrustedLoc = []rule{{"location", "allTrustedLocations"}}
-	exclAllowedLoc = []rule{{"location", "locationId"}}
+// ruleSet names one of the include or exclude rule lists below.
+type ruleSet uint8
+
+const (
+	noRules ruleSet = iota
+	inclAppsUsers
+	inclWithLoc
+	exclUserID
+	exclGroupID
+	exclTrustedLoc
+	exclAllowedLoc
 )
+
+var ruleSets = [...][]rule{
+	noRules:        nil,
+	inclAppsUsers:  {{"application", "allApps"}, {"users", "allUsers"}},
+	inclWithLoc:    {{"application", "allApps"}, {"users", "allUsers"}, {"location", "allLocations"}},
+	exclUserID:     {{"users", "userId"}},
+	exclGroupID:    {{"users", "groupId"}},
+	exclTrustedLoc: {{"location", "allTrustedLocations"}},
+	exclAllowedLoc: {{"location", "locationId"}},
+}
 
 // firstFactorFailed reports codes that stop a sign-in before Conditional
 // Access is evaluated.

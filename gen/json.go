@@ -11,6 +11,16 @@ type jw struct {
 	b        []byte
 	need     bool // a value was written at this level: the next needs a comma
 	afterKey bool
+	// policies caches rendered appliedConditionalAccessPolicies arrays: a
+	// handful of combinations cover every event, and rendering them is a
+	// third of the work. Keep it across records.
+	policies map[policiesKey][]byte
+}
+
+// policiesKey identifies a rendered policy array.
+type policiesKey struct {
+	f flavor
+	r [3]caResult
 }
 
 func (w *jw) sep() {
@@ -395,11 +405,7 @@ func (w *jw) signIn(e *event, f flavor) {
 	w.close('}')
 
 	w.k("appliedConditionalAccessPolicies")
-	w.open('[')
-	for i := range rs {
-		w.policy(&rs[i], f)
-	}
-	w.close(']')
+	w.policyArray(rs, f)
 
 	w.k("authenticationProcessingDetails")
 	w.emptyArray()
@@ -471,6 +477,26 @@ func (w *jw) signIn(e *event, f flavor) {
 
 var eventTypes = [...]string{"interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"}
 
+func (w *jw) policyArray(rs []caResult, f flavor) {
+	key := policiesKey{f: f}
+	copy(key.r[:], rs)
+	if cached, ok := w.policies[key]; ok && len(rs) > 0 {
+		w.sep()
+		w.b = append(w.b, cached...)
+		return
+	}
+	w.open('[')
+	start := len(w.b) - 1
+	for i := range rs {
+		w.policy(&rs[i], f)
+	}
+	w.close(']')
+	if w.policies == nil {
+		w.policies = map[policiesKey][]byte{}
+	}
+	w.policies[key] = append([]byte(nil), w.b[start:]...)
+}
+
 func (w *jw) policy(r *caResult, f flavor) {
 	w.open('{')
 	w.k("id")
@@ -492,9 +518,9 @@ func (w *jw) policy(r *caResult, f flavor) {
 	w.k("conditionsNotSatisfied")
 	w.conditions(r.notSat, f)
 	w.k("includeRulesSatisfied")
-	w.rules(r.incl, f)
+	w.rules(ruleSets[r.incl], f)
 	w.k("excludeRulesSatisfied")
-	w.rules(r.excl, f)
+	w.rules(ruleSets[r.excl], f)
 	w.k("authenticationStrength")
 	w.open('{')
 	w.k("displayName")

@@ -33,7 +33,7 @@ func Write(w io.Writer, format string, opts Options) error {
 			}
 		}
 	case "graph-json":
-		var j jw
+		j := jw{policies: map[policiesKey][]byte{}}
 		b = append(b, '[')
 		for n := 0; ; n++ {
 			e := g.event()
@@ -47,7 +47,7 @@ func Write(w io.Writer, format string, opts Options) error {
 				b = append(b, ',')
 			}
 			b = append(b, '\n')
-			j = jw{b: b}
+			j = jw{b: b, policies: j.policies}
 			j.signIn(e, flavorGraph)
 			if b, err = flushIfFull(bw, j.b); err != nil {
 				return err
@@ -55,9 +55,9 @@ func Write(w io.Writer, format string, opts Options) error {
 		}
 		b = append(b, ']', '\n')
 	case "diag-ndjson":
-		var j jw
+		j := jw{policies: map[policiesKey][]byte{}}
 		for e := g.event(); e != nil; e = g.event() {
-			j = jw{b: b}
+			j = jw{b: b, policies: j.policies}
 			j.diagRecord(e)
 			if b, err = flushIfFull(bw, append(j.b, '\n')); err != nil {
 				return err
