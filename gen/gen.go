@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Options shapes a generated export. Zero fields take the defaults noted.
+// Options shapes a generated export. Zero fields take the defaults noted;
+// a negative share means none (0 would mean the default).
 type Options struct {
 	// Rows is the number of sign-in events, across all output files.
 	Rows int
@@ -42,6 +43,8 @@ type Options struct {
 // Formats lists the format names Write and WriteFiles accept.
 var Formats = []string{"portal-csv", "graph-json", "diag-ndjson"}
 
+// withDefaults fills zero fields and turns negative shares into 0. Call it
+// once per Options: a second pass would read those zeros as "default".
 func (o Options) withDefaults() (Options, error) {
 	if o.Rows < 0 {
 		return o, errors.New("gen: rows must not be negative")
@@ -52,20 +55,19 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Tenants <= 0 {
 		o.Tenants = 1
 	}
-	if o.LegacyShare == 0 {
-		o.LegacyShare = 0.03
-	}
-	if o.FailureShare == 0 {
-		o.FailureShare = 0.08
-	}
-	if o.NonInteractiveShare == 0 {
-		o.NonInteractiveShare = 0.6
-	}
-	if o.ServicePrincipalShare == 0 {
-		o.ServicePrincipalShare = 0.05
-	}
-	if o.MFAShare == 0 {
-		o.MFAShare = 0.85
+	for _, s := range []struct {
+		v   *float64
+		def float64
+	}{
+		{&o.LegacyShare, 0.03}, {&o.FailureShare, 0.08}, {&o.NonInteractiveShare, 0.6},
+		{&o.ServicePrincipalShare, 0.05}, {&o.MFAShare, 0.85},
+	} {
+		switch {
+		case *s.v == 0:
+			*s.v = s.def
+		case *s.v < 0:
+			*s.v = 0
+		}
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -78,8 +80,8 @@ func (o Options) withDefaults() (Options, error) {
 		name string
 		v    float64
 	}{{"legacy", o.LegacyShare}, {"failure", o.FailureShare}, {"non-interactive", o.NonInteractiveShare}, {"service principal", o.ServicePrincipalShare}, {"MFA", o.MFAShare}} {
-		if s.v < 0 || s.v > 1 {
-			return o, fmt.Errorf("gen: %s share %v is not within [0, 1]", s.name, s.v)
+		if s.v > 1 {
+			return o, fmt.Errorf("gen: %s share %v is more than 1", s.name, s.v)
 		}
 	}
 	if sum := o.LegacyShare + o.NonInteractiveShare + o.ServicePrincipalShare; sum > 1 {

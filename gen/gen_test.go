@@ -155,7 +155,11 @@ func TestPortalValues(t *testing.T) {
 	wantStatus := map[string]string{"0": "Success", "50074": "Interrupted", "50140": "Interrupted", "50125": "Interrupted", "50072": "Interrupted"}
 	modern := map[string]bool{"Browser": true, "Mobile Apps and Desktop clients": true, "": true}
 	seen := map[string]bool{}
+	hostile := 0
 	for i, r := range recs {
+		if r[c["User agent"]] == HostileUserAgent {
+			hostile++
+		}
 		at, err := time.Parse(time.RFC3339, r[c["Date (UTC)"]])
 		if err != nil || !strings.HasSuffix(r[c["Date (UTC)"]], "Z") {
 			t.Fatalf("row %d: date %q: %v", i, r[c["Date (UTC)"]], err)
@@ -197,6 +201,9 @@ func TestPortalValues(t *testing.T) {
 		if res := r[c["Multifactor authentication result"]]; code == "500121" && !strings.HasPrefix(res, "MFA denied; ") {
 			t.Errorf("row %d: 500121 with MFA result %q", i, res)
 		}
+	}
+	if hostile != 1 {
+		t.Errorf("hostile user agent round-tripped %d times, want 1", hostile)
 	}
 }
 
@@ -517,6 +524,8 @@ func TestShares(t *testing.T) {
 	}{
 		{"defaults", Options{Rows: 20000, Seed: 1}, stats{0.03, 0.08, 0.6, 0.05, 0.85}},
 		{"custom", Options{Rows: 20000, Seed: 2, LegacyShare: 0.2, FailureShare: 0.3, NonInteractiveShare: 0.3, ServicePrincipalShare: 0.1, MFAShare: 0.5}, stats{0.2, 0.3, 0.3, 0.1, 0.5}},
+		// Negative means none; only the planted scenarios remain.
+		{"none", Options{Rows: 20000, Seed: 3, LegacyShare: -1, FailureShare: -1, NonInteractiveShare: -1, ServicePrincipalShare: -1, MFAShare: -1}, stats{0, 0, 0, 0, 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -107,7 +107,7 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 	}
 	switch format {
 	case "portal-csv":
-		return writePortal(dir, o)
+		return writePortal(dir, opts)
 	case "graph-json", "diag-ndjson":
 		name := "SignIns_" + span(o) + ".json"
 		if format == "diag-ndjson" {
@@ -139,11 +139,15 @@ type portalFile struct {
 	b      []byte
 }
 
-func writePortal(dir string, o Options) (paths []string, err error) {
-	g, err := newGenerator(o)
+// writePortal writes the portal-csv files. It takes the caller's Options:
+// defaults are applied once, by newGenerator (a second pass would turn a
+// negative share, made 0, into the default).
+func writePortal(dir string, opts Options) (paths []string, err error) {
+	g, err := newGenerator(opts)
 	if err != nil {
 		return nil, err
 	}
+	o := g.o
 	files := []*portalFile{
 		{prefix: "InteractiveSignIns_", header: UserHeader},
 		{prefix: "NonInteractiveSignIns_", header: UserHeader},
