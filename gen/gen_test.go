@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -661,8 +662,14 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+var benchRows = flag.Int("gen.rows", 100_000, "rows per BenchmarkWrite iteration")
+
+// BenchmarkWrite reports rows/s per format, streaming to a counter:
+//
+//	go test ./gen -run '^$' -bench Write -benchtime 3x
+//	go test ./gen -run '^$' -bench Write -benchtime 1x -gen.rows 1000000
 func BenchmarkWrite(b *testing.B) {
-	const rows = 100_000
+	rows := *benchRows
 	for _, format := range Formats {
 		b.Run(format, func(b *testing.B) {
 			var n countingWriter
