@@ -69,6 +69,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			ingestCommand(),
 			analyzeCommand(),
 			checksCommand(),
+			genCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",
