@@ -150,12 +150,23 @@ func Parse(file, sql string) (Check, error) {
 	c.Status = get("status")
 	c.MITRE = list("mitre", ",")
 	c.Tags = list("tags", ",")
+	// A default may itself be a comma list (risk.levels=medium,high): a
+	// segment without "=" continues the previous default.
+	var lastParam string
 	for _, p := range list("params", ",\n") {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
-			return c, fmt.Errorf("%s: params: %q is not name=default", file, p)
+			if lastParam == "" {
+				return c, fmt.Errorf("%s: params: %q is not name=default", file, p)
+			}
+			c.Params[lastParam] += "," + strings.TrimSpace(p)
+			continue
 		}
-		c.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		lastParam = strings.TrimSpace(k)
+		if _, dup := c.Params[lastParam]; dup {
+			return c, fmt.Errorf("%s: params: %q declared twice", file, lastParam)
+		}
+		c.Params[lastParam] = strings.TrimSpace(v)
 	}
 	return c, c.validate()
 }

@@ -162,12 +162,21 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	if t := c.Timestamp("as-of"); t != nil {
 		opts.AsOf = t
 	}
+	// The slice flag splits at commas, but a value may be a comma list
+	// (--set location.trusted_countries=DE,AT): a piece without "=" continues
+	// the previous value.
+	var last string
 	for _, kv := range c.StringSlice("set") {
 		k, v, ok := strings.Cut(kv, "=")
+		if !ok && last != "" {
+			opts.Params[last] += "," + strings.TrimSpace(kv)
+			continue
+		}
 		if !ok || strings.TrimSpace(k) == "" {
 			return opts, usageError{fmt.Errorf("--set %q: expected name=value", kv)}
 		}
-		opts.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		last = strings.TrimSpace(k)
+		opts.Params[last] = strings.TrimSpace(v)
 	}
 	if s := c.String("fail-on"); s != "" && queries.SeverityRank(s) < 0 {
 		return opts, usageError{fmt.Errorf("--fail-on %q: expected one of %s", s, strings.Join(queries.Severities, ", "))}
