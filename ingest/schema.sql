@@ -122,12 +122,13 @@ create or replace macro mfagap_is_legacy(client) as coalesce(
 create or replace macro mfagap_is_ropc(protocol, agent) as
   coalesce(lower(protocol) = 'ropc', false) or coalesce(agent ilike '%v2ropc%', false);
 
--- Authentication requirement in any source's spelling → single_factor | multi_factor.
+-- Authentication requirement in any source's spelling → single_factor | multi_factor:
+-- the Graph enum, the portal's display text, and the portal in other languages.
 create or replace macro mfagap_requirement(r) as
   case
     when r is null or trim(r) = '' then null
-    when lower(r) like 'multi%' or lower(r) like 'mfa%' then 'multi_factor'
-    when lower(r) like 'single%' then 'single_factor'
+    when lower(r) like 'multi%' or lower(r) like 'mfa%' or lower(r) similar to '.*(mehrstufig|multifa|multifactor|multifacteur|più fattori|meervoudig|多要素).*' then 'multi_factor'
+    when lower(r) like 'single%' or lower(r) similar to '.*(einstufig|fator único|un solo factor|facteur unique|fattore singolo|één factor|単一要素).*' then 'single_factor'
     else null
   end;
 
