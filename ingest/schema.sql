@@ -160,3 +160,219 @@ create or replace macro ca_rule_obj(j) as
   coalesce(j ->> '$.conditionalAccessCondition', '') || ':' || coalesce(j ->> '$.ruleSatisfied', '');
 create or replace macro ca_rule(r) as
   case when json_type(r) = 'VARCHAR' then ca_rule_obj(try_cast(r ->> '$' as json)) else ca_rule_obj(r) end;
+
+-- Side inputs (issue #4): exception register, Conditional Access, directory.
+-- Documented in docs/schema-side.md. Every row carries tenant_id, source_id
+-- and source_record (1-based CSV line, XLSX row or JSON record number).
+
+create table if not exists register_entries (
+  tenant_id          varchar not null,  -- tenant GUID (column, folder or --tenant); 'unknown' when none
+  tenant_name        varchar,           -- MSP layout: tenant name as written
+  layout             varchar not null,  -- account | msp
+  account            varchar not null,  -- as written (one account of a multi-account cell)
+  account_upn        varchar,           -- lower-case, when the account looks like a UPN
+  account_object_id  varchar,           -- lower-case, when the account is a GUID (user or group)
+  display_name       varchar,
+  exception_type     varchar,           -- kebab id: break-glass, service-account, shared-account, ...
+  exception_type_raw varchar,           -- as written
+  policy             varchar,           -- policy title or id the exception applies to
+  approved_solution  varchar,           -- compensating control
+  justification      varchar,
+  approved_by        varchar,
+  approved_on        date,
+  approved_on_raw    varchar,
+  review_on          date,              -- review or expiration date
+  review_on_raw      varchar,
+  notes              varchar,
+  extra              json,              -- columns the tool does not know, kept as {"header": "value"}
+  source_id          integer not null,
+  source_record      bigint not null
+);
+
+create table if not exists ca_policies (
+  tenant_id                 varchar not null,
+  policy_id                 varchar,
+  policy_name               varchar,
+  state                     varchar,   -- enabled | report-only | disabled
+  state_raw                 varchar,
+  created_at                timestamp,
+  modified_at               timestamp,
+  template_id               varchar,
+  include_users             varchar[], -- 'All', 'None', 'GuestsOrExternalUsers' or object ids
+  exclude_users             varchar[],
+  include_groups            varchar[],
+  exclude_groups            varchar[],
+  include_roles             varchar[], -- role template ids
+  exclude_roles             varchar[],
+  include_guests            varchar[], -- guest or external user types
+  exclude_guests            varchar[],
+  include_applications      varchar[],
+  exclude_applications      varchar[],
+  include_user_actions      varchar[],
+  client_app_types          varchar[],
+  include_locations         varchar[],
+  exclude_locations         varchar[],
+  grant_operator            varchar,   -- OR | AND
+  built_in_controls         varchar[],
+  authentication_strength_id   varchar,
+  authentication_strength_name varchar,
+  requires_mfa              boolean not null,
+  blocks_legacy             boolean not null,
+  targets_all_users         boolean not null,
+  source_id                 integer not null,
+  source_record             bigint not null
+);
+
+create table if not exists ca_exclusions (
+  tenant_id      varchar not null,
+  policy_id      varchar,
+  policy_name    varchar,
+  object_type    varchar not null,  -- user | group | role | guest
+  object_id      varchar,           -- lower-case GUID, or a guest type for object_type guest
+  upn            varchar,           -- lower-case, when known
+  display_name   varchar,
+  source_id      integer not null,
+  source_record  bigint not null
+);
+
+create table if not exists named_locations (
+  tenant_id      varchar not null,
+  location_id    varchar,
+  name           varchar,
+  location_type  varchar not null,  -- ip | country
+  is_trusted     boolean,
+  cidrs          varchar[],
+  countries      varchar[],
+  include_unknown_countries boolean,
+  source_id      integer not null,
+  source_record  bigint not null
+);
+
+create table if not exists users (
+  tenant_id                      varchar not null,
+  object_id                      varchar,   -- lower-case
+  upn                            varchar,   -- lower-case
+  display_name                   varchar,
+  user_type                      varchar,   -- member | guest
+  account_enabled                boolean,
+  created_at                     timestamp,
+  last_sign_in_at                timestamp,
+  last_non_interactive_sign_in_at timestamp,
+  last_successful_sign_in_at     timestamp,
+  last_password_change_at        timestamp,
+  department                     varchar,
+  job_title                      varchar,
+  mail                           varchar,
+  on_premises_sync               boolean,
+  source_id                      integer not null,
+  source_record                  bigint not null
+);
+
+create table if not exists mfa_registration (
+  tenant_id               varchar not null,
+  object_id               varchar,
+  upn                     varchar,
+  display_name            varchar,
+  user_type               varchar,
+  is_admin                boolean,
+  is_mfa_registered       boolean,
+  is_mfa_capable          boolean,
+  is_sspr_registered      boolean,
+  is_passwordless_capable boolean,
+  methods_registered      varchar[],
+  preferred_method        varchar,
+  last_updated            timestamp,
+  source_id               integer not null,
+  source_record           bigint not null
+);
+
+create table if not exists auth_methods (
+  tenant_id        varchar not null,
+  upn              varchar,
+  mfa_status       varchar,   -- as written, e.g. Enabled | Disabled
+  email            boolean,
+  fido2            boolean,
+  authenticator_app boolean,
+  password         boolean,
+  phone            boolean,
+  software_oath    boolean,
+  hello_for_business boolean,
+  temporary_access_pass boolean,
+  certificate      boolean,
+  source_id        integer not null,
+  source_record    bigint not null
+);
+
+create table if not exists role_assignments (
+  tenant_id        varchar not null,
+  object_id        varchar,   -- principal object id, lower-case
+  upn              varchar,
+  display_name     varchar,
+  role_name        varchar,
+  role_template_id varchar,   -- when known (Graph, or a well-known role name)
+  account_enabled  boolean,
+  source_id        integer not null,
+  source_record    bigint not null
+);
+
+create table if not exists groups (
+  tenant_id        varchar not null,
+  group_id         varchar,
+  display_name     varchar,
+  security_enabled boolean,
+  membership_rule  varchar,
+  source_id        integer not null,
+  source_record    bigint not null
+);
+
+create table if not exists group_members (
+  tenant_id     varchar not null,
+  group_id      varchar not null,
+  group_name    varchar,
+  member_id     varchar,
+  member_upn    varchar,
+  member_type   varchar,   -- user | group | servicePrincipal | device, when known
+  source_id     integer not null,
+  source_record bigint not null
+);
+
+-- Well-known built-in directory role templates (template id = role definition id).
+create table if not exists role_templates (template_id varchar primary key, role_name varchar not null);
+insert or ignore into role_templates values
+  ('62e90394-69f5-4237-9190-012177145e10', 'Global Administrator'),
+  ('e8611ab8-c189-46e8-94e1-60213ab1f814', 'Privileged Role Administrator'),
+  ('7be44c8a-adaf-4e2a-84d6-ab2649e08a13', 'Privileged Authentication Administrator'),
+  ('194ae4cb-b126-40b2-bd5b-6091b380977d', 'Security Administrator'),
+  ('b1be1c3e-b65d-4f19-8427-f6fa0d97feb9', 'Conditional Access Administrator'),
+  ('29232cdf-9323-42fd-ade2-1d097af3e4de', 'Exchange Administrator'),
+  ('f28a1f50-f6e7-4571-818b-6a12f2af6b6c', 'SharePoint Administrator'),
+  ('fe930be7-5e62-47db-91af-98c3a49a38b1', 'User Administrator'),
+  ('729827e3-9c14-49f7-bb1b-9608f156bbb8', 'Helpdesk Administrator'),
+  ('b0f54661-2d74-4c50-afa3-1ec803f12efe', 'Billing Administrator'),
+  ('9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3', 'Application Administrator'),
+  ('158c047a-c907-4556-b7ef-446551a6b5f7', 'Cloud Application Administrator'),
+  ('c4e39bd9-1100-46d3-8c65-fb160da0071f', 'Authentication Administrator'),
+  ('966707d0-3269-4727-9be2-8c3a10f19b9d', 'Password Administrator'),
+  ('f2ef992c-3afb-46b9-b7cf-a126ee74c451', 'Global Reader'),
+  ('5d6b6bb7-de71-4623-b4af-96380a352509', 'Security Reader'),
+  ('3a2c62db-5318-420d-8d74-23affee5d9d5', 'Intune Administrator'),
+  ('69091246-20e8-4a56-aa4d-066075b2a7a8', 'Teams Administrator'),
+  ('8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2', 'Hybrid Identity Administrator'),
+  ('fdd7a751-b60b-444a-984c-02652fe8fa1c', 'Groups Administrator'),
+  ('17315797-102d-40b4-93e0-432062caca18', 'Compliance Administrator'),
+  ('5f2222b1-57c3-48ba-8ad5-d4759f1fde6f', 'Security Operator'),
+  ('0526716b-113d-4c15-b2c8-68e3c22b9f80', 'Authentication Policy Administrator'),
+  ('88d8e3e3-8f55-4a1e-953a-9b9898b8876b', 'Directory Readers');
+
+-- Naming conventions that hint at an account class: RE2 pattern matched
+-- against the lower-case UPN (or display name when there is no UPN).
+-- ingest.Options.AccountPatterns adds, replaces or (class "") removes rows.
+create table if not exists account_patterns (pattern varchar primary key, class varchar not null);
+insert or ignore into account_patterns values
+  ('^(svc|service|sa|app)[-_.]', 'service'),
+  ('[-_.](svc|service)@', 'service'),
+  ('^(break-?glass|emergency|bg)[-_.]?', 'break-glass'),
+  ('break-?glass', 'break-glass'),
+  ('^room[-_.]', 'room'),
+  ('^(shared|mbx|mailbox)[-_.]', 'shared-mailbox'),
+  ('#ext#', 'guest');
