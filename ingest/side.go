@@ -371,21 +371,28 @@ insert into rejected_rows select getvariable('source_id'), rec, reason, left(raw
 // loadSideCSV is the load func of every CSV side format.
 func loadSideCSV(layout, sqlText, main string, dateFields ...string) func(context.Context, *loader, *source) error {
 	return func(ctx context.Context, l *loader, src *source) error {
-		rows, closer, err := openCSVRows(src)
-		if err != nil {
-			return err
-		}
-		defer closer.Close()
-		_, header, err := rows.next()
-		if err != nil {
-			return fmt.Errorf("header: %w", err)
-		}
-		t, err := l.writeTable(ctx, src, rows, layout, header, dateFields...)
-		if err != nil {
-			return err
-		}
-		return l.loadTable(ctx, src, t, sqlText, main, false)
+		return withCSV(src, func(rows rowSource, header []string) error {
+			t, err := l.writeTable(ctx, src, rows, layout, header, dateFields...)
+			if err != nil {
+				return err
+			}
+			return l.loadTable(ctx, src, t, sqlText, main, false)
+		})
 	}
+}
+
+// withCSV opens a CSV side input and hands its header and rows to fn.
+func withCSV(src *source, fn func(rows rowSource, header []string) error) error {
+	rows, closer, err := openCSVRows(src)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	_, header, err := rows.next()
+	if err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	return fn(rows, header)
 }
 
 // loadSideJSON is the load func of every JSON side format: records are split

@@ -21,16 +21,9 @@ func init() {
 		priority: 40,
 		detect:   func(s *sniff) bool { return !s.isJSON && isRegisterHeader(s.header) },
 		load: func(ctx context.Context, l *loader, src *source) error {
-			rows, closer, err := openCSVRows(src)
-			if err != nil {
-				return err
-			}
-			defer closer.Close()
-			_, header, err := rows.next()
-			if err != nil {
-				return fmt.Errorf("header: %w", err)
-			}
-			return l.loadRegister(ctx, src, rows, header, false)
+			return withCSV(src, func(rows rowSource, header []string) error {
+				return l.loadRegister(ctx, src, rows, header, false)
+			})
 		},
 	})
 	register(&format{

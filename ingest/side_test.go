@@ -3,10 +3,13 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // sideDB loads paths (relative to testdata/side unless absolute) into a
@@ -42,7 +45,7 @@ func rowsOf(t *testing.T, db *sql.DB, q string, args ...any) []string {
 	cols, _ := rows.Columns()
 	var out []string
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
+		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
 			ptrs[i] = &vals[i]
@@ -52,11 +55,7 @@ func rowsOf(t *testing.T, db *sql.DB, q string, args ...any) []string {
 		}
 		parts := make([]string, len(cols))
 		for i, v := range vals {
-			if v.Valid {
-				parts[i] = v.String
-			} else {
-				parts[i] = "∅"
-			}
+			parts[i] = cell(v)
 		}
 		out = append(out, strings.Join(parts, "|"))
 	}
@@ -150,4 +149,111 @@ func TestRegisterCSV(t *testing.T) {
 			wantRows(t, db, tt.want, tt.query)
 		})
 	}
+}
+
+// utf16File writes a UTF-16 LE copy (with BOM) of a fixture, as PowerShell's
+// Out-File does on Windows PowerShell 5.1.
+func utf16File(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "side", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []byte{0xFF, 0xFE}
+	for _, r := range string(b) {
+		for _, u := range utf16.Encode([]rune{r}) {
+			out = append(out, byte(u), byte(u>>8))
+		}
+	}
+	p := filepath.Join(t.TempDir(), "utf16-"+name)
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCAPolicies(t *testing.T) {
+	const policies = `select policy_id, state, state_raw, requires_mfa, blocks_legacy, targets_all_users,
+	  array_to_string(built_in_controls, ','), coalesce(authentication_strength_name, '-'), array_to_string(client_app_types, ',')
+	  from ca_policies order by policy_id`
+	const exclusions = `select policy_id, object_type, object_id from ca_exclusions order by all`
+	tests := []struct {
+		name                   string
+		file                   string // fixture, or "utf16:" + fixture
+		format                 string
+		read, loaded, rejected int64
+		query                  string
+		want                   []string
+	}{
+		{"graph single policy", "ca-single.json", "ca-policies-json", 1, 1, 0, policies, []string{
+			"aaaaaaaa-0000-0000-0000-000000000001|enabled|enabled|true|false|true|mfa|-|all"}},
+		{"graph single policy exclusions", "ca-single.json", "ca-policies-json", 1, 1, 0, exclusions, []string{
+			"aaaaaaaa-0000-0000-0000-000000000001|group|99999999-0000-0000-0000-000000000001",
+			"aaaaaaaa-0000-0000-0000-000000000001|guest|GuestsOrExternalUsers",
+			"aaaaaaaa-0000-0000-0000-000000000001|guest|b2bCollaborationGuest",
+			"aaaaaaaa-0000-0000-0000-000000000001|guest|internalGuest",
+			"aaaaaaaa-0000-0000-0000-000000000001|role|62e90394-69f5-4237-9190-012177145e10",
+			"aaaaaaaa-0000-0000-0000-000000000001|user|11111111-0000-0000-0000-00000000000a"}},
+		{"graph single policy lists", "ca-single.json", "ca-policies-json", 1, 1, 0,
+			`select include_users, exclude_guests, include_locations, exclude_locations, grant_operator, created_at::varchar from ca_policies`,
+			[]string{"[All]|[internalGuest, b2bCollaborationGuest]|[All]|[AllTrusted]|OR|2025-01-10 08:00:00.123456"}},
+		{"graph array with annotations and a broken record", "ca-array.json", "ca-policies-json", 3, 2, 1, policies, []string{
+			"aaaaaaaa-0000-0000-0000-000000000002|enabled|enabled|false|true|true|block|-|exchangeActiveSync,other",
+			"aaaaaaaa-0000-0000-0000-000000000003|report-only|enabledForReportingButNotEnforced|true|false|false||Phishing-resistant MFA|all"}},
+		{"graph array reject reason", "ca-array.json", "ca-policies-json", 3, 2, 1,
+			`select source_record, reason from rejected_rows`, []string{"3|record 3: Conditional Access policy has no id"}},
+		{"graph value wrapper", "ca-value.json", "ca-policies-json", 1, 1, 0, policies, []string{
+			"aaaaaaaa-0000-0000-0000-000000000004|disabled|disabled|true|false|false|mfa,compliantDevice|-|browser,mobileAppsAndDesktopClients"}},
+		{"graph UTF-16 LE with BOM", "utf16:ca-array.json", "ca-policies-json", 3, 2, 1,
+			`select policy_id, policy_name from ca_policies order by 1`, []string{
+				"aaaaaaaa-0000-0000-0000-000000000002|CA002 Block legacy authentication",
+				"aaaaaaaa-0000-0000-0000-000000000003|CA003 Admins phishing-resistant MFA"}},
+		{"MES CSV", "ca-mes.csv", "ca-policies-mes-csv", 2, 2, 0, policies, []string{
+			"bbbbbbbb-0000-0000-0000-000000000010|enabled|enabled|true|false|true|mfa|-|all",
+			"bbbbbbbb-0000-0000-0000-000000000011|report-only|enabledForReportingButNotEnforced|false|true|true|block|-|exchangeActiveSync,other"}},
+		{"MES CSV exclusions", "ca-mes.csv", "ca-policies-mes-csv", 2, 2, 0, exclusions, []string{
+			"bbbbbbbb-0000-0000-0000-000000000010|group|99999999-0000-0000-0000-000000000001",
+			"bbbbbbbb-0000-0000-0000-000000000010|group|99999999-0000-0000-0000-000000000002",
+			"bbbbbbbb-0000-0000-0000-000000000010|user|11111111-0000-0000-0000-00000000000a",
+			"bbbbbbbb-0000-0000-0000-000000000010|user|11111111-0000-0000-0000-00000000000c"}},
+		{"MES CSV dates", "ca-mes.csv", "ca-policies-mes-csv", 2, 2, 0,
+			`select distinct created_at::varchar from ca_policies`, []string{"2025-03-04 10:00:00"}},
+		{"exclusion export", "ca-exclusions.csv", "ca-exclusions-csv", 2, 1, 1,
+			`select tenant_id, policy_id, policy_name, object_type, object_id, upn, display_name from ca_exclusions`, []string{
+				"cccccccc-0000-0000-0000-000000000001|aaaaaaaa-0000-0000-0000-000000000001|CA001 Require MFA|user|11111111-0000-0000-0000-00000000000a|bg-admin01@contoso.com|Break Glass 01"}},
+		{"exclusion export reject", "ca-exclusions.csv", "ca-exclusions-csv", 2, 1, 1,
+			`select source_record, reason from rejected_rows`, []string{"3|line 3: no excluded user id or UPN"}},
+		{"named locations", "named-locations.json", "named-locations-json", 2, 2, 0,
+			`select name, location_type, is_trusted, cidrs, countries from named_locations order by name`, []string{
+				"Allowed countries|country|∅|[]|[NL, BE]",
+				"HQ|ip|true|[203.0.113.0/24, 2001:db8::/32]|[]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := tt.file
+			if name, ok := strings.CutPrefix(file, "utf16:"); ok {
+				file = utf16File(t, name)
+			}
+			db, sum := sideDB(t, Options{}, file)
+			checkSource(t, sum, filepath.Base(file), tt.format, tt.read, tt.loaded, tt.rejected)
+			wantRows(t, db, tt.want, tt.query)
+		})
+	}
+}
+
+// cell renders a scanned value: ∅ for NULL, [a, b] for lists.
+func cell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "∅"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = cell(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
 }
