@@ -405,10 +405,7 @@ func loadSideJSON(columns, sqlText, main string) func(context.Context, *loader, 
 			return err
 		}
 		if st, err := os.Stat(path); err == nil && st.Size() == 0 {
-			if _, err := l.db.ExecContext(ctx, "create or replace temp table side_json as select null::bigint as __rec where false"); err != nil {
-				return err
-			}
-			return nil
+			return nil // no usable record: all read, all rejected
 		}
 		q := fmt.Sprintf(`create or replace temp table side_json as
 select * from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864, columns = {__rec: 'BIGINT', %s})`, quote(path), columns)
