@@ -371,8 +371,104 @@ create table if not exists account_patterns (pattern varchar primary key, class 
 insert or ignore into account_patterns values
   ('^(svc|service|sa|app)[-_.]', 'service'),
   ('[-_.](svc|service)@', 'service'),
-  ('^(break-?glass|emergency|bg)[-_.]?', 'break-glass'),
   ('break-?glass', 'break-glass'),
+  ('^(emergency|bg)[-_.]', 'break-glass'),
   ('^room[-_.]', 'room'),
   ('^(shared|mbx|mailbox)[-_.]', 'shared-mailbox'),
   ('#ext#', 'guest');
+
+-- Identity resolution (issue #4): one row per account seen anywhere, tying
+-- object id, UPN and display name together so that a CA exclusion by object
+-- id, a register line by UPN and a sign-in by user id meet. Rows of files
+-- with no tenant ('unknown') join the sign-ins' tenant when there is one.
+create or replace view identities as
+with single_tenant as (
+  select case when count(distinct tenant_id) = 1 then min(tenant_id) end as t
+  from signins where tenant_id <> 'unknown'
+),
+obs as (
+  select tenant_id, object_id, upn, display_name, 'users' as src from users
+  union all select tenant_id, object_id, upn, display_name, 'mfa_registration' from mfa_registration
+  union all select tenant_id, object_id, upn, display_name, 'role_assignments' from role_assignments
+  union all select tenant_id, null, upn, null, 'auth_methods' from auth_methods
+  union all select tenant_id, account_object_id, account_upn, display_name, 'register' from register_entries
+  union all select tenant_id, object_id, upn, display_name, 'ca_exclusions' from ca_exclusions where object_type = 'user'
+  union all select tenant_id, member_id, member_upn, null, 'group_members' from group_members
+  union all select distinct tenant_id, user_id, user_principal_name, user_display_name, 'signins' from signins
+    where event_type in ('interactive', 'non_interactive')
+),
+norm as (
+  select
+    case when tenant_id = 'unknown' then coalesce((select t from single_tenant), tenant_id) else tenant_id end as tenant_id,
+    lower(nullif(trim(object_id), '')) as oid, lower(nullif(trim(upn), '')) as upn,
+    nullif(trim(display_name), '') as dn, src
+  from obs
+  where nullif(trim(object_id), '') is not null or nullif(trim(upn), '') is not null
+),
+links as (
+  select tenant_id, upn, min(oid) as oid from norm
+  where oid is not null and upn is not null group by tenant_id, upn
+),
+resolved as (
+  select n.tenant_id, coalesce(n.oid, l.oid) as oid, n.upn, n.dn, n.src
+  from norm n left join links l on n.oid is null and l.tenant_id = n.tenant_id and l.upn = n.upn
+)
+select tenant_id, min(oid) as object_id, min(upn) as upn, mode(dn) as display_name,
+       list(distinct src order by src) as sources
+from resolved
+group by tenant_id, coalesce(oid, upn);
+
+-- Members of the groups excluded from CA policies, through group_members.
+create or replace view group_exclusion_members as
+select e.tenant_id, e.policy_id, e.policy_name, e.object_id as group_id,
+       coalesce(m.group_name, (select min(g.display_name) from groups g where g.group_id = e.object_id)) as group_name,
+       m.member_id, m.member_upn, m.member_type, e.source_id, e.source_record
+from ca_exclusions e
+join group_members m
+  on m.group_id = e.object_id and (m.tenant_id = e.tenant_id or 'unknown' in (m.tenant_id, e.tenant_id))
+where e.object_type = 'group';
+
+-- Account classes: documented by the register or the directory, or guessed
+-- from naming conventions (account_patterns, a weaker labelled signal).
+create or replace view account_classes as
+with reg as (
+  select r.tenant_id,
+    coalesce(r.account_upn, i.upn) as upn, coalesce(r.account_object_id, i.object_id) as object_id,
+    case r.exception_type
+      when 'service-account' then 'service' when 'shared-account' then 'shared-mailbox'
+      when 'room-account' then 'room' else r.exception_type end as class,
+    'register' as source, 'documented' as confidence, r.exception_type_raw as detail
+  from register_entries r
+  left join identities i
+    on (i.upn = r.account_upn or i.object_id = r.account_object_id)
+   and (i.tenant_id = r.tenant_id or 'unknown' in (i.tenant_id, r.tenant_id))
+  where r.exception_type is not null
+),
+named as (
+  select i.tenant_id, i.upn, i.object_id, p.class,
+    'naming-convention' as source, 'heuristic' as confidence, p.pattern as detail
+  from identities i
+  join account_patterns p on regexp_matches(coalesce(i.upn, lower(i.display_name), ''), p.pattern)
+),
+dir as (
+  select tenant_id, upn, object_id, 'guest' as class, 'directory' as source, 'documented' as confidence,
+    'userType guest' as detail
+  from (select tenant_id, upn, object_id from users where user_type = 'guest'
+        union select tenant_id, upn, object_id from mfa_registration where user_type = 'guest')
+)
+select distinct * from (select * from reg union all select * from named union all select * from dir);
+
+-- Register lines whose account appears in no other input: not a user, a
+-- sign-in, a registration, a role holder, a CA exclusion or a group.
+create or replace view register_unmatched as
+select r.*
+from register_entries r
+where not exists (
+    select 1 from identities i
+    where (i.upn = r.account_upn or i.object_id = r.account_object_id
+           or (r.account_upn is null and r.account_object_id is null and lower(i.display_name) = lower(r.account)))
+      and (i.tenant_id = r.tenant_id or 'unknown' in (i.tenant_id, r.tenant_id))
+      and list_filter(i.sources, s -> s <> 'register') <> [])
+  and not exists (select 1 from groups g where g.group_id = r.account_object_id)
+  and not exists (select 1 from group_members m where m.group_id = r.account_object_id)
+  and not exists (select 1 from ca_exclusions e where e.object_type = 'group' and e.object_id = r.account_object_id);

@@ -415,3 +415,28 @@ select * from read_json(%s, format = 'newline_delimited', maximum_object_size = 
 		return l.runSide(ctx, src, sqlText, main, false, false)
 	}
 }
+
+// accountPatterns applies Options.AccountPatterns to the account_patterns table.
+func (l *loader) accountPatterns(ctx context.Context) error {
+	keys := make([]string, 0, len(l.opts.AccountPatterns))
+	for k := range l.opts.AccountPatterns {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, pattern := range keys {
+		class := strings.TrimSpace(l.opts.AccountPatterns[pattern])
+		if _, err := regexp.Compile(pattern); err != nil {
+			return fmt.Errorf("ingest: account pattern %q: %w", pattern, err)
+		}
+		var err error
+		if class == "" {
+			_, err = l.db.ExecContext(ctx, "delete from account_patterns where pattern = ?", pattern)
+		} else {
+			_, err = l.db.ExecContext(ctx, "insert or replace into account_patterns values (?, ?)", pattern, class)
+		}
+		if err != nil {
+			return fmt.Errorf("ingest: account pattern %q: %w", pattern, err)
+		}
+	}
+	return nil
+}

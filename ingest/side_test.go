@@ -257,3 +257,94 @@ func cell(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+func TestDirectory(t *testing.T) {
+	tests := []struct {
+		name                   string
+		file, format           string
+		read, loaded, rejected int64
+		query                  string
+		want                   []string
+	}{
+		{"MES users", "users.csv", "users-csv", 4, 4, 0,
+			`select upn, object_id, user_type, account_enabled, created_at::varchar, last_sign_in_at::varchar, last_non_interactive_sign_in_at::varchar, on_premises_sync
+			 from users order by source_record`, []string{
+				"bg-admin01@contoso.com|11111111-0000-0000-0000-00000000000a|member|true|2024-01-15 09:00:00|∅|∅|∅",
+				"svc-backup@contoso.com|11111111-0000-0000-0000-00000000000b|member|true|2024-02-01 09:00:00|2025-03-20 23:05:00|2025-03-21 01:00:00|∅",
+				"alex@contoso.com|11111111-0000-0000-0000-00000000000c|member|true|2024-02-01 09:00:00|2025-04-02 08:30:00|∅|true",
+				"guest_fabrikam.com#ext#@contoso.onmicrosoft.com|11111111-0000-0000-0000-00000000000d|guest|false|2024-02-01 09:00:00|∅|∅|∅"}},
+		{"portal download users", "users-download.csv", "users-csv", 1, 1, 0,
+			`select upn, object_id, display_name, user_type, account_enabled, department from users`, []string{
+				"ada@contoso.com|11111111-0000-0000-0000-0000000000e1|Ada Lovelace|member|true|R&D"}},
+		{"Graph users with signInActivity", "users.json", "users-json", 1, 1, 0,
+			`select upn, last_sign_in_at::varchar, last_non_interactive_sign_in_at::varchar, last_successful_sign_in_at from users`, []string{
+				"grace@contoso.com|2025-04-01 10:00:00|2025-04-02 10:00:00|∅"}},
+		{"MES registration, 16 columns", "mfa-registration.csv", "mfa-registration-csv", 2, 2, 0,
+			`select upn, is_mfa_registered, is_mfa_capable, is_admin, methods_registered, preferred_method, last_updated::varchar from mfa_registration order by 1`, []string{
+				"alex@contoso.com|true|true|false|[microsoftAuthenticatorPush, softwareOneTimePasscode]|push|2025-04-21 04:29:55",
+				"svc-backup@contoso.com|false|false|false|[]|none|2025-04-21 04:29:55"}},
+		{"MES registration, 19 columns", "mfa-registration-19.csv", "mfa-registration-csv", 1, 1, 0,
+			`select upn, is_admin, methods_registered from mfa_registration`, []string{"bg-admin01@contoso.com|true|[fido2]"}},
+		{"Graph registration", "mfa-registration.json", "mfa-registration-json", 1, 1, 0,
+			`select upn, is_mfa_registered, methods_registered, last_updated::varchar from mfa_registration`, []string{
+				"grace@contoso.com|true|[microsoftAuthenticatorPush, fido2]|2025-04-21 04:29:55.072989"}},
+		{"MES authentication methods", "auth-methods.csv", "auth-methods-csv", 2, 2, 0,
+			`select upn, mfa_status, authenticator_app, software_oath, password from auth_methods order by 1`, []string{
+				"alex@contoso.com|Enabled|true|true|true", "svc-backup@contoso.com|Disabled|false|false|true"}},
+		{"MES administrators", "admins.csv", "roles-csv", 3, 2, 1,
+			`select upn, object_id, role_name, role_template_id from role_assignments order by 1`, []string{
+				"alex@contoso.com|11111111-0000-0000-0000-00000000000c|Contoso Custom Role|∅",
+				"bg-admin01@contoso.com|11111111-0000-0000-0000-00000000000a|Global Administrator|62e90394-69f5-4237-9190-012177145e10"}},
+		{"MES administrators reject", "admins.csv", "roles-csv", 3, 2, 1,
+			`select source_record, reason from rejected_rows`, []string{"4|line 4: no user name or id"}},
+		{"MES all roles", "roles.csv", "roles-csv", 1, 1, 0,
+			`select upn, role_name, role_template_id from role_assignments`, []string{
+				"alex@contoso.com|Security Reader|5d6b6bb7-de71-4623-b4af-96380a352509"}},
+		{"group members CSV", "group-members.csv", "group-members-csv", 2, 1, 1,
+			`select group_id, group_name, member_id, member_upn from group_members`, []string{
+				"99999999-0000-0000-0000-000000000001|CA-Exclude-BreakGlass|11111111-0000-0000-0000-00000000000a|bg-admin01@contoso.com"}},
+		{"Graph group with members", "group.json", "groups-json", 1, 1, 0,
+			`select g.display_name, m.member_upn, m.member_type from groups g join group_members m using (group_id)`, []string{
+				"CA-Exclude-Scanners|svc-backup@contoso.com|user"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, sum := sideDB(t, Options{}, tt.file)
+			checkSource(t, sum, tt.file, tt.format, tt.read, tt.loaded, tt.rejected)
+			wantRows(t, db, tt.want, tt.query)
+		})
+	}
+}
+
+// TestIdentities loads a small tenant: a sign-in by user id, a users export,
+// CA exclusions by object id, a register by UPN and group members.
+func TestIdentities(t *testing.T) {
+	db, _ := sideDB(t, Options{AccountPatterns: map[string]string{`^alex@`: "executive", `^room[-_.]`: ""}},
+		"signins.json", "users.csv", "ca-single.json", "register-account.csv", "group-members.csv", "group.json")
+	wantRows(t, db, []string{
+		"cccccccc-0000-0000-0000-000000000001|11111111-0000-0000-0000-00000000000a|bg-admin01@contoso.com|Break Glass 01|[ca_exclusions, group_members, register, users]",
+		"cccccccc-0000-0000-0000-000000000001|11111111-0000-0000-0000-00000000000b|svc-backup@contoso.com|Backup service|[group_members, register, users]",
+		"cccccccc-0000-0000-0000-000000000001|11111111-0000-0000-0000-00000000000c|alex@contoso.com|Alex Wilber|[signins, users]",
+		"cccccccc-0000-0000-0000-000000000001|11111111-0000-0000-0000-00000000000d|guest_fabrikam.com#ext#@contoso.onmicrosoft.com|Guest Fabrikam|[users]",
+		"cccccccc-0000-0000-0000-000000000001|11111111-2222-3333-4444-000000000001|∅|∅|[register]",
+		"cccccccc-0000-0000-0000-000000000001|∅|room-board@contoso.com|∅|[register]",
+	}, `select * from identities order by object_id nulls last, upn`)
+	wantRows(t, db, []string{
+		"aaaaaaaa-0000-0000-0000-000000000001|99999999-0000-0000-0000-000000000001|CA-Exclude-BreakGlass|bg-admin01@contoso.com",
+	}, `select policy_id, group_id, group_name, member_upn from group_exclusion_members order by all`)
+	wantRows(t, db, []string{
+		"bg-admin01@contoso.com|break-glass|naming-convention|heuristic",
+		"bg-admin01@contoso.com|break-glass|register|documented",
+		"alex@contoso.com|executive|naming-convention|heuristic",
+		"guest_fabrikam.com#ext#@contoso.onmicrosoft.com|guest|directory|documented",
+		"guest_fabrikam.com#ext#@contoso.onmicrosoft.com|guest|naming-convention|heuristic",
+		"∅|legacy-app|register|documented",
+		"room-board@contoso.com|room|register|documented",
+		"svc-backup@contoso.com|service|naming-convention|heuristic",
+		"svc-backup@contoso.com|service|register|documented",
+	}, `select upn, class, source, confidence from account_classes order by class, source, upn`)
+	wantRows(t, db, []string{
+		"11111111-2222-3333-4444-000000000001|5",
+		"Room-Board@contoso.com|4",
+	}, `select account, source_record from register_unmatched order by account`)
+}
