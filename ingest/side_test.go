@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // sideDB loads paths (relative to testdata/side unless absolute) into a
@@ -94,13 +96,7 @@ func checkSource(t *testing.T, sum *Summary, suffix, format string, read, loaded
 }
 
 func TestRegisterCSV(t *testing.T) {
-	tests := []struct {
-		name                   string
-		file, format           string
-		read, loaded, rejected int64
-		query                  string
-		want                   []string
-	}{
+	tests := []sideCase{
 		{
 			name: "account layout", file: "register-account.csv", format: "register-csv", read: 6, loaded: 4, rejected: 2,
 			query: `select account, account_upn, account_object_id, exception_type, exception_type_raw, approved_on::varchar, review_on::varchar, extra::varchar
@@ -142,13 +138,7 @@ func TestRegisterCSV(t *testing.T) {
 			want:  []string{"gina@contoso.com|byod|CISO|2025-12-31"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db, sum := sideDB(t, Options{}, tt.file)
-			checkSource(t, sum, tt.file, tt.format, tt.read, tt.loaded, tt.rejected)
-			wantRows(t, db, tt.want, tt.query)
-		})
-	}
+	runSideCases(t, tests)
 }
 
 // utf16File writes a UTF-16 LE copy (with BOM) of a fixture, as PowerShell's
@@ -177,14 +167,7 @@ func TestCAPolicies(t *testing.T) {
 	  array_to_string(built_in_controls, ','), coalesce(authentication_strength_name, '-'), array_to_string(client_app_types, ',')
 	  from ca_policies order by policy_id`
 	const exclusions = `select policy_id, object_type, object_id from ca_exclusions order by all`
-	tests := []struct {
-		name                   string
-		file                   string // fixture, or "utf16:" + fixture
-		format                 string
-		read, loaded, rejected int64
-		query                  string
-		want                   []string
-	}{
+	tests := []sideCase{
 		{"graph single policy", "ca-single.json", "ca-policies-json", 1, 1, 0, policies, []string{
 			"aaaaaaaa-0000-0000-0000-000000000001|enabled|enabled|true|false|true|mfa|-|all"}},
 		{"graph single policy exclusions", "ca-single.json", "ca-policies-json", 1, 1, 0, exclusions, []string{
@@ -228,17 +211,7 @@ func TestCAPolicies(t *testing.T) {
 				"Allowed countries|country|∅|[]|[NL, BE]",
 				"HQ|ip|true|[203.0.113.0/24, 2001:db8::/32]|[]"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			file := tt.file
-			if name, ok := strings.CutPrefix(file, "utf16:"); ok {
-				file = utf16File(t, name)
-			}
-			db, sum := sideDB(t, Options{}, file)
-			checkSource(t, sum, filepath.Base(file), tt.format, tt.read, tt.loaded, tt.rejected)
-			wantRows(t, db, tt.want, tt.query)
-		})
-	}
+	runSideCases(t, tests)
 }
 
 // cell renders a scanned value: ∅ for NULL, [a, b] for lists.
@@ -259,13 +232,7 @@ func cell(v any) string {
 }
 
 func TestDirectory(t *testing.T) {
-	tests := []struct {
-		name                   string
-		file, format           string
-		read, loaded, rejected int64
-		query                  string
-		want                   []string
-	}{
+	tests := []sideCase{
 		{"MES users", "users.csv", "users-csv", 4, 4, 0,
 			`select upn, object_id, user_type, account_enabled, created_at::varchar, last_sign_in_at::varchar, last_non_interactive_sign_in_at::varchar, on_premises_sync
 			 from users order by source_record`, []string{
@@ -307,13 +274,7 @@ func TestDirectory(t *testing.T) {
 			`select g.display_name, m.member_upn, m.member_type from groups g join group_members m using (group_id)`, []string{
 				"CA-Exclude-Scanners|svc-backup@contoso.com|user"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db, sum := sideDB(t, Options{}, tt.file)
-			checkSource(t, sum, tt.file, tt.format, tt.read, tt.loaded, tt.rejected)
-			wantRows(t, db, tt.want, tt.query)
-		})
-	}
+	runSideCases(t, tests)
 }
 
 // TestIdentities loads a small tenant: a sign-in by user id, a users export,
@@ -347,4 +308,67 @@ func TestIdentities(t *testing.T) {
 		"11111111-2222-3333-4444-000000000001|5",
 		"Room-Board@contoso.com|4",
 	}, `select account, source_record from register_unmatched order by account`)
+}
+
+// sideCase loads one fixture (or "utf16:" + fixture, transcoded first) and
+// checks its row accounting and one query.
+type sideCase struct {
+	name                   string
+	file, format           string
+	read, loaded, rejected int64
+	query                  string
+	want                   []string
+}
+
+func runSideCases(t *testing.T, tests []sideCase) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := tt.file
+			if name, ok := strings.CutPrefix(file, "utf16:"); ok {
+				file = utf16File(t, name)
+			}
+			db, sum := sideDB(t, Options{}, file)
+			checkSource(t, sum, filepath.Base(file), tt.format, tt.read, tt.loaded, tt.rejected)
+			wantRows(t, db, tt.want, tt.query)
+		})
+	}
+}
+
+// TestRegisterXLSX builds a SharePoint-list-style workbook: a cover sheet,
+// then the register with Excel serial dates and extra list columns.
+func TestRegisterXLSX(t *testing.T) {
+	dir := t.TempDir()
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"Exceptions register — read me first"})
+	f.NewSheet("Exceptions")
+	rows := [][]any{
+		{"Item Type", "Path", "Account", "Exception Type", "Compensating Control", "Approver", "Date Approved", "Review Date", "Ticket"},
+		{"Item", "Lists/Exceptions", "bg-admin02@contoso.com", "Break Glass", "FIDO2 in safe", "CISO", 45717, 46082, "CHG-1"},
+		{"Item", "Lists/Exceptions", "svc-scan@contoso.com", "Service Account", "IP allow-list", "CISO", "2025-03-05", "", ""},
+		{"Item", "Lists/Exceptions", "", "Other", "", "", "", "", ""},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("Exceptions", cell, &r)
+	}
+	path := filepath.Join(dir, "register.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	encrypted := filepath.Join(dir, "locked.xlsx")
+	if err := os.WriteFile(encrypted, append(append([]byte{}, oleMagic...), make([]byte, 512)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, sum := sideDB(t, Options{}, path, encrypted)
+	checkSource(t, sum, "register.xlsx", "register-xlsx", 3, 2, 1)
+	wantRows(t, db, []string{
+		"2|bg-admin02@contoso.com|break-glass|FIDO2 in safe|2025-03-01|2026-03-01|{\"Ticket\":\"CHG-1\"}",
+		"3|svc-scan@contoso.com|service-account|IP allow-list|2025-03-05|∅|∅",
+	}, `select source_record, account, exception_type, approved_solution, approved_on::varchar, review_on::varchar, extra::varchar
+	    from register_entries order by source_record`)
+	wantRows(t, db, []string{"4|row 4: no account (expected a UPN, an object id or a group id)"},
+		`select r.source_record, r.reason from rejected_rows r join sources s using (source_id) where s.path like '%register.xlsx'`)
+	wantRows(t, db, []string{"true"},
+		`select reason like '%locked.xlsx is password-protected (encrypted) or an old .xls workbook; export it unprotected%'
+		 from rejected_rows r join sources s using (source_id) where s.path like '%locked.xlsx'`)
 }
