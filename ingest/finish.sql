@@ -6,13 +6,8 @@ create or replace temp table stage_keep as
 with steps as (
   select
     source_record,
-    bool_or(succeeded
-            and lower(coalesce(method, '')) <> 'previously satisfied'
-            and (mfagap_mfa_performed_text(result_detail)
-                 or lower(coalesce(requirement, '')) similar to '(multi.*|mfa.*|secondary.*)'
-                 or mfagap_mfa_method(method))) as mfa_step,
-    bool_or(lower(coalesce(method, '')) = 'previously satisfied'
-            or mfagap_mfa_claim_text(result_detail)) as claim_step
+    bool_or(mfagap_step_mfa(succeeded, method, requirement, result_detail)) as mfa_step,
+    bool_or(mfagap_step_claim(method, result_detail)) as claim_step
   from stage_signin_auth_steps
   group by source_record
 ),
@@ -27,13 +22,8 @@ staged as (
       coalesce(s.error_code = 0, false) as succeeded,
       mfagap_requirement(s.authentication_requirement) as authentication_requirement,
       coalesce(s.mfa_satisfied,
-        case
-          when coalesce(st.mfa_step, false) or mfagap_mfa_performed_text(s.additional_details) then 'performed'
-          when coalesce(st.claim_step, false) or mfagap_mfa_claim_text(s.additional_details) then 'claim'
-          -- MFA was required and the sign-in passed, but the source gives no step detail.
-          when mfagap_requirement(s.authentication_requirement) = 'multi_factor' and s.error_code = 0 then 'performed'
-          else 'none'
-        end) as mfa_satisfied,
+        mfagap_mfa_satisfied(st.mfa_step, st.claim_step, s.additional_details,
+                             s.authentication_requirement, s.error_code)) as mfa_satisfied,
       mfagap_ca_status(s.conditional_access_status) as conditional_access_status
     )
   from stage_signins s

@@ -52,6 +52,8 @@ func eventTypeHint(display string) string {
 		return "service_principal"
 	case strings.Contains(n, "noninteractive"):
 		return "non_interactive"
+	case strings.Contains(n, "interactivesignins"):
+		return "interactive"
 	}
 	return ""
 }
@@ -95,7 +97,7 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 // readGraph fills raw_graph and returns its row count and the rows that are
 // not usable sign-ins (unparseable, no id, no timestamp).
 func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bool) (n, bad int64, err error) {
-	for _, stmt := range splitStatements(graphSQL)[:2] {
+	for _, stmt := range splitStatements(graphSQL)[:1] {
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return 0, 0, err
 		}
@@ -106,7 +108,7 @@ from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient)
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
 		return 0, 0, err
 	}
-	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where nullif(id, '') is null or graph_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)
+	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where nullif(id, '') is null or mfagap_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)
 	return n, bad, err
 }
 
@@ -122,7 +124,7 @@ select rec,
     else 'createdDateTime ' || coalesce('"' || createdDateTime || '"', 'missing') || ' is not a timestamp'
   end as reason
 from raw_graph
-where nullif(id, '') is null or graph_time(createdDateTime) is null`)
+where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 	if err != nil {
 		return err
 	}
@@ -170,7 +172,7 @@ where nullif(id, '') is null or graph_time(createdDateTime) is null`)
 			return err
 		}
 	}
-	for _, stmt := range splitStatements(graphSQL)[2:] {
+	for _, stmt := range splitStatements(graphSQL)[1:] {
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
 		}

@@ -23,19 +23,12 @@ select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_obj
     authenticationDetails: 'JSON', appliedConditionalAccessPolicies: 'JSON'
   });
 
--- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
--- microseconds), or PowerShell 5.1's "/Date(ms)/".
-create or replace temp macro graph_time(t) as
-  coalesce(
-    cast(try_cast(t as timestamptz) as timestamp),
-    case when t like '/Date(%' then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
-
 insert into stage_signins by name
 select
   coalesce(nullif(tenant_hint, ''), nullif(resourceTenantId, ''), nullif(homeTenantId, '')) as tenant_id,
   nullif(id, '') as request_id,
   nullif(correlationId, '') as correlation_id,
-  graph_time(createdDateTime) as created_at,
+  mfagap_time(createdDateTime) as created_at,
   case
     when list_contains(signInEventTypes, 'managedIdentity') then 'managed_identity'
     when list_contains(signInEventTypes, 'servicePrincipal') then 'service_principal'
@@ -92,7 +85,7 @@ insert into stage_signin_auth_steps by name
 select
   rec as source_record,
   step,
-  graph_time(d.authenticationStepDateTime) as step_at,
+  mfagap_time(d.authenticationStepDateTime) as step_at,
   nullif(d.authenticationMethod, '') as method,
   nullif(d.authenticationMethodDetail, '') as method_detail,
   d.succeeded as succeeded,

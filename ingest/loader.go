@@ -140,6 +140,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 			return nil, err
 		}
 	}
+	if err := l.attachAuthDetails(ctx); err != nil {
+		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
+	}
 	return ReadSummary(ctx, db)
 }
 
@@ -172,8 +175,8 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if err := l.newSource(ctx, src, sum); err != nil {
 		return err
 	}
-	if sn.encoding != "utf-8" {
-		src.note("encoding %s", sn.encoding)
+	if strings.HasPrefix(sn.encoding, "utf-16") {
+		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
 	}
 	if err := fm.load(ctx, l, src); err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.

@@ -161,6 +161,50 @@ create or replace macro ca_rule_obj(j) as
 create or replace macro ca_rule(r) as
   case when json_type(r) = 'VARCHAR' then ca_rule_obj(try_cast(r ->> '$' as json)) else ca_rule_obj(r) end;
 
+-- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
+-- microseconds), or PowerShell 5.1's "/Date(ms)/" → UTC timestamp.
+create or replace macro mfagap_time(t) as
+  coalesce(
+    cast(try_cast(trim(t) as timestamptz) as timestamp),
+    case when t like '%/Date(%' then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
+
+-- One authentication step that shows a second factor performed now.
+create or replace macro mfagap_step_mfa(succeeded, method, requirement, result_detail) as
+  coalesce(succeeded, false)
+  and lower(coalesce(method, '')) <> 'previously satisfied'
+  and (mfagap_mfa_performed_text(result_detail)
+       or lower(coalesce(requirement, '')) similar to '(multi.*|mfa.*|secondary.*)'
+       or mfagap_mfa_method(method));
+
+-- One authentication step that shows MFA satisfied by an earlier claim.
+create or replace macro mfagap_step_claim(method, result_detail) as
+  lower(coalesce(method, '')) = 'previously satisfied' or mfagap_mfa_claim_text(result_detail);
+
+-- performed | claim | none, from the steps' verdicts and the sign-in's own fields.
+create or replace macro mfagap_mfa_satisfied(mfa_step, claim_step, additional_details, requirement, error_code) as
+  case
+    when coalesce(mfa_step, false) or mfagap_mfa_performed_text(additional_details) then 'performed'
+    when coalesce(claim_step, false) or mfagap_mfa_claim_text(additional_details) then 'claim'
+    -- MFA was required and the sign-in passed, but the source gives no step detail.
+    when mfagap_requirement(requirement) = 'multi_factor' and error_code = 0 then 'performed'
+    else 'none'
+  end;
+
+-- Rows of the portal's *_AuthDetails_* companion CSV, kept as loaded; after
+-- every file is in, they become signin_auth_steps of the sign-in with the same
+-- Request ID (whatever order the files came in).
+create table if not exists portal_auth_details (
+  request_id     varchar not null,
+  step_at        timestamp,
+  method         varchar,
+  method_detail  varchar,
+  requirement    varchar,
+  succeeded      boolean,
+  result_detail  varchar,
+  source_id      integer not null,
+  source_record  bigint not null
+);
+
 -- Side inputs (issue #4): exception register, Conditional Access, directory.
 -- Documented in docs/schema-side.md. Every row carries tenant_id, source_id
 -- and source_record (1-based CSV line, XLSX row or JSON record number).
