@@ -21,7 +21,7 @@ func init() {
 		id: "users-csv", kind: "users", priority: 21,
 		detect: func(s *sniff) bool {
 			return csv(s, "users", "upn", "object_id") && (csv(s, "users", "account_enabled") || csv(s, "users", "user_type")) &&
-				!csv(s, "mfa_registration", "is_mfa_registered")
+				!csv(s, "mfa_registration", "is_mfa_registered") && !signinHeader(s.header)
 		},
 		load: loadSideCSV("users", dir("users-csv"), "users",
 			"created_at", "last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at", "last_password_change_at"),
@@ -80,4 +80,16 @@ lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
 		load: loadSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', securityEnabled: 'BOOLEAN', membershipRule: 'VARCHAR', members: 'JSON'`,
 			dir("groups-json"), "groups"),
 	})
+}
+
+// signinHeader spots sign-in CSVs (Log Analytics, portal), which also have
+// UserPrincipalName, Id and UserType columns.
+func signinHeader(header []string) bool {
+	for _, h := range header {
+		switch squash(h) {
+		case "timegenerated", "ipaddress", "correlationid", "clientappused", "resulttype", "appid", "requestid", "date(utc)":
+			return true
+		}
+	}
+	return false
 }

@@ -372,3 +372,14 @@ func TestRegisterXLSX(t *testing.T) {
 		`select reason like '%locked.xlsx is password-protected (encrypted) or an old .xls workbook; export it unprotected%'
 		 from rejected_rows r join sources s using (source_id) where s.path like '%locked.xlsx'`)
 }
+
+// TestSideDetectionLeavesSignins: a sign-in CSV with user columns is not a
+// users export.
+func TestSideDetectionLeavesSignins(t *testing.T) {
+	header := []string{"TenantId", "TimeGenerated", "Id", "UserPrincipalName", "UserType", "IPAddress", "AppId"}
+	for _, f := range formats {
+		if f.kind != "signins" && f.detect(&sniff{header: header, norm: header}) {
+			t.Errorf("side format %s claims a sign-in header", f.id)
+		}
+	}
+}
