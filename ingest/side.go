@@ -108,14 +108,21 @@ func isRegisterHeader(header []string) bool {
 	if _, ok := got["account"]; !ok {
 		return false
 	}
-	for _, f := range []string{"exception_type", "approved_solution", "justification", "approved_by", "review_on"} {
-		if _, ok := got[f]; ok {
-			return true
+	// Sign-in and audit exports also have a UPN and a "Category" or "Type"
+	// column; a register has at least two columns of its own.
+	for _, h := range header {
+		switch normHeader(h) {
+		case "timegenerated", "timegenerated [utc]", "createddatetime", "resulttype", "date (utc)", "creationdate", "auditdata":
+			return false
 		}
 	}
-	_, policy := got["policy"]
-	_, added := got["approved_on"]
-	return policy && added
+	n := 0
+	for _, f := range []string{"exception_type", "approved_solution", "justification", "approved_by", "review_on", "approved_on", "policy"} {
+		if _, ok := got[f]; ok {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // table is a tabular input rewritten as a clean CSV for DuckDB.
