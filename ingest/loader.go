@@ -27,6 +27,11 @@ type Options struct {
 	Limits Limits
 	// Progress, when set, receives one line per file as it is loaded.
 	Progress io.Writer
+	// AccountPatterns adds to or overrides the naming conventions of the
+	// account_patterns table: RE2 pattern (matched against the lower-case
+	// UPN) → account class, e.g. `^adm[-_]` → "admin". An empty class
+	// removes a default pattern.
+	AccountPatterns map[string]string
 }
 
 // Source is one input as recorded in the sources table.
@@ -114,6 +119,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	}
 	defer os.RemoveAll(tmp)
 	l := &loader{db: db, opts: opts, tmp: tmp}
+	if err := l.accountPatterns(ctx); err != nil {
+		return nil, err
+	}
 
 	files, skips := expand(paths, tmp, opts.Limits)
 	for _, s := range skips {
