@@ -204,8 +204,16 @@ func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]
 		FalsePositives: c.FalsePositives, References: c.References}
 	var missing []string
 	for _, s := range c.Sources {
-		if !have[s] {
-			missing = append(missing, sourceNames[s])
+		// "roles|mfa_registration": any one of the alternatives will do.
+		alts := strings.Split(s, "|")
+		var names []string
+		ok := false
+		for _, a := range alts {
+			ok = ok || have[a]
+			names = append(names, sourceNames[a])
+		}
+		if !ok {
+			missing = append(missing, strings.Join(names, " or "))
 		}
 	}
 	if len(missing) > 0 {

@@ -17,7 +17,8 @@ type Check struct {
 	Title string
 	// Severity is one of info, low, medium, high, critical.
 	Severity string
-	// Sources lists the inputs the check needs; the check is skipped when one is missing.
+	// Sources lists the inputs the check needs; the check is skipped when one
+	// is missing. An entry "a|b" is satisfied by either input.
 	Sources []string
 	// Description says what the query looks for.
 	Description string
@@ -196,8 +197,10 @@ func (c Check) validate() error {
 		problems = append(problems, "missing sources")
 	}
 	for _, s := range c.Sources {
-		if !contains(Sources, s) {
-			problems = append(problems, fmt.Sprintf("source %q not in %v", s, Sources))
+		for _, alt := range strings.Split(s, "|") {
+			if !contains(Sources, alt) {
+				problems = append(problems, fmt.Sprintf("source %q not in %v", alt, Sources))
+			}
 		}
 	}
 	if len(c.References) == 0 {

@@ -73,8 +73,10 @@ func TestCheckMetadata(t *testing.T) {
 				t.Error("no sources")
 			}
 			for _, s := range c.Sources {
-				if !oneOf(s, queries.Sources...) {
-					t.Errorf("source %q not in %v", s, queries.Sources)
+				for _, alt := range strings.Split(s, "|") {
+					if !oneOf(alt, queries.Sources...) {
+						t.Errorf("source %q not in %v", alt, queries.Sources)
+					}
 				}
 			}
 			if len(c.References) == 0 {
