@@ -12,10 +12,15 @@ create table if not exists sources (
   rows_loaded    bigint not null default 0,
   rows_rejected  bigint not null default 0,
   rows_duplicate bigint not null default 0,
+  rows_ignored   bigint not null default 0,  -- valid records that are not sign-ins (see below)
   first_event    timestamp,
   last_event     timestamp,
   note           varchar
 );
+-- Valid records that are not sign-ins (other unified audit log operations,
+-- other diagnostic categories): rows_read = rows_loaded + rows_rejected +
+-- rows_duplicate + rows_ignored. Databases made before the column existed get it here.
+alter table sources add column if not exists rows_ignored bigint default 0;
 
 create table if not exists rejected_rows (
   source_id     integer not null,
