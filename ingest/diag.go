@@ -63,7 +63,7 @@ func loadDiagnostic(ctx context.Context, l *loader, src *source) error {
 		b, _ := json.Marshal(body)
 		return g.put(rec, meta, b)
 	})
-	if cerr := g.close(signins, false, "diagnostic"); err == nil {
+	if cerr := g.close(ctx, signins, false, "diagnostic"); err == nil {
 		err = cerr
 	}
 	if err != nil {

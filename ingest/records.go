@@ -25,7 +25,12 @@ type graphSink struct {
 	path string
 	f    *os.File
 	w    *bufio.Writer
-	rej  *rejectBatch
+	// Rejects are spooled to a file and written at close: the database has
+	// one connection, and loaders query it (csvTable) while records flow.
+	rejPath string
+	rejF    *os.File
+	rejW    *bufio.Writer
+	l       *loader
 	// other counts records that are valid but not sign-ins, by what they are
 	// (an audit category, a table, an operation).
 	other     map[string]int64
@@ -43,12 +48,14 @@ func (l *loader) newGraphSink(ctx context.Context, src *source) (*graphSink, err
 	if err != nil {
 		return nil, err
 	}
-	rej, err := l.newRejectBatch(ctx, src)
+	rejPath := path + ".rejects"
+	rf, err := os.Create(rejPath)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	return &graphSink{src: src, path: path, f: f, w: bufio.NewWriterSize(f, 1<<20), rej: rej, other: map[string]int64{}}, nil
+	return &graphSink{src: src, path: path, f: f, w: bufio.NewWriterSize(f, 1<<20), rejPath: rejPath, rejF: rf,
+		rejW: bufio.NewWriter(rf), l: l, other: map[string]int64{}}, nil
 }
 
 // put writes one record. meta holds the envelope members (__tenant,
@@ -115,8 +122,51 @@ func compactJSON(b []byte) []byte {
 	return []byte(out.String())
 }
 
+type spooledReject struct {
+	Rec    int64  `json:"r"`
+	Reason string `json:"m"`
+	Raw    []byte `json:"b,omitempty"`
+}
+
 func (g *graphSink) reject(rec int64, reason string, raw []byte) error {
-	return g.rej.add(rec, reason, raw)
+	b, err := json.Marshal(spooledReject{rec, reason, bounded(raw)})
+	if err != nil {
+		return err
+	}
+	g.rejW.Write(b)
+	return g.rejW.WriteByte('\n')
+}
+
+// writeRejects moves the spooled rejects into rejected_rows.
+func (g *graphSink) writeRejects(ctx context.Context) error {
+	if err := g.rejW.Flush(); err != nil {
+		return err
+	}
+	if _, err := g.rejF.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	b, err := g.l.newRejectBatch(ctx, g.src)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(g.rejF)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r spooledReject
+		if err = json.Unmarshal(sc.Bytes(), &r); err != nil {
+			break
+		}
+		if err = b.add(r.Rec, r.Reason, r.Raw); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = sc.Err()
+	}
+	if cerr := b.close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // notSignin notes a valid record that is not a sign-in (what names it).
@@ -133,7 +183,7 @@ func (g *graphSink) notSignin(rec int64, what string) {
 // another kind of log and its records are counted as ignored with a note.
 // ignoreAlways is for sources where non-sign-in records are the normal case
 // (the unified audit log): they are always ignored, never rejected.
-func (g *graphSink) close(signins int64, ignoreAlways bool, kind string) error {
+func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool, kind string) error {
 	var err error
 	if len(g.other) > 0 {
 		var total int64
@@ -153,13 +203,16 @@ func (g *graphSink) close(signins int64, ignoreAlways bool, kind string) error {
 			}
 		default:
 			for _, o := range g.otherRecs {
-				if err = g.rej.add(o.rec, fmt.Sprintf("record %d: %s is not a sign-in log", o.rec, o.what), nil); err != nil {
+				if err = g.reject(o.rec, fmt.Sprintf("record %d: %s is not a sign-in log", o.rec, o.what), nil); err != nil {
 					break
 				}
 			}
 		}
 	}
-	if cerr := g.rej.close(); err == nil {
+	if err == nil {
+		err = g.writeRejects(ctx)
+	}
+	if cerr := g.rejF.Close(); err == nil {
 		err = cerr
 	}
 	if ferr := g.w.Flush(); err == nil {
