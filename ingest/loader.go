@@ -154,13 +154,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if len(bytesTrim(sn.head)) == 0 {
 		return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
 	}
-	var fm *format
-	for _, cand := range formats {
-		if cand.detect(sn) {
-			fm = cand
-			break
-		}
-	}
+	fm := detectFormat(sn)
 	if fm == nil {
 		return l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
@@ -187,6 +181,16 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		src.read = 1
 	}
 	return l.closeSource(ctx, src)
+}
+
+// detectFormat returns the first registered format that recognises the file, or nil.
+func detectFormat(sn *sniff) *format {
+	for _, f := range formats {
+		if f.detect(sn) {
+			return f
+		}
+	}
+	return nil
 }
 
 func unknownReason(sn *sniff) string {

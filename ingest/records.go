@@ -187,12 +187,26 @@ func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool,
 	var err error
 	if len(g.other) > 0 {
 		var total int64
-		parts := make([]string, 0, len(g.other))
+		whats := make([]string, 0, len(g.other))
 		for what, n := range g.other {
 			total += n
-			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+			whats = append(whats, what)
 		}
-		sort.Strings(parts)
+		// Most frequent first, at most five named.
+		sort.Slice(whats, func(i, j int) bool {
+			if g.other[whats[i]] != g.other[whats[j]] {
+				return g.other[whats[i]] > g.other[whats[j]]
+			}
+			return whats[i] < whats[j]
+		})
+		var parts []string
+		for i, what := range whats {
+			if i == 5 {
+				parts = append(parts, fmt.Sprintf("%d other kinds", len(whats)-5))
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", g.other[what], what))
+		}
 		switch {
 		case ignoreAlways || signins == 0:
 			g.src.ignored += total
