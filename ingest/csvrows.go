@@ -26,7 +26,7 @@ select * from read_csv(%s, header = true, all_varchar = true, delim = %s, quote 
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
 		return nil, err
 	}
-	rows, err := l.db.QueryContext(ctx, `select line, string_agg(distinct error_type || ': ' || error_message, '; '), any_value(csv_line)
+	rows, err := l.db.QueryContext(ctx, `select line, min_by(error_type || ': ' || error_message, coalesce(column_idx, 0)), any_value(csv_line)
 from csv_rejects group by line order by line`)
 	if err != nil {
 		return nil, err

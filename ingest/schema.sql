@@ -138,13 +138,14 @@ create or replace macro mfagap_requirement(r) as
 
 -- Aggregate Conditional Access status: text or the 0/1/2/3 codes of LA/XDR.
 create or replace macro mfagap_ca_status(s) as
+  case when s is null then null else
   case lower(replace(trim(s), ' ', ''))
     when 'success' then 'success' when '0' then 'success'
     when 'failure' then 'failure' when '1' then 'failure'
     when 'notapplied' then 'not_applied' when '2' then 'not_applied'
     when '' then null
     else 'unknown'
-  end;
+  end end;
 
 -- A step (or an additional-details text) that shows MFA performed now.
 create or replace macro mfagap_mfa_performed_text(t) as
