@@ -54,6 +54,8 @@ func eventTypeHint(display string) string {
 		return "service_principal"
 	case strings.Contains(n, "noninteractive"):
 		return "non_interactive"
+	case strings.Contains(n, "interactivesignins"):
+		return "interactive"
 	}
 	return ""
 }

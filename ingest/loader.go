@@ -27,6 +27,11 @@ type Options struct {
 	Limits Limits
 	// Progress, when set, receives one line per file as it is loaded.
 	Progress io.Writer
+	// AccountPatterns adds to or overrides the naming conventions of the
+	// account_patterns table: RE2 pattern (matched against the lower-case
+	// UPN) → account class, e.g. `^adm[-_]` → "admin". An empty class
+	// removes a default pattern.
+	AccountPatterns map[string]string
 }
 
 // Source is one input as recorded in the sources table.
@@ -121,6 +126,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	}
 	defer os.RemoveAll(tmp)
 	l := &loader{db: db, opts: opts, tmp: tmp}
+	if err := l.accountPatterns(ctx); err != nil {
+		return nil, err
+	}
 
 	files, skips := expand(paths, tmp, opts.Limits)
 	for _, s := range skips {
@@ -138,6 +146,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 		if err := l.file(ctx, f, i); err != nil {
 			return nil, err
 		}
+	}
+	if err := l.attachAuthDetails(ctx); err != nil {
+		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
 	}
 	return ReadSummary(ctx, db)
 }
@@ -165,8 +176,8 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if err := l.newSource(ctx, src, sum); err != nil {
 		return err
 	}
-	if sn.encoding != "utf-8" {
-		src.note("encoding %s", sn.encoding)
+	if strings.HasPrefix(sn.encoding, "utf-16") {
+		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
 	}
 	if err := fm.load(ctx, l, src); err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.

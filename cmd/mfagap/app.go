@@ -1,0 +1,442 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mfagap/mfagap/analyze"
+	"github.com/mfagap/mfagap/ingest"
+	"github.com/mfagap/mfagap/queries"
+	"github.com/mfagap/mfagap/reports"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFindings = 1 // findings at or above --fail-on
+	exitUsage    = 2 // usage or input errors: nothing usable was read
+)
+
+// usageError marks errors that are the user's to fix (exit 2).
+type usageError struct{ error }
+
+// findingsError marks a --fail-on threshold that was met (exit 1).
+type findingsError struct{ error }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.Run(flagsFirst(app, args))
+	var fe findingsError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &fe):
+		fmt.Fprintln(stderr, "mfagap:", err)
+		return exitFindings
+	default:
+		fmt.Fprintln(stderr, "mfagap:", oneLine(err.Error()))
+		return exitUsage
+	}
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:           "mfagap",
+		Usage:          "find MFA gaps in exported Microsoft Entra ID sign-in logs, offline",
+		Version:        version,
+		Writer:         stdout,
+		ErrWriter:      stderr,
+		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to exit codes
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		HideVersion: true,
+		Commands: []*cli.Command{
+			reportCommand(),
+			ingestCommand(),
+			analyzeCommand(),
+			checksCommand(),
+			genCommand(),
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(c.App.Writer, "mfagap %s (DuckDB embedded, checks %d)\n", version, len(mustChecks()))
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func mustChecks() []queries.Check {
+	cs, err := queries.Load(queries.FS)
+	if err != nil {
+		panic(err) // embedded checks are validated by tests
+	}
+	return cs
+}
+
+// Flags shared by the commands that load inputs.
+func loadFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "tenant", Usage: "tenant id for rows whose data names none (folder-per-tenant layouts are read automatically)"},
+		&cli.StringFlag{Name: "db", Usage: "DuckDB database file to load into or read from (default: in memory)"},
+		&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit, e.g. 4GB"},
+		&cli.StringFlag{Name: "temp-dir", Usage: "folder for expanded archives and DuckDB spill files"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
+	}
+}
+
+func analyzeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.TimestampFlag{Name: "as-of", Layout: time.RFC3339, Timezone: time.UTC, Usage: "anchor time windows here (RFC 3339) instead of the newest event"},
+		&cli.StringSliceFlag{Name: "set", Usage: "override a check parameter: --set name=value (see 'mfagap checks --params')"},
+		&cli.StringSliceFlag{Name: "check", Usage: "run only this check id (repeatable)"},
+		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)"},
+	}
+}
+
+// session is an open database with its inputs loaded.
+type session struct {
+	db      *sql.DB
+	summary *ingest.Summary
+}
+
+func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	paths := c.Args().Slice()
+	if needInputs && len(paths) == 0 && c.String("db") == "" {
+		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or .zip archives (try: mfagap %s testdata/exports)", c.Command.Name)}
+	}
+	db, err := ingest.Open(ctx, ingest.DBOptions{Path: c.String("db"), MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir")})
+	if err != nil {
+		return nil, err
+	}
+	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
+	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
+		opts.Progress = c.App.ErrWriter
+	}
+	var sum *ingest.Summary
+	if len(paths) > 0 {
+		sum, err = ingest.Files(ctx, db, paths, opts)
+	} else {
+		sum, err = ingest.ReadSummary(ctx, db)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, s := range sum.Sources {
+		if s.Kind == "skipped" {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", s.Path, s.Note)
+		} else if s.Rejected > 0 {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", s.Path, s.Rejected, s.Read)
+		}
+	}
+	if !sum.Usable() {
+		db.Close()
+		return nil, usageError{errors.New("nothing usable was read from the inputs (see the messages above)")}
+	}
+	return &session{db: db, summary: sum}, nil
+}
+
+func analyzeOptions(c *cli.Context) (analyze.Options, error) {
+	opts := analyze.Options{Params: map[string]string{}, Only: c.StringSlice("check")}
+	if t := c.Timestamp("as-of"); t != nil {
+		opts.AsOf = t
+	}
+	for _, kv := range c.StringSlice("set") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return opts, usageError{fmt.Errorf("--set %q: expected name=value", kv)}
+		}
+		opts.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	if s := c.String("fail-on"); s != "" && queries.SeverityRank(s) < 0 {
+		return opts, usageError{fmt.Errorf("--fail-on %q: expected one of %s", s, strings.Join(queries.Severities, ", "))}
+	}
+	return opts, nil
+}
+
+func runAnalysis(c *cli.Context, s *session) (*analyze.Result, error) {
+	opts, err := analyzeOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	r, err := analyze.Run(c.Context, s.db, opts)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return r, nil
+}
+
+func failOn(c *cli.Context, r *analyze.Result) error {
+	s := c.String("fail-on")
+	if s == "" {
+		return nil
+	}
+	min := queries.SeverityRank(s)
+	n := 0
+	for _, ch := range r.Checks {
+		if queries.SeverityRank(ch.Severity) >= min {
+			n += len(ch.Findings)
+		}
+	}
+	if n > 0 {
+		return findingsError{fmt.Errorf("%d findings at severity %s or higher", n, s)}
+	}
+	return nil
+}
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "load exports, run every check, write the HTML report (and JSON, CSV, Markdown on request)",
+		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
+		Description: "Examples:\n" +
+			"   mfagap report exports/ -o contoso.html\n" +
+			"   mfagap report signins.zip register.xlsx ca-policies/ --json findings.json --csv findings.csv\n" +
+			"   mfagap report exports/ --as-of 2025-04-01T00:00:00Z --set spray.min_users=10 --fail-on high",
+		Flags: append(append(loadFlags(), analyzeFlags()...),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "mfagap-report.html", Usage: "HTML report file"},
+			&cli.StringFlag{Name: "json", Usage: "also write the findings JSON here ('-' for stdout)"},
+			&cli.StringFlag{Name: "csv", Usage: "also write one CSV row per finding here ('-' for stdout)"},
+			&cli.StringFlag{Name: "md", Usage: "also write a Markdown report here ('-' for stdout)"},
+			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
+		),
+		Action: func(c *cli.Context) error {
+			s, err := openAndLoad(c, true)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			r, err := runAnalysis(c, s)
+			if err != nil {
+				return err
+			}
+			html := func(w io.Writer) error {
+				return reports.WriteHTML(w, r, reports.HTMLOptions{GeneratedAt: time.Now().UTC(), Version: version, Title: c.String("title")})
+			}
+			outs := []struct {
+				path  string
+				write func(io.Writer) error
+			}{
+				{c.String("output"), html},
+				{c.String("json"), func(w io.Writer) error { return reports.WriteJSON(w, r) }},
+				{c.String("csv"), func(w io.Writer) error { return reports.WriteCSV(w, r) }},
+				{c.String("md"), func(w io.Writer) error { return reports.WriteMarkdown(w, r) }},
+			}
+			for _, o := range outs {
+				if err := writeTo(c.App.Writer, o.path, o.write); err != nil {
+					return err
+				}
+			}
+			if c.String("json") != "-" && c.String("csv") != "-" && c.String("md") != "-" {
+				reports.Terminal(c.App.Writer, r)
+				fmt.Fprintf(c.App.Writer, "report written to %s\n", c.String("output"))
+			}
+			return failOn(c, r)
+		},
+	}
+}
+
+// writeTo writes to a file, to w for "-", or nowhere for "".
+func writeTo(stdout io.Writer, path string, write func(io.Writer) error) error {
+	switch path {
+	case "":
+		return nil
+	case "-":
+		return write(stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return usageError{fmt.Errorf("cannot write %s: %v", path, err)}
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func ingestCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "ingest",
+		Usage:     "load exports into the canonical tables and show what each file was read as",
+		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
+		Description: "Prints one line per input: detected format, kind, tenant and rows read / loaded / rejected / duplicate.\n" +
+			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back.",
+		Flags: loadFlags(),
+		Action: func(c *cli.Context) error {
+			s, err := openAndLoad(c, true)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			printSources(c.App.Writer, s.summary)
+			return nil
+		},
+	}
+}
+
+func printSources(w io.Writer, sum *ingest.Summary) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PATH\tFORMAT\tKIND\tTENANT\tREAD\tLOADED\tREJECTED\tDUPLICATE\tNOTE")
+	for _, s := range sum.Sources {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", clean(s.Path), s.Format, s.Kind, clean(s.TenantID),
+			s.Read, s.Loaded, s.Rejected, s.Duplicates, clean(s.Note))
+	}
+	tw.Flush()
+}
+
+func analyzeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "analyze",
+		Usage:     "run the checks and print a summary (or the findings JSON with --json)",
+		ArgsUsage: "[PATH...] (or --db FILE written by 'mfagap ingest --db')",
+		Flags: append(append(loadFlags(), analyzeFlags()...),
+			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
+		),
+		Action: func(c *cli.Context) error {
+			s, err := openAndLoad(c, true)
+			if err != nil {
+				return err
+			}
+			defer s.db.Close()
+			r, err := runAnalysis(c, s)
+			if err != nil {
+				return err
+			}
+			if p := c.String("json"); p != "" {
+				if err := writeTo(c.App.Writer, p, func(w io.Writer) error { return reports.WriteJSON(w, r) }); err != nil {
+					return err
+				}
+			}
+			if c.String("json") != "-" {
+				reports.Terminal(c.App.Writer, r)
+			}
+			return failOn(c, r)
+		},
+	}
+}
+
+func checksCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "checks",
+		Usage: "list the checks with severity and the inputs each needs",
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "params", Usage: "also list each check's parameters and defaults"}},
+		Action: func(c *cli.Context) error {
+			cs := mustChecks()
+			sort.SliceStable(cs, func(i, j int) bool {
+				ri, rj := queries.SeverityRank(cs[i].Severity), queries.SeverityRank(cs[j].Severity)
+				if ri != rj {
+					return ri > rj
+				}
+				return cs[i].ID < cs[j].ID
+			})
+			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSEVERITY\tNEEDS\tTITLE")
+			for _, ch := range cs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ch.ID, ch.Severity, strings.Join(ch.Sources, ", "), ch.Title)
+				if c.Bool("params") {
+					keys := make([]string, 0, len(ch.Params))
+					for k := range ch.Params {
+						keys = append(keys, k)
+					}
+					sort.Strings(keys)
+					for _, k := range keys {
+						fmt.Fprintf(tw, "\t\t  --set %s=%s\t\n", k, ch.Params[k])
+					}
+				}
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// clean strips control characters (terminal escape injection) from data.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(clean(strings.ReplaceAll(s, "\n", " "))), " ")
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// flagsFirst moves a subcommand's flags before its positional arguments:
+// urfave/cli stops reading flags at the first path, and users write
+// "mfagap report exports/ -o out.html".
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 3 {
+		return args
+	}
+	cmd := app.Command(args[1])
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, positional []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			positional = append(positional, rest[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if takesValue[name] && i+1 < len(rest) {
+			flags = append(flags, rest[i+1])
+			i++
+		}
+	}
+	out := append([]string{args[0], args[1]}, flags...)
+	if len(positional) > 0 {
+		out = append(append(out, "--"), positional...)
+	}
+	return out
+}

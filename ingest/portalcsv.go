@@ -1,0 +1,242 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed portal_csv.sql
+var portalCSVSQL string
+
+func init() {
+	register(&format{
+		id:       "portal-csv",
+		kind:     "signins",
+		priority: 20,
+		detect: func(s *sniff) bool {
+			_, known, _ := portalLayout(s)
+			return known["date"] && known["request_id"] && (known["error_code"] || known["status"]) &&
+				(known["user_principal_name"] || known["service_principal_id"] || known["app_id"] || known["ip_address"])
+		},
+		load: loadPortalCSV,
+	})
+	register(&format{
+		id:       "portal-csv-authdetails",
+		kind:     "signin_auth_details",
+		priority: 19,
+		detect: func(s *sniff) bool {
+			_, known := csvColumns(s.norm, headerAliases)
+			return known["request_id"] && known["ad_method"] && (known["ad_succeeded"] || known["ad_result_detail"])
+		},
+		load: loadPortalAuthDetails,
+	})
+}
+
+// portalEventType reads the event type of a portal CSV from its file name,
+// the only place the portal records it (FORMATS.md §1.2).
+func portalEventType(src *source, known map[string]bool) string {
+	if t := eventTypeHint(src.file.display); t != "" {
+		return t
+	}
+	if known["service_principal_id"] && !known["user_principal_name"] {
+		return "service_principal"
+	}
+	src.note("event type not in the file name (InteractiveSignIns / NonInteractiveSignIns…); assumed interactive")
+	return "interactive"
+}
+
+func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
+	names, known, positional := portalLayout(src.sniff)
+	if positional {
+		src.note("header language not recognised; columns mapped by the portal's %d-column order, checked on the first row", len(names))
+	}
+	if err := l.stage(ctx); err != nil {
+		return err
+	}
+	stmts := splitStatements(portalCSVSQL)
+	if _, err := l.db.ExecContext(ctx, stmts[0]); err != nil {
+		return err
+	}
+	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type = %s", src.id, quote(portalEventType(src, known)))
+	if _, err := l.db.ExecContext(ctx, vars); err != nil {
+		return err
+	}
+	if err := l.readCSV(ctx, src, "raw_portal", names, known); err != nil {
+		return err
+	}
+	if _, err := l.db.ExecContext(ctx, stmts[1]); err != nil {
+		return err
+	}
+	if err := l.rejectWhere(ctx, src, "select rec, reason, raw from raw_portal_rejects order by rec"); err != nil {
+		return err
+	}
+	if _, err := l.db.ExecContext(ctx, stmts[2]); err != nil {
+		return fmt.Errorf("map sign-ins: %w", err)
+	}
+	if _, err := l.db.ExecContext(ctx, "drop table raw_portal; drop table raw_portal_rejects"); err != nil {
+		return err
+	}
+	return l.finishSignins(ctx, src)
+}
+
+func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
+	names, known := csvColumns(src.sniff.norm, headerAliases)
+	if known["date"] && !known["ad_step_at"] {
+		for i, n := range names {
+			if n == "date" {
+				names[i] = "ad_step_at"
+			}
+		}
+		known["ad_step_at"] = true
+	}
+	_, err := l.db.ExecContext(ctx, `create or replace temp table raw_authdetails (
+  rec bigint, request_id varchar, ad_step_at varchar, ad_method varchar, ad_method_detail varchar,
+  ad_requirement varchar, ad_succeeded varchar, ad_result_detail varchar)`)
+	if err != nil {
+		return err
+	}
+	if err := l.readCSV(ctx, src, "raw_authdetails", names, known); err != nil {
+		return err
+	}
+	if err := l.rejectWhere(ctx, src, `select rec, 'no Request ID', to_json(r)::varchar from raw_authdetails r
+where nullif(trim(request_id), '') is null order by rec`); err != nil {
+		return err
+	}
+	_, err = l.db.ExecContext(ctx, fmt.Sprintf(`insert into portal_auth_details
+select trim(request_id), mfagap_time(ad_step_at), nullif(ad_method, ''), nullif(ad_method_detail, ''),
+  nullif(ad_requirement, ''),
+  case when lower(trim(ad_succeeded)) in ('true', 'yes') then true
+       when lower(trim(ad_succeeded)) in ('false', 'no') then false end,
+  nullif(ad_result_detail, ''), %d, rec
+from raw_authdetails where nullif(trim(request_id), '') is not null;
+drop table raw_authdetails`, src.id))
+	if err != nil {
+		return err
+	}
+	src.loaded = src.read - src.rejected
+	return nil
+}
+
+// attachAuthDetails turns portal AuthDetails rows into authentication steps
+// of the sign-ins they belong to and re-derives those sign-ins' MFA verdict.
+// It runs once after all files are loaded, so file order does not matter.
+func (l *loader) attachAuthDetails(ctx context.Context) error {
+	_, err := l.db.ExecContext(ctx, `
+create or replace temp table attach_steps as
+select s.tenant_id, s.request_id, s.event_type,
+  row_number() over (partition by s.tenant_id, s.request_id, s.event_type order by d.source_id, d.source_record)::integer as step,
+  d.step_at, d.method, d.method_detail, d.succeeded, d.result_detail, d.requirement, d.source_id, d.source_record
+from portal_auth_details d
+join signins s on s.request_id = d.request_id
+where not exists (select 1 from signin_auth_steps x
+                  where x.tenant_id = s.tenant_id and x.request_id = s.request_id and x.event_type = s.event_type);
+insert into signin_auth_steps by name select * from attach_steps;
+update signins set mfa_satisfied = v.verdict
+from (
+  select a.tenant_id, a.request_id, a.event_type,
+    mfagap_mfa_satisfied(bool_or(mfagap_step_mfa(a.succeeded, a.method, a.requirement, a.result_detail)),
+                         bool_or(mfagap_step_claim(a.method, a.result_detail)),
+                         any_value(s.additional_details), any_value(s.authentication_requirement),
+                         any_value(s.error_code)) as verdict
+  from attach_steps a
+  join signins s using (tenant_id, request_id, event_type)
+  group by all
+) v
+where signins.tenant_id = v.tenant_id and signins.request_id = v.request_id and signins.event_type = v.event_type
+  and signins.mfa_satisfied <> 'unknown';
+drop table attach_steps`)
+	return err
+}
+
+// portalColumns are the user sign-in CSV's columns in the portal's order:
+// the Oct-2024 55-column layout (FORMATS.md §1.3), in English.
+var portalColumns = strings.Split("Date (UTC)|Request ID|User agent|Correlation ID|User ID|User|Username|User type|"+
+	"Cross tenant access type|Incoming token type|Authentication Protocol|Unique token identifier|Original transfer method|"+
+	"Client credential type|Token Protection - Sign In Session|Token Protection - Sign In Session StatusCode|Application|"+
+	"Application ID|Resource|Resource ID|Resource tenant ID|Home tenant ID|Home tenant name|IP address|Location|Status|"+
+	"Sign-in error code|Failure reason|Client app|Device ID|Browser|Operating System|Compliant|Managed|Join Type|"+
+	"Multifactor authentication result|Multifactor authentication auth method|Multifactor authentication auth detail|"+
+	"Authentication requirement|Sign-in identifier|Session ID|IP address (seen by resource)|Through Global Secure Access|"+
+	"Global Secure Access IP address|Autonomous system number|Flagged for review|Token issuer type|Incoming token type|"+
+	"Token issuer name|Latency|Conditional Access|Managed Identity type|Associated Resource Id|Federated Token Id|"+
+	"Federated Token Issuer", "|")
+
+// portalColumns2026 inserts the owner-tenant columns of the 2026 header.
+var portalColumns2026 = func() []string {
+	var out []string
+	for _, c := range portalColumns {
+		out = append(out, c)
+		switch c {
+		case "Application ID":
+			out = append(out, "App owner tenant ID")
+		case "Resource tenant ID":
+			out = append(out, "Resource owner tenant ID")
+		}
+	}
+	return out
+}()
+
+// portalLayout names the columns of a portal CSV. Headers in a language we
+// know map by name. A header in another language still maps when it has the
+// portal's exact column count and the first data row has a timestamp, a
+// request id and a numeric error code where the layout puts them; otherwise
+// the file stays unknown and its header is quoted in the skip reason.
+func portalLayout(s *sniff) (names []string, known map[string]bool, positional bool) {
+	names, known = csvColumns(s.norm, headerAliases)
+	if known["date"] && known["request_id"] {
+		return names, known, false
+	}
+	for _, layout := range [][]string{portalColumns, portalColumns2026} {
+		if len(s.norm) != len(layout) {
+			continue
+		}
+		norm := make([]string, len(layout))
+		for i, h := range layout {
+			norm[i] = normHeader(h)
+		}
+		pn, pk := csvColumns(norm, headerAliases)
+		if firstRowFits(s, pn) {
+			return pn, pk, true
+		}
+	}
+	return names, known, false
+}
+
+// firstRowFits checks the first data row against a column naming.
+func firstRowFits(s *sniff, names []string) bool {
+	lines := bytes.SplitN(s.head, []byte("\n"), 3)
+	if len(lines) < 3 {
+		return false
+	}
+	r := csv.NewReader(bytes.NewReader(lines[1]))
+	r.Comma = rune(s.delim)
+	r.LazyQuotes = true
+	row, err := r.Read()
+	if err != nil || len(row) != len(names) {
+		return false
+	}
+	for i, n := range names {
+		v := strings.TrimSpace(row[i])
+		switch n {
+		case "date":
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				return false
+			}
+		case "request_id":
+			if v == "" {
+				return false
+			}
+		case "error_code":
+			if _, err := strconv.Atoi(v); err != nil {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+)
+
+const portalHeader = `"Date (UTC)","Request ID","User agent","Correlation ID","User ID","User","Username","User type","Cross tenant access type","Incoming token type","Authentication Protocol","Unique token identifier","Original transfer method","Client credential type","Token Protection - Sign In Session","Token Protection - Sign In Session StatusCode","Application","Application ID ","Resource","Resource ID ","Resource tenant ID","Home tenant ID","Home tenant name","IP address","Location","Status","Sign-in error code","Failure reason","Client app","Device ID","Browser","Operating System","Compliant","Managed","Join Type","Multifactor authentication result","Multifactor authentication auth method","Multifactor authentication auth detail","Authentication requirement","Sign-in identifier","Session ID","IP address (seen by resource)","Through Global Secure Access","Global Secure Access IP address","Autonomous system  number","Flagged for review","Token issuer type","Incoming token type","Token issuer name","Latency","Conditional Access","Managed Identity type","Associated Resource Id","Federated Token Id","Federated Token Issuer"`
+
+// portalRow builds one 55-column row; fields not given are empty.
+func portalRow(f map[int]string) string {
+	cells := make([]string, 55)
+	for i := range cells {
+		cells[i] = `""`
+		if v, ok := f[i]; ok {
+			cells[i] = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		}
+	}
+	return strings.Join(cells, ",")
+}
+
+const tenantA = "00000000-0000-4000-8000-00000000000a"
+
+func portalSignIn(date, req, upn, client, code, requirement, mfaResult, loc string) string {
+	return portalRow(map[int]string{0: date, 1: req, 2: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", 6: upn, 16: "Office 365 Exchange Online",
+		20: tenantA, 21: tenantA, 23: "192.0.2.7", 24: loc, 25: "Success", 26: code, 28: client, 32: "False", 33: "True",
+		35: mfaResult, 38: requirement, 50: "Success"})
+}
+
+func TestPortalCSV(t *testing.T) {
+	dir := t.TempDir()
+	body := "\ufeff" + portalHeader + "\r\n" +
+		portalSignIn("2025-03-04T08:19:41Z", "p1", "Alice@contoso.com", "Browser", "0", "Multifactor authentication", "MFA successfully completed", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T09:00:00Z", "p2", "bob@contoso.com", "IMAP4", "0", "Single-factor authentication", "", ", , AU") + "\r\n" +
+		`"2025-03-04T09:30:00Z","p3","too","few","columns"` + "\r\n" +
+		portalSignIn("not a date", "p4", "carol@contoso.com", "Browser", "0", "Single-factor authentication", "", "Paris, Ile-de-France, FR") + "\r\n" +
+		portalSignIn("2025-03-04T10:00:00Z", "p5", "dave@contoso.com", "Browser", "50126", "Single-factor authentication", "", "Perth, Western Australia, AU") + "\r\n"
+	p := write(t, dir, "NonInteractiveSignIns_2025-03-01_2025-03-31.csv", body)
+	db, sum := load(t, Options{}, p)
+	s := sum.Sources[0]
+	if s.Format != "portal-csv" || s.Read != 5 || s.Loaded != 3 || s.Rejected != 2 {
+		t.Fatalf("format %s read %d loaded %d rejected %d note %q", s.Format, s.Read, s.Loaded, s.Rejected, s.Note)
+	}
+	if s.TenantID != tenantA {
+		t.Errorf("tenant %q", s.TenantID)
+	}
+	reasons := strings.Join(queryStrings(t, db, "select reason from rejected_rows order by source_record"), " | ")
+	for _, want := range []string{"line 4", "columns", `"not a date" is not an ISO 8601 timestamp`} {
+		if !strings.Contains(strings.ToLower(reasons), strings.ToLower(want)) {
+			t.Errorf("reject reasons %q lack %q", reasons, want)
+		}
+	}
+	got := strings.Join(queryStrings(t, db, `select concat_ws('/', request_id, event_type, user_principal_name, city, state, country,
+  mfa_satisfied, authentication_requirement, is_legacy_auth, succeeded, is_managed) from signins order by request_id`), "\n")
+	want := strings.Join([]string{
+		"p1/non_interactive/alice@contoso.com/Melbourne/Victoria/AU/performed/multi_factor/false/true/true",
+		"p2/non_interactive/bob@contoso.com/AU/none/single_factor/true/true/true",
+		"p5/non_interactive/dave@contoso.com/Perth/Western Australia/AU/none/single_factor/false/false/true",
+	}, "\n")
+	if got != want {
+		t.Errorf("rows\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestPortalAuthDetailsJoin(t *testing.T) {
+	dir := t.TempDir()
+	main := "\ufeff" + portalHeader + "\r\n" +
+		portalSignIn("2025-03-04T08:19:41Z", "p1", "alice@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:20:41Z", "p2", "bob@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n"
+	details := "Request ID,Authentication Date,Authentication method,Authentication method detail,Requirement,Succeeded,Result detail\r\n" +
+		"p1,2025-03-04T08:19:40Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
+		"p1,2025-03-04T08:19:41Z,Mobile app notification,,Multi-factor authentication,True,MFA successfully completed\r\n" +
+		"p2,2025-03-04T08:20:41Z,Previously satisfied,,Multi-factor authentication,True,MFA requirement satisfied by claim in the token\r\n" +
+		",2025-03-04T08:20:41Z,Password,,Primary authentication,True,Correct password\r\n"
+	// The AuthDetails file sorts first; the join must not depend on order.
+	a := write(t, dir, "InteractiveSignIns_AuthDetails_2025-03-01_2025-03-31.csv", details)
+	m := write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-31.csv", main)
+	db, sum := load(t, Options{}, a, m)
+	for _, s := range sum.Sources {
+		if s.Format == "portal-csv-authdetails" && (s.Read != 4 || s.Loaded != 3 || s.Rejected != 1) {
+			t.Errorf("auth details read %d loaded %d rejected %d", s.Read, s.Loaded, s.Rejected)
+		}
+	}
+	got := strings.Join(queryStrings(t, db, "select request_id || '=' || mfa_satisfied || '/' || event_type from signins order by request_id"), ",")
+	if got != "p1=performed/interactive,p2=claim/interactive" {
+		t.Errorf("got %s", got)
+	}
+	var steps int
+	db.QueryRow("select count(*) from signin_auth_steps").Scan(&steps)
+	if steps != 3 {
+		t.Errorf("%d steps, want 3", steps)
+	}
+}
+
+func TestPortalCSVSemicolonAndNoName(t *testing.T) {
+	// Excel re-save in a ';' locale, file renamed by the user.
+	hdr := strings.ReplaceAll(portalHeader, `","`, `";"`)
+	row := strings.ReplaceAll(portalSignIn("2025-03-04T08:19:41Z", "p1", "alice@contoso.com", "POP3", "0", "Single-factor authentication", "", "Oslo, Oslo, NO"), `","`, `";"`)
+	p := write(t, t.TempDir(), "export.csv", hdr+"\n"+row+"\n")
+	db, sum := load(t, Options{}, p)
+	if s := sum.Sources[0]; s.Loaded != 1 || !strings.Contains(s.Note, "assumed interactive") {
+		t.Fatalf("loaded %d note %q", s.Loaded, s.Note)
+	}
+	if got := queryStrings(t, db, "select client_app_used from signins"); got[0] != "POP3" {
+		t.Errorf("client app %q", got)
+	}
+}
+
+func TestUnknownFilesAreReported(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "notes.txt", "hello world\n")
+	b := write(t, dir, "weird.csv", "alpha,beta\n1,2\n")
+	c := write(t, dir, "empty.json", "")
+	_, sum := load(t, Options{}, a, b, c)
+	if len(sum.Sources) != 3 {
+		t.Fatalf("%d sources", len(sum.Sources))
+	}
+	for _, s := range sum.Sources {
+		if s.Kind != "skipped" || s.Note == "" {
+			t.Errorf("%s: kind %s note %q", s.Path, s.Kind, s.Note)
+		}
+	}
+	if sum.Usable() {
+		t.Error("nothing usable, but Usable() says otherwise")
+	}
+}

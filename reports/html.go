@@ -1,0 +1,263 @@
+package reports
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mfagap/mfagap/analyze"
+)
+
+// maxFindingsPerCheck caps each evidence table of the HTML report; the rest
+// are counted and left to the JSON.
+const maxFindingsPerCheck = 200
+
+//go:embed assets/*.gohtml assets/style.css assets/echarts.min.js
+var assets embed.FS
+
+// Vendored assets, inlined into every report. They are ours, so they are the
+// only values ever given the template.CSS and template.JS types.
+var (
+	styleCSS  = mustRead("assets/style.css")
+	echartsJS = mustRead("assets/echarts.min.js")
+)
+
+// reportTemplate is parsed once; a malformed template fails at start-up and
+// in TestParseTemplates.
+var reportTemplate = template.Must(parseTemplates())
+
+// parseTemplates parses every section template of the HTML report.
+func parseTemplates() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"time":     fmtTime,
+		"sevclass": sevClass,
+	}).ParseFS(assets, "assets/*.gohtml")
+}
+
+func mustRead(name string) string {
+	b, err := assets.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// HTMLOptions are the values of an HTML report that do not come from the
+// analysis.
+type HTMLOptions struct {
+	// GeneratedAt is printed as the report time; tests pin it.
+	GeneratedAt time.Time
+	// Version is the mfagap version that produced the report.
+	Version string
+	// Title heads the report; empty means "Entra ID sign-in MFA gap report".
+	Title string
+}
+
+// WriteHTML writes r as one self-contained HTML file: styles, ECharts and
+// chart data are inlined, so it opens without a network. Sections follow
+// STYLE §6: provenance, summary, findings by severity then check, all checks.
+func WriteHTML(w io.Writer, r *analyze.Result, o HTMLOptions) error {
+	v := newHTMLView(normalise(r), o)
+	if err := reportTemplate.ExecuteTemplate(w, "report", v); err != nil {
+		return fmt.Errorf("render html report: %w", err)
+	}
+	return nil
+}
+
+// sevClass maps a severity to its CSS class; unknown severities share one.
+func sevClass(s string) string {
+	if severityRank(s) < len(severities) {
+		return "sev-" + s
+	}
+	return "sev-unknown"
+}
+
+// htmlView is what the templates render. All log-derived fields are plain
+// strings, so html/template escapes them for their context.
+type htmlView struct {
+	Title       string
+	Version     string
+	GeneratedAt time.Time
+	Schema      string
+	AsOf        time.Time
+	Window      analyze.Window
+	Inputs      []inputView
+	InputRoot   string
+	Checks      []checkView
+	Groups      []severityGroup
+	Severities  []severityCount
+	Statuses    []statusCount
+	Total       int
+	Tenants     []tenantRow
+	Charts      []chart
+	CSS         template.CSS
+	JS          template.JS
+}
+
+// severityGroup holds the checks with findings of one severity.
+type severityGroup struct {
+	Severity string
+	Checks   []checkView
+}
+
+// checkView is one check with its documentation and its first findings.
+type checkView struct {
+	analyze.CheckResult
+	Refs  []reference
+	Shown []findingView
+	More  int
+}
+
+// reference is a check reference; only http(s) URLs become links.
+type reference struct {
+	Text string
+	Link bool
+}
+
+// findingView is one row of an evidence table.
+type findingView struct {
+	analyze.Finding
+	Pairs []detailPair
+}
+
+// tenantRow counts findings by severity for one tenant.
+type tenantRow struct {
+	TenantID string
+	Counts   []int
+	Total    int
+}
+
+func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
+	v := htmlView{
+		Title:       o.Title,
+		Version:     o.Version,
+		GeneratedAt: o.GeneratedAt,
+		Schema:      r.Schema,
+		AsOf:        r.AsOf,
+		Window:      r.Window,
+		Severities:  severityCounts(r),
+		Statuses:    statusCounts(r),
+		Total:       findingCount(r),
+		Tenants:     tenantRows(r),
+		Charts:      buildCharts(r),
+		CSS:         template.CSS(styleCSS),
+		JS:          template.JS(echartsJS),
+	}
+	v.InputRoot, v.Inputs = inputViews(r.Inputs)
+	if v.Title == "" {
+		v.Title = "Entra ID sign-in MFA gap report"
+	}
+	if v.Version == "" {
+		v.Version = "unknown"
+	}
+	for _, c := range r.Checks {
+		v.Checks = append(v.Checks, newCheckView(c))
+	}
+	// Group checks with findings by severity; within a group they stay in
+	// id order.
+	groups := map[string]*severityGroup{}
+	for _, c := range v.Checks {
+		if len(c.Findings) == 0 {
+			continue
+		}
+		g, ok := groups[c.Severity]
+		if !ok {
+			g = &severityGroup{Severity: c.Severity}
+			groups[c.Severity] = g
+		}
+		g.Checks = append(g.Checks, c)
+	}
+	for _, sc := range v.Severities {
+		if g, ok := groups[sc.Severity]; ok {
+			v.Groups = append(v.Groups, *g)
+		}
+	}
+	return v
+}
+
+func newCheckView(c analyze.CheckResult) checkView {
+	cv := checkView{CheckResult: c}
+	for _, ref := range c.References {
+		l := strings.ToLower(ref)
+		cv.Refs = append(cv.Refs, reference{Text: ref, Link: strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")})
+	}
+	for i, f := range c.Findings {
+		if i == maxFindingsPerCheck {
+			cv.More = len(c.Findings) - i
+			break
+		}
+		cv.Shown = append(cv.Shown, findingView{Finding: f, Pairs: detailPairs(f.Details)})
+	}
+	return cv
+}
+
+// tenantRows counts findings per tenant and severity; it returns nil unless
+// the result covers more than one tenant.
+func tenantRows(r *analyze.Result) []tenantRow {
+	seen := map[string]bool{}
+	for _, in := range r.Inputs {
+		if in.TenantID != "" {
+			seen[in.TenantID] = true
+		}
+	}
+	rows := map[string]*tenantRow{}
+	for _, c := range r.Checks {
+		for _, f := range c.Findings {
+			seen[f.TenantID] = true
+			t, ok := rows[f.TenantID]
+			if !ok {
+				t = &tenantRow{TenantID: f.TenantID, Counts: make([]int, len(severities))}
+				rows[f.TenantID] = t
+			}
+			if i := severityRank(c.Severity); i < len(severities) {
+				t.Counts[i]++
+			}
+			t.Total++
+		}
+	}
+	if len(seen) < 2 {
+		return nil
+	}
+	var out []tenantRow
+	for id := range seen {
+		if t, ok := rows[id]; ok {
+			out = append(out, *t)
+		} else {
+			out = append(out, tenantRow{TenantID: id, Counts: make([]int, len(severities))})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].TenantID < out[j].TenantID })
+	return out
+}
+
+// inputView is one input file with its path shortened to what follows the
+// folder all inputs share.
+type inputView struct {
+	analyze.Input
+	Short string
+}
+
+// inputViews strips the longest folder prefix common to every input path, so
+// the table shows file names rather than the same long folder on every row.
+func inputViews(in []analyze.Input) (string, []inputView) {
+	root := ""
+	for i, x := range in {
+		dir := x.Path[:strings.LastIndex(x.Path, "/")+1]
+		if i == 0 {
+			root = dir
+			continue
+		}
+		for !strings.HasPrefix(x.Path, root) {
+			root = root[:strings.LastIndex(strings.TrimSuffix(root, "/"), "/")+1]
+		}
+	}
+	out := make([]inputView, len(in))
+	for i, x := range in {
+		out[i] = inputView{Input: x, Short: strings.TrimPrefix(x.Path, root)}
+	}
+	return root, out
+}

@@ -1,0 +1,163 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mfagap/mfagap/analyze"
+)
+
+// echartsPlaceholder replaces the 1 MB vendored library in goldens.
+const echartsPlaceholder = "/* echarts.min.js */"
+
+func writeHTML(t *testing.T, r *analyze.Result) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r, pinnedHTML()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, echartsJS); n != 1 {
+		t.Fatalf("echarts.min.js inlined %d times, want 1", n)
+	}
+	return strings.Replace(out, echartsJS, echartsPlaceholder, 1)
+}
+
+func TestParseTemplates(t *testing.T) {
+	tmpl, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"report", "provenance", "summary", "findings", "checks"} {
+		if tmpl.Lookup(name) == nil {
+			t.Errorf("template %q not defined", name)
+		}
+	}
+}
+
+func TestWriteHTMLGolden(t *testing.T) {
+	got := writeHTML(t, fixedResult())
+	for i := 0; i < 5; i++ {
+		if again := writeHTML(t, fixedResult()); again != got {
+			t.Fatalf("render %d differs:\n%s", i, lineDiff(got, again))
+		}
+	}
+	checkGolden(t, "report.golden.html", []byte(got))
+}
+
+func TestWriteHTMLSections(t *testing.T) {
+	got := writeHTML(t, fixedResult())
+	// STYLE §6 order: provenance, summary, findings by severity then check,
+	// all checks.
+	order := []string{`id="provenance"`, `id="summary"`, `id="chart-severity"`, `id="chart-checks"`, `id="chart-daily"`,
+		`Findings per tenant`, `id="findings"`, `id="check-password-spray"`, `id="check-legacy-auth-success"`, `id="checks"`}
+	last := -1
+	for _, s := range order {
+		i := strings.Index(got, s)
+		if i < 0 {
+			t.Errorf("missing %s", s)
+			continue
+		}
+		if i < last {
+			t.Errorf("%s out of order", s)
+		}
+		last = i
+	}
+	for _, s := range []string{
+		"exports/a/InteractiveSignIns.csv", "aaaaaaaaaaaa&hellip;", "event type taken from the file name",
+		"needs users, none given", "Binder Error: column not found",
+		`<a href="https://example.com/spray"`, "<li>not a url</li>",
+		`<span class="k">error_codes:</span> 50126, 50053`, `<span class="k">a:</span> 1.5`,
+		`class="badge sev-high"`, `class="badge sev-critical"`,
+	} {
+		if !strings.Contains(got, s) {
+			t.Errorf("missing %q", s)
+		}
+	}
+}
+
+func TestWriteHTMLTenantsAndLimits(t *testing.T) {
+	one := fixedResult()
+	one.Inputs = one.Inputs[:1]
+	one.Inputs[0].TenantID = tenantA
+	one.Checks = one.Checks[:1]
+	if got := writeHTML(t, one); strings.Contains(got, "Findings per tenant") {
+		t.Error("per-tenant table shown for a single tenant")
+	}
+
+	many := fixedResult()
+	f := many.Checks[0].Findings[0]
+	for i := 0; i < maxFindingsPerCheck+5; i++ {
+		f.Subject = fmt.Sprintf("user%03d@contoso.com", i)
+		many.Checks[0].Findings = append(many.Checks[0].Findings, f)
+	}
+	got := writeHTML(t, many)
+	if !strings.Contains(got, "6 more in the JSON.") {
+		t.Error(`missing "6 more in the JSON."`)
+	}
+	if strings.Contains(got, "user199@contoso.com") || !strings.Contains(got, "user198@contoso.com") {
+		t.Errorf("want exactly the first %d findings of the check", maxFindingsPerCheck)
+	}
+}
+
+func TestHTMLSelfContained(t *testing.T) {
+	if strings.Contains(strings.ToLower(echartsJS), "</script") {
+		t.Error("echarts.min.js contains </script and would end its element")
+	}
+	if strings.Contains(strings.ToLower(styleCSS), "</style") {
+		t.Error("style.css contains </style")
+	}
+	for _, r := range []*analyze.Result{fixedResult(), hostileResult(), {}} {
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, r, HTMLOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.ToLower(buf.String())
+		for _, bad := range []string{"<script src", "<link", `src="http`, "src='http", "@import", "url(http", "url(//"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("report loads an external resource: contains %q", bad)
+			}
+		}
+	}
+}
+
+var (
+	tagWithHandler = regexp.MustCompile(`(?i)<[a-z][^>]*\son[a-z]+\s*=`)
+	scriptElement  = regexp.MustCompile(`(?is)<script>(.*?)</script>`)
+)
+
+func TestHTMLHostileStrings(t *testing.T) {
+	out := writeHTML(t, hostileResult())
+	for _, bad := range []string{"<script>alert", "<img", "</script><script>alert", "-->", "<!--", "<b>x</b>"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("unescaped %q in report", bad)
+		}
+	}
+	if m := tagWithHandler.FindString(out); m != "" {
+		t.Errorf("tag with an event handler: %q", m)
+	}
+	for _, bad := range []string{`href="javascript`, `href="data:`, `href="#ZgotmplZ"`} {
+		if strings.Contains(strings.ToLower(out), strings.ToLower(bad)) {
+			t.Errorf("non-http reference rendered as link: %s", bad)
+		}
+	}
+	// Exactly our two scripts (the library and the chart init); the data
+	// inside cannot close its element.
+	scripts := scriptElement.FindAllStringSubmatch(out, -1)
+	if len(scripts) != 2 || strings.Count(out, "<script") != 2 || strings.Count(out, "</script") != 2 {
+		t.Fatalf("want 2 script elements, got %d (<script %d, </script %d)", len(scripts), strings.Count(out, "<script"), strings.Count(out, "</script"))
+	}
+	data := scripts[1][1]
+	if !strings.Contains(data, `\u003c/script\u003e\u003cscript\u003ealert(1)`) {
+		t.Errorf("hostile chart label not JSON-escaped in chart data:\n%s", data)
+	}
+	// The hostile text is still shown, as text.
+	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", "--&gt;&lt;!--"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("escaped form %q missing", want)
+		}
+	}
+}
