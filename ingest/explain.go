@@ -54,6 +54,9 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 			d.Reason = unknownReason(sn)
 			if fm := detectFormat(sn); fm != nil {
 				d.Format, d.Kind, d.Reason = fm.id, fm.kind, fm.why
+				if d.Reason == "" {
+					d.Reason = "matched the " + fm.id + " detector"
+				}
 			}
 		}
 		out = append(out, d)

@@ -7,8 +7,8 @@ import (
 )
 
 const (
-	tenantA = "00000000-0000-0000-0000-00000000aaaa"
-	tenantB = "00000000-0000-0000-0000-00000000bbbb"
+	fxTenantA = "00000000-0000-0000-0000-00000000aaaa"
+	fxTenantB = "00000000-0000-0000-0000-00000000bbbb"
 )
 
 // TestFormats loads each synthetic fixture alone and checks its accounting,
@@ -20,20 +20,20 @@ func TestFormats(t *testing.T) {
 		checks                             map[string]string // SQL → want
 		note                               string
 	}{
-		{name: "diagnostic PT1H", path: "testdata/diagnostic/PT1H.json", format: "diagnostic-json", tenant: tenantA,
+		{name: "diagnostic PT1H", path: "testdata/diagnostic/PT1H.json", format: "diagnostic-json", tenant: fxTenantA,
 			read: 5, loaded: 4, rejected: 1, checks: map[string]string{
 				"select string_agg(event_type, ',' order by request_id) from signins":                            "interactive,non_interactive,service_principal,managed_identity",
 				"select strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') from signins where request_id like '%0001'": "2025-01-02 08:04:05.123456",
 				"select user_type from signins where request_id like '%0001'":                                    "member",
 				"select reason from rejected_rows":                                                               "record 5: category AuditLogs is not a sign-in log",
 			}},
-		{name: "event hub capture", path: "testdata/diagnostic/eventhub-capture.json", format: "diagnostic-json", tenant: tenantB,
+		{name: "event hub capture", path: "testdata/diagnostic/eventhub-capture.json", format: "diagnostic-json", tenant: fxTenantB,
 			read: 2, loaded: 2, checks: map[string]string{
 				"select string_agg(event_type, ',' order by request_id) from signins": "service_principal,interactive",
 			}},
 		{name: "diagnostic audit logs only", path: "testdata/diagnostic/auditlogs-only.json", format: "diagnostic-json",
 			read: 2, ignor: 2, note: "no sign-ins"},
-		{name: "LA CSV", path: "testdata/la/SigninLogs_export.csv", format: "la-csv", tenant: tenantA,
+		{name: "LA CSV", path: "testdata/la/SigninLogs_export.csv", format: "la-csv", tenant: fxTenantA,
 			read: 4, loaded: 3, rejected: 1, checks: map[string]string{
 				"select strftime(created_at, '%Y-%m-%d %H:%M:%S.%f') from signins where source_record = 2":                                                        "2025-03-14 13:45:17.287000",
 				"select string_agg(event_type || ':' || succeeded || ':' || mfa_satisfied, ',' order by source_record) from signins":                              "interactive:true:performed,interactive:false:none,non_interactive:true:performed",
@@ -43,39 +43,39 @@ func TestFormats(t *testing.T) {
 			}},
 		{name: "LA CSV ambiguous dates", path: "testdata/la-ambiguous/SigninLogs_export.csv", format: "la-csv",
 			read: 1, rejected: 1, note: "fit both day/month and month/day"},
-		{name: "LA JSON", path: "testdata/la/AADNonInteractive.json", format: "la-json", tenant: tenantB,
+		{name: "LA JSON", path: "testdata/la/AADNonInteractive.json", format: "la-json", tenant: fxTenantB,
 			read: 3, loaded: 2, rejected: 1, checks: map[string]string{
 				"select string_agg(event_type || ':' || error_code || ':' || conditional_access_status || ':' || mfa_satisfied, ',' order by source_record) from signins": "non_interactive:0:failure:claim,non_interactive:50076:failure:none",
 				"select strftime(min(created_at), '%H:%M:%S.%f') from signins":                                                                                            "09:59:59.999999",
 				"select exclude_rules_satisfied::varchar from signin_ca_policies limit 1":                                                                                 "['users:groupId']",
 				"select country from signins limit 1":                                                                                                                     "DE",
 			}},
-		{name: "Purview audit CSV", path: "testdata/ual/purview-audit.csv", format: "ual-csv", tenant: tenantA,
+		{name: "Purview audit CSV", path: "testdata/ual/purview-audit.csv", format: "ual-csv", tenant: fxTenantA,
 			read: 3, loaded: 2, ignor: 1, checks: map[string]string{
 				"select string_agg(succeeded || ':' || coalesce(error_code::varchar, '') || ':' || ip_address || ':' || mfa_satisfied, ',' order by source_record) from signins": "true:0:203.0.113.5:unknown,false:50126:203.0.113.5:unknown",
 				"select count(*) from signins where authentication_requirement is null and client_app_used is null and conditional_access_status is null":                        "2",
 				"select distinct user_principal_name || ' ' || user_agent || ' ' || event_type from signins":                                                                     "dave@contoso.com Mozilla/5.0 <b>ua</b> interactive",
 			}},
-		{name: "Search-UnifiedAuditLog CSV", path: "testdata/ual/Search-UnifiedAuditLog.csv", format: "ual-csv", tenant: tenantA,
+		{name: "Search-UnifiedAuditLog CSV", path: "testdata/ual/Search-UnifiedAuditLog.csv", format: "ual-csv", tenant: fxTenantA,
 			read: 2, loaded: 2, checks: map[string]string{
 				"select string_agg(event_type || ' ' || strftime(created_at, '%Y-%m-%d %H:%M:%S'), ',' order by source_record) from signins": "non_interactive 2025-05-01 06:54:24,interactive 2025-05-13 19:22:01",
 			}},
-		{name: "AuditData NDJSON", path: "testdata/ual/UnifiedAuditLog.json", format: "ual-json", tenant: tenantA,
+		{name: "AuditData NDJSON", path: "testdata/ual/UnifiedAuditLog.json", format: "ual-json", tenant: fxTenantA,
 			read: 2, loaded: 1, ignor: 1, checks: map[string]string{"select ip_address from signins": "2001:db8::1"}},
-		{name: "Goose", path: "testdata/tools/goose", format: "graph-json", tenant: tenantA, read: 2, loaded: 2,
+		{name: "Goose", path: "testdata/tools/goose", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2,
 			checks: map[string]string{"select string_agg(event_type, ',' order by source_record) from signins": "interactive,non_interactive"}},
-		{name: "MES SOF-ELK", path: "testdata/tools/mes", format: "graph-json", tenant: tenantA, read: 1, loaded: 1,
+		{name: "MES SOF-ELK", path: "testdata/tools/mes", format: "graph-json", tenant: fxTenantA, read: 1, loaded: 1,
 			checks: map[string]string{"select strftime(created_at, '%S.%f') from signins": "00.123456"}},
-		{name: "Hawk PS 5.1", path: "testdata/tools/hawk", format: "graph-json-pascal", tenant: tenantA, read: 1, loaded: 1,
+		{name: "Hawk PS 5.1", path: "testdata/tools/hawk", format: "graph-json-pascal", tenant: fxTenantA, read: 1, loaded: 1,
 			checks: map[string]string{
 				"select created_at::varchar || ' ' || user_principal_name || ' ' || is_legacy_auth || ' ' || authentication_requirement from signins": "2025-01-02 08:00:00 erin@contoso.com true single_factor",
 			}},
-		{name: "UTF-8", path: "testdata/encodings/utf8.json", format: "graph-json", tenant: tenantA, read: 2, loaded: 2},
-		{name: "UTF-8 BOM", path: "testdata/encodings/utf8-bom.json", format: "graph-json", tenant: tenantA, read: 2, loaded: 2},
-		{name: "UTF-16LE CRLF", path: "testdata/encodings/utf16le.json", format: "graph-json", tenant: tenantA, read: 2, loaded: 2},
-		{name: "UTF-16BE", path: "testdata/encodings/utf16be.json", format: "graph-json", tenant: tenantA, read: 2, loaded: 2},
-		{name: "gzip", path: "testdata/containers/signins.json.gz", format: "graph-json", tenant: tenantA, read: 2, loaded: 2},
-		{name: "nested zip", path: "testdata/containers/outer.zip", format: "graph-json", tenant: tenantA, read: 1, loaded: 1},
+		{name: "UTF-8", path: "testdata/encodings/utf8.json", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
+		{name: "UTF-8 BOM", path: "testdata/encodings/utf8-bom.json", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
+		{name: "UTF-16LE CRLF", path: "testdata/encodings/utf16le.json", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
+		{name: "UTF-16BE", path: "testdata/encodings/utf16be.json", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
+		{name: "gzip", path: "testdata/containers/signins.json.gz", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
+		{name: "nested zip", path: "testdata/containers/outer.zip", format: "graph-json", tenant: fxTenantA, read: 1, loaded: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,7 +131,7 @@ func TestTenantFallback(t *testing.T) {
 			t.Errorf("%s: tenant %q, want the folder's %q", s.Path, s.TenantID, dir)
 		}
 	}
-	_, sum = loadFiles(t, Options{Tenant: "Contoso.onmicrosoft.com"}, "testdata/tenants/"+tenantB+"/signins.json")
+	_, sum = loadFiles(t, Options{Tenant: "Contoso.onmicrosoft.com"}, "testdata/tenants/"+fxTenantB+"/signins.json")
 	if got := sum.Sources[0].TenantID; got != "contoso.onmicrosoft.com" {
 		t.Errorf("tenant %q, want the --tenant value", got)
 	}

@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"database/sql"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -31,21 +29,6 @@ func loadFiles(t *testing.T, opts Options, paths ...string) (*sql.DB, *Summary) 
 		}
 	}
 	return db, sum
-}
-
-// samplesDir is ../shared/samples from the module root (or $MFAGAP_SAMPLES,
-// for a git worktree that sits elsewhere), or the test skips.
-func samplesDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("MFAGAP_SAMPLES")
-	if dir == "" {
-		root, _ := filepath.Abs("..") // tests run in ingest/, one below the module root
-		dir = filepath.Join(root, "..", "shared", "samples")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/samples not present")
-	}
-	return dir
 }
 
 func query1[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
