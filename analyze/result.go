@@ -41,16 +41,20 @@ type Window struct {
 }
 
 // Input describes one input file and how its rows were accounted for:
-// Read = Loaded + Rejected + Duplicates.
+// Read = Loaded + Rejected + Duplicates + Ignored.
 type Input struct {
-	Path       string     `json:"path"`
-	Format     string     `json:"format"`
-	Kind       string     `json:"kind"`
-	TenantID   string     `json:"tenant_id"`
-	Read       int64      `json:"read"`
-	Loaded     int64      `json:"loaded"`
-	Rejected   int64      `json:"rejected"`
-	Duplicates int64      `json:"duplicates"`
+	Path       string `json:"path"`
+	Format     string `json:"format"`
+	Kind       string `json:"kind"`
+	TenantID   string `json:"tenant_id"`
+	Read       int64  `json:"read"`
+	Loaded     int64  `json:"loaded"`
+	Rejected   int64  `json:"rejected"`
+	Duplicates int64  `json:"duplicates"`
+	// Ignored counts valid records that are not sign-ins (other audit-log
+	// operations, other Log Analytics tables); Read = Loaded + Rejected +
+	// Duplicates + Ignored.
+	Ignored    int64      `json:"ignored"`
 	SHA256     string     `json:"sha256"`
 	FirstEvent *time.Time `json:"first_event,omitempty"`
 	LastEvent  *time.Time `json:"last_event,omitempty"`

@@ -116,7 +116,7 @@ func (r *Result) window(ctx context.Context, db *sql.DB, asOf *time.Time) error 
 func (r *Result) inputs(ctx context.Context, db *sql.DB) error {
 	rows, err := db.QueryContext(ctx, `
 select path, format, kind, coalesce(tenant_id, ''), rows_read, rows_loaded, rows_rejected, rows_duplicate,
-       coalesce(sha256, ''), first_event, last_event, coalesce(note, '')
+       coalesce(rows_ignored, 0), coalesce(sha256, ''), first_event, last_event, coalesce(note, '')
 from sources order by path, sha256, source_id`)
 	if err != nil {
 		return fmt.Errorf("read sources: %w", err)
@@ -126,7 +126,7 @@ from sources order by path, sha256, source_id`)
 		var in Input
 		var first, last sql.NullTime
 		if err := rows.Scan(&in.Path, &in.Format, &in.Kind, &in.TenantID, &in.Read, &in.Loaded, &in.Rejected,
-			&in.Duplicates, &in.SHA256, &first, &last, &in.Note); err != nil {
+			&in.Duplicates, &in.Ignored, &in.SHA256, &first, &last, &in.Note); err != nil {
 			return fmt.Errorf("read sources: %w", err)
 		}
 		if first.Valid {

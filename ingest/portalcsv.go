@@ -17,6 +17,7 @@ var portalCSVSQL string
 func init() {
 	register(&format{
 		id:       "portal-csv",
+		why:      "CSV with Date (UTC), Request ID and Sign-in error code or Status (Entra portal sign-in download, any supported language)",
 		kind:     "signins",
 		priority: 20,
 		detect: func(s *sniff) bool {
@@ -28,6 +29,7 @@ func init() {
 	})
 	register(&format{
 		id:       "portal-csv-authdetails",
+		why:      "CSV with Request ID, Authentication method and Succeeded (portal *_AuthDetails_* companion)",
 		kind:     "signin_auth_details",
 		priority: 19,
 		detect: func(s *sniff) bool {

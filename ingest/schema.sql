@@ -12,10 +12,15 @@ create table if not exists sources (
   rows_loaded    bigint not null default 0,
   rows_rejected  bigint not null default 0,
   rows_duplicate bigint not null default 0,
+  rows_ignored   bigint not null default 0,  -- valid records that are not sign-ins (see below)
   first_event    timestamp,
   last_event     timestamp,
   note           varchar
 );
+-- Valid records that are not sign-ins (other unified audit log operations,
+-- other diagnostic categories): rows_read = rows_loaded + rows_rejected +
+-- rows_duplicate + rows_ignored. Databases made before the column existed get it here.
+alter table sources add column if not exists rows_ignored bigint default 0;
 
 create table if not exists rejected_rows (
   source_id     integer not null,
@@ -134,13 +139,14 @@ create or replace macro mfagap_requirement(r) as
 
 -- Aggregate Conditional Access status: text or the 0/1/2/3 codes of LA/XDR.
 create or replace macro mfagap_ca_status(s) as
+  case when s is null then null else
   case lower(replace(trim(s), ' ', ''))
     when 'success' then 'success' when '0' then 'success'
     when 'failure' then 'failure' when '1' then 'failure'
     when 'notapplied' then 'not_applied' when '2' then 'not_applied'
     when '' then null
     else 'unknown'
-  end;
+  end end;
 
 -- A step (or an additional-details text) that shows MFA performed now.
 create or replace macro mfagap_mfa_performed_text(t) as

@@ -28,6 +28,7 @@ func sqlSection(text, name string) string {
 func init() {
 	register(&format{
 		id:       "ca-policies-json",
+		why:      "JSON objects with conditions and grantControls (Graph Conditional Access policies)",
 		kind:     "ca_policies",
 		priority: 20,
 		detect: func(s *sniff) bool {
@@ -39,6 +40,7 @@ modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantCon
 	})
 	register(&format{
 		id:       "ca-policies-mes-csv",
+		why:      "CSV with DisplayName, State, IncludeUsers and ExcludeUsers (Microsoft-Extractor-Suite CA policy export)",
 		kind:     "ca_policies",
 		priority: 20,
 		detect: func(s *sniff) bool {
@@ -48,6 +50,7 @@ modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantCon
 	})
 	register(&format{
 		id:       "ca-exclusions-csv",
+		why:      "CSV with PolicyId and ExcludedUserId columns (multi-tenant CA exclusion export)",
 		kind:     "ca_exclusions",
 		priority: 20,
 		detect: func(s *sniff) bool {
@@ -58,6 +61,7 @@ modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantCon
 	})
 	register(&format{
 		id:       "named-locations-json",
+		why:      "JSON objects typed as IP or country named locations",
 		kind:     "named_locations",
 		priority: 20,
 		detect: func(s *sniff) bool {

@@ -18,7 +18,8 @@ func init() {
 		return s.has("appId") || s.has("ipAddress") || s.has("status") || s.has("clientAppUsed") || s.has("createdDateTime", "userId")
 	}
 	register(&format{
-		id: "users-csv", kind: "users", priority: 21,
+		id: "users-csv", why: "CSV with UserPrincipalName and object id columns, no sign-in columns (user export)",
+		kind: "users", priority: 21,
 		detect: func(s *sniff) bool {
 			return csv(s, "users", "upn", "object_id") && (csv(s, "users", "account_enabled") || csv(s, "users", "user_type")) &&
 				!csv(s, "mfa_registration", "is_mfa_registered") && !signinHeader(s.header)
@@ -27,7 +28,8 @@ func init() {
 			"created_at", "last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at", "last_password_change_at"),
 	})
 	register(&format{
-		id: "users-json", kind: "users", priority: 5,
+		id: "users-json", why: "JSON user objects with userPrincipalName (Graph users, optionally with signInActivity)",
+		kind: "users", priority: 5,
 		detect: func(s *sniff) bool {
 			return s.isJSON && s.has("userPrincipalName", "id") && !signinLike(s) && !s.has("isMfaRegistered") &&
 				(s.has("accountEnabled") || s.has("signInActivity") || s.has("givenName") || s.has("mail") || s.has("userType") || s.has("jobTitle"))
@@ -39,12 +41,14 @@ signInActivity: 'STRUCT(lastSignInDateTime VARCHAR, lastNonInteractiveSignInDate
 			dir("users-json"), "users"),
 	})
 	register(&format{
-		id: "mfa-registration-csv", kind: "mfa_registration", priority: 20,
+		id: "mfa-registration-csv", why: "CSV with userPrincipalName and isMfaRegistered (user registration details)",
+		kind: "mfa_registration", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "mfa_registration", "upn", "is_mfa_registered") },
 		load:   loadSideCSV("mfa_registration", dir("mfa-csv"), "mfa_registration", "last_updated"),
 	})
 	register(&format{
-		id: "mfa-registration-json", kind: "mfa_registration", priority: 5,
+		id: "mfa-registration-json", why: "JSON objects with userPrincipalName and isMfaRegistered (Graph userRegistrationDetails)",
+		kind: "mfa_registration", priority: 5,
 		detect: func(s *sniff) bool { return s.isJSON && s.has("isMfaRegistered") },
 		load: loadSideJSON(`id: 'VARCHAR', userPrincipalName: 'VARCHAR', userDisplayName: 'VARCHAR', userType: 'VARCHAR',
 isAdmin: 'BOOLEAN', isMfaRegistered: 'BOOLEAN', isMfaCapable: 'BOOLEAN', isSsprRegistered: 'BOOLEAN',
@@ -52,28 +56,33 @@ isPasswordlessCapable: 'BOOLEAN', methodsRegistered: 'VARCHAR[]', userPreferredM
 lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
 	})
 	register(&format{
-		id: "auth-methods-csv", kind: "auth_methods", priority: 20,
+		id: "auth-methods-csv", why: "CSV with user and MFAstatus columns (Microsoft-Extractor-Suite authentication methods)",
+		kind: "auth_methods", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "auth_methods", "upn", "mfa_status", "password") },
 		load:   loadSideCSV("auth_methods", dir("methods-csv"), "auth_methods"),
 	})
 	register(&format{
-		id: "roles-csv", kind: "role_assignments", priority: 20,
+		id: "roles-csv", why: "CSV with a user and a Role column (administrator or role export)",
+		kind: "role_assignments", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "role_assignments", "upn", "object_id", "role_name") },
 		load:   loadSideCSV("role_assignments", dir("roles-csv"), "role_assignments"),
 	})
 	register(&format{
-		id: "roles-json", kind: "role_assignments", priority: 5,
+		id: "roles-json", why: "JSON role assignments or directory roles",
+		kind: "role_assignments", priority: 5,
 		detect: func(s *sniff) bool { return s.isJSON && s.has("principalId", "roleDefinitionId") },
 		load: loadSideJSON(`principalId: 'VARCHAR', roleDefinitionId: 'VARCHAR', principal: 'JSON', roleDefinition: 'JSON'`,
 			dir("roles-json"), "role_assignments"),
 	})
 	register(&format{
-		id: "group-members-csv", kind: "group_members", priority: 20,
+		id: "group-members-csv", why: "CSV with a group id and member columns",
+		kind: "group_members", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "group_members", "group_id", "member_id") },
 		load:   loadSideCSV("group_members", dir("members-csv"), "group_members"),
 	})
 	register(&format{
-		id: "groups-json", kind: "groups", priority: 5,
+		id: "groups-json", why: "JSON group objects (with members when present)",
+		kind: "groups", priority: 5,
 		detect: func(s *sniff) bool {
 			return s.isJSON && s.has("id", "displayName") && (s.has("securityEnabled") || s.has("groupTypes")) && !signinLike(s)
 		},

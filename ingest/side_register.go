@@ -17,6 +17,7 @@ var sideRegisterSQL string
 func init() {
 	register(&format{
 		id:       "register-csv",
+		why:      "CSV with an account column and at least two exception-register columns (type, approval, justification, review date, policy)",
 		kind:     "register",
 		priority: 40,
 		detect:   func(s *sniff) bool { return !s.isJSON && isRegisterHeader(s.header) },
@@ -28,6 +29,7 @@ func init() {
 	})
 	register(&format{
 		id:       "register-xlsx",
+		why:      "Excel workbook with a sheet whose header has an account column and exception-register columns",
 		kind:     "register",
 		priority: 1,
 		detect:   isXLSX,

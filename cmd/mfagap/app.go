@@ -292,8 +292,11 @@ func ingestCommand() *cli.Command {
 		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
 		Description: "Prints one line per input: detected format, kind, tenant and rows read / loaded / rejected / duplicate.\n" +
 			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back.",
-		Flags: loadFlags(),
+		Flags: append(loadFlags(), &cli.BoolFlag{Name: "explain", Usage: "only detect: print each file's format and why (or why it is skipped), load nothing"}),
 		Action: func(c *cli.Context) error {
+			if c.Bool("explain") {
+				return explain(c)
+			}
 			s, err := openAndLoad(c, true)
 			if err != nil {
 				return err
@@ -303,6 +306,22 @@ func ingestCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+func explain(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageError{errors.New("no input: give one or more files, folders or .zip archives")}
+	}
+	ds, err := ingest.Explain(c.Args().Slice(), ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PATH\tFORMAT\tKIND\tENCODING\tWHY")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clean(d.Path), d.Format, d.Kind, d.Encoding, clean(d.Reason))
+	}
+	return tw.Flush()
 }
 
 func printSources(w io.Writer, sum *ingest.Summary) {

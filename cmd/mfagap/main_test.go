@@ -164,3 +164,25 @@ func TestFlagsFirst(t *testing.T) {
 		t.Errorf("got %q want %q", got, want)
 	}
 }
+
+func TestIngestExplain(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("nothing to see"), 0o644)
+	code, out, stderr := runCLI(t, "ingest", "--explain", "../../testdata/exports", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"InteractiveSignIns_2025-03-01_2025-03-08.csv", "portal-csv", "Entra portal sign-in download",
+		"exception-register.csv", "register-csv",
+		"notes.txt", "unknown format",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--explain output lacks %q:\n%s", want, out)
+		}
+	}
+	// Explain loads nothing, so it never reports rows.
+	if strings.Contains(out, "LOADED") {
+		t.Error("--explain printed load counts")
+	}
+}
