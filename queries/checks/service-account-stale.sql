@@ -69,7 +69,7 @@ select
   j.account as subject,
   j.account || ', a service account, '
     || case when j.last_success is null
-            then 'has no successful sign-in on record in the last ' || getvariable('service.stale_days') || ' days or before.'
+            then 'has no successful sign-in on record at all.'
             else 'last signed in successfully on ' || strftime(j.last_success, '%Y-%m-%d')
                  || ' (' || j.last_seen_from || '), more than ' || getvariable('service.stale_days') || ' days before as_of.' end as reason,
   coalesce(j.last_success, j.created_at, c.logs_from) as first_seen,
