@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -111,6 +112,28 @@ func TestCheckMetadata(t *testing.T) {
 			}
 			checkFixtures(t, c.ID)
 		})
+	}
+}
+
+// TestCatalogComplete fails while an id of issue 7 has no check file.
+func TestCatalogComplete(t *testing.T) {
+	checks, err := queries.Load(queries.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, c := range checks {
+		have[c.ID] = true
+	}
+	var missing []string
+	for _, id := range issue7IDs {
+		if !have[id] {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("checks of issue 7 without a file: %v", missing)
 	}
 }
 
