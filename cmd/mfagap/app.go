@@ -175,7 +175,13 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	return opts, nil
 }
 
-func runAnalysis(c *cli.Context, s *session) (*analyze.Result, error) {
+// loadAndAnalyze loads the command's inputs and runs the checks on them.
+func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
+	s, err := openAndLoad(c, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.db.Close()
 	opts, err := analyzeOptions(c)
 	if err != nil {
 		return nil, err
@@ -222,12 +228,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
 		),
 		Action: func(c *cli.Context) error {
-			s, err := openAndLoad(c, true)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
-			r, err := runAnalysis(c, s)
+			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
 			}
@@ -334,12 +335,7 @@ func analyzeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
-			s, err := openAndLoad(c, true)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
-			r, err := runAnalysis(c, s)
+			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
 			}
