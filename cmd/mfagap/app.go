@@ -177,15 +177,15 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 
 // loadAndAnalyze loads the command's inputs and runs the checks on them.
 func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
+	opts, err := analyzeOptions(c) // flag mistakes before a long load
+	if err != nil {
+		return nil, err
+	}
 	s, err := openAndLoad(c, true)
 	if err != nil {
 		return nil, err
 	}
 	defer s.db.Close()
-	opts, err := analyzeOptions(c)
-	if err != nil {
-		return nil, err
-	}
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
