@@ -79,7 +79,7 @@ func TestFormats(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db, sum := loadFiles(t, Options{}, tc.path)
+			db, sum := load(t, Options{}, tc.path)
 			if len(sum.Sources) != 1 {
 				t.Fatalf("want 1 source, got %+v", sum.Sources)
 			}
@@ -107,7 +107,7 @@ func TestFormats(t *testing.T) {
 // TestDedupAcrossShapes: the same sign-in in Graph JSON and a diagnostic
 // archive loads once and the second copy counts as a duplicate.
 func TestDedupAcrossShapes(t *testing.T) {
-	db, sum := loadFiles(t, Options{}, "testdata/dedup")
+	db, sum := load(t, Options{}, "testdata/dedup")
 	if n := query1[int64](t, db, "select count(*) from signins"); n != 2 {
 		t.Errorf("signins = %d, want 2", n)
 	}
@@ -122,7 +122,7 @@ func TestDedupAcrossShapes(t *testing.T) {
 
 // TestTenantFallback: data names no tenant → --tenant, else the folder.
 func TestTenantFallback(t *testing.T) {
-	_, sum := loadFiles(t, Options{Tenant: "contoso.onmicrosoft.com"}, "testdata/tenants")
+	_, sum := load(t, Options{Tenant: "contoso.onmicrosoft.com"}, "testdata/tenants")
 	want := map[string]string{"signins.json": ""}
 	_ = want
 	for _, s := range sum.Sources {
@@ -131,7 +131,7 @@ func TestTenantFallback(t *testing.T) {
 			t.Errorf("%s: tenant %q, want the folder's %q", s.Path, s.TenantID, dir)
 		}
 	}
-	_, sum = loadFiles(t, Options{Tenant: "Contoso.onmicrosoft.com"}, "testdata/tenants/"+fxTenantB+"/signins.json")
+	_, sum = load(t, Options{Tenant: "Contoso.onmicrosoft.com"}, "testdata/tenants/"+fxTenantB+"/signins.json")
 	if got := sum.Sources[0].TenantID; got != "contoso.onmicrosoft.com" {
 		t.Errorf("tenant %q, want the --tenant value", got)
 	}
@@ -212,7 +212,7 @@ func TestSamples(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
-			db, sum := loadFiles(t, Options{}, filepath.Join(dir, tc.path))
+			db, sum := load(t, Options{}, filepath.Join(dir, tc.path))
 			s := sum.Sources[0]
 			if s.Format != tc.format || s.Rejected != 0 || s.Loaded == 0 {
 				t.Errorf("%+v; rejects %q", s, rejectReasons(t, db))
@@ -225,7 +225,7 @@ func TestSamples(t *testing.T) {
 			}
 		})
 	}
-	db, sum := loadFiles(t, Options{}, filepath.Join(dir, "huntress2023-purview/purview.csv"))
+	db, sum := load(t, Options{}, filepath.Join(dir, "huntress2023-purview/purview.csv"))
 	if s := sum.Sources[0]; s.Read != 219 || s.Loaded != 21 || s.Ignored != 198 {
 		t.Errorf("purview: %+v", s)
 	}

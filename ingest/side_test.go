@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"os"
@@ -18,22 +17,12 @@ import (
 // fresh in-memory database.
 func sideDB(t *testing.T, opts Options, paths ...string) (*sql.DB, *Summary) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := Open(ctx, DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	for i, p := range paths {
 		if !filepath.IsAbs(p) {
 			paths[i] = filepath.Join("testdata", "side", p)
 		}
 	}
-	sum, err := Files(ctx, db, paths, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, sum
+	return load(t, opts, paths...)
 }
 
 // rowsOf runs q and returns each row as strings joined by "|".

@@ -184,11 +184,17 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	return opts, nil
 }
 
-func runAnalysis(c *cli.Context, s *session) (*analyze.Result, error) {
-	opts, err := analyzeOptions(c)
+// loadAndAnalyze loads the command's inputs and runs the checks on them.
+func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
+	opts, err := analyzeOptions(c) // flag mistakes before a long load
 	if err != nil {
 		return nil, err
 	}
+	s, err := openAndLoad(c, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.db.Close()
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
@@ -231,12 +237,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
 		),
 		Action: func(c *cli.Context) error {
-			s, err := openAndLoad(c, true)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
-			r, err := runAnalysis(c, s)
+			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
 			}
@@ -343,12 +344,7 @@ func analyzeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
-			s, err := openAndLoad(c, true)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
-			r, err := runAnalysis(c, s)
+			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
 			}
