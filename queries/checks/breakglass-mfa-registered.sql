@@ -31,7 +31,11 @@ with parameter_accounts as (
   where trim(a) <> ''
 ),
 breakglass as (
-  select tenant_id, upn, object_id, list_sort(list_distinct(list(source))) as identified_by
+  -- one row per account, whatever tenants and signals named it
+  select
+    coalesce(min(tenant_id) filter (where tenant_id <> 'unknown'), 'unknown') as tenant_id,
+    min(upn) as upn, min(object_id) as object_id,
+    list_sort(list_distinct(list(source))) as identified_by
   from (
     select tenant_id, upn, object_id, source from account_classes where class = 'break-glass'
     union all
@@ -39,7 +43,7 @@ breakglass as (
     from parameter_accounts p
     left join identities i on i.upn = p.account or i.object_id = p.account
   )
-  group by all
+  group by coalesce(upn, object_id)
 ),
 person_bound as (
   select

@@ -37,7 +37,7 @@ signin_match as (
   from signins s
   join breakglass b
     on (s.user_principal_name = b.upn or lower(s.user_id) = b.object_id)
-   and (s.tenant_id = b.tenant_id or b.tenant_id = 'unknown')
+   and (s.tenant_id = b.tenant_id or 'unknown' in (s.tenant_id, b.tenant_id))
   where s.event_type in ('interactive', 'non_interactive')
     and s.created_at <= getvariable('as_of')
   union all

@@ -55,7 +55,7 @@ entry as (
         or r.account_object_id in (
              select m.group_id from group_members m
              where m.member_upn = a.upn or lower(m.member_id) = a.object_id))
-   and (r.tenant_id = a.tenant_id or r.tenant_id = 'unknown')
+   and (r.tenant_id = a.tenant_id or 'unknown' in (r.tenant_id, a.tenant_id))
 ),
 judged as (
   select

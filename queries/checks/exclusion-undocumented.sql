@@ -38,7 +38,8 @@ exclusion as (
   join protecting_policy p
     on p.policy_id = e.policy_id and p.tenant_id = e.tenant_id
   left join identities i
-    on e.object_type = 'user' and i.object_id = e.object_id and i.tenant_id = e.tenant_id
+    on e.object_type = 'user' and i.object_id = e.object_id
+   and (i.tenant_id = e.tenant_id or 'unknown' in (i.tenant_id, e.tenant_id))
 ),
 entry as (
   select
@@ -50,7 +51,7 @@ entry as (
   from exclusion x
   join register_entries r
     on (r.account_object_id = x.object_id or (x.upn is not null and r.account_upn = x.upn))
-   and (r.tenant_id = x.tenant_id or r.tenant_id = 'unknown')
+   and (r.tenant_id = x.tenant_id or 'unknown' in (r.tenant_id, x.tenant_id))
 ),
 judged as (
   select

@@ -34,7 +34,7 @@ active as (
   from signins s
   join unregistered u
     on (s.user_principal_name = u.upn or lower(s.user_id) = u.object_id)
-   and (s.tenant_id = u.tenant_id or u.tenant_id = 'unknown')
+   and (s.tenant_id = u.tenant_id or 'unknown' in (s.tenant_id, u.tenant_id))
   left join class c on c.upn = s.user_principal_name
   where s.succeeded
     and s.event_type in ('interactive', 'non_interactive')

@@ -34,7 +34,7 @@ single_factor as (
   from signins s
   join admin a
     on (s.user_principal_name = a.upn or lower(s.user_id) = a.object_id)
-   and (s.tenant_id = a.tenant_id or a.tenant_id = 'unknown')
+   and (s.tenant_id = a.tenant_id or 'unknown' in (s.tenant_id, a.tenant_id))
   where s.event_type = 'interactive'
     and s.succeeded
     and s.mfa_satisfied = 'none'

@@ -24,11 +24,15 @@
 -- mitre: T1078.004
 -- status: test
 with service_account as (
-  select tenant_id, upn, object_id,
+  -- one row per account: the same account can be classed in several tenants
+  -- (or 'unknown') and by several signals
+  select
+    min(upn) as upn, min(object_id) as object_id,
+    list_distinct(list(tenant_id)) as tenants,
     list_sort(list_distinct(list(source))) as identified_by
   from account_classes
   where class = 'service'
-  group by all
+  group by coalesce(upn, object_id)
 ),
 documented_ip as (
   select
@@ -53,7 +57,7 @@ signin as (
   from signins s
   join service_account a
     on (s.user_principal_name = a.upn or lower(s.user_id) = a.object_id)
-   and (s.tenant_id = a.tenant_id or a.tenant_id = 'unknown')
+   and (list_contains(a.tenants, s.tenant_id) or list_contains(a.tenants, 'unknown') or s.tenant_id = 'unknown')
   left join documented_ip d
     on s.user_principal_name = d.upn or lower(s.user_id) = d.object_id
   where s.event_type in ('interactive', 'non_interactive')

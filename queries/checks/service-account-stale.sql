@@ -24,10 +24,14 @@
 -- params: service.stale_days=90
 -- status: test
 with service_account as (
-  select tenant_id, upn, object_id, list_sort(list_distinct(list(source))) as identified_by
+  -- one row per account, whatever tenants and signals classed it
+  select
+    coalesce(min(tenant_id) filter (where tenant_id <> 'unknown'), 'unknown') as tenant_id,
+    min(upn) as upn, min(object_id) as object_id,
+    list_sort(list_distinct(list(source))) as identified_by
   from account_classes
   where class = 'service'
-  group by all
+  group by coalesce(upn, object_id)
 ),
 cutoff as (
   select

@@ -21,19 +21,22 @@
 -- mitre: T1078.004
 -- status: test
 with shared_account as (
-  select tenant_id, upn, object_id,
+  -- one row per account, whatever tenants and signals classed it
+  select
+    min(upn) as upn, min(object_id) as object_id,
+    list_distinct(list(tenant_id)) as tenants,
     list_sort(list_distinct(list(class))) as classes,
     list_sort(list_distinct(list(source))) as identified_by
   from account_classes
   where class in ('shared-mailbox', 'room', 'resource', 'resource-account')
-  group by all
+  group by coalesce(upn, object_id)
 ),
 signin as (
   select s.*, a.classes, a.identified_by
   from signins s
   join shared_account a
     on (s.user_principal_name = a.upn or lower(s.user_id) = a.object_id)
-   and (s.tenant_id = a.tenant_id or a.tenant_id = 'unknown')
+   and (list_contains(a.tenants, s.tenant_id) or list_contains(a.tenants, 'unknown') or s.tenant_id = 'unknown')
   where s.event_type = 'interactive'
     and s.created_at <= getvariable('as_of')
 )
