@@ -419,5 +419,8 @@ order by tenant_id, day`)
 		}
 		r.Metrics.Daily = append(r.Metrics.Daily, d)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return r.moreMetrics(ctx, db)
 }
