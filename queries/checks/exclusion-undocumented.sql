@@ -31,7 +31,8 @@ with protecting_policy as (
 ),
 exclusion as (
   select
-    e.tenant_id, e.object_type, e.object_id, e.display_name, p.policy_id, p.policy_name,
+    e.tenant_id, e.object_type, e.object_id, coalesce(e.display_name, i.display_name) as display_name,
+    p.policy_id, p.policy_name,
     coalesce(e.upn, i.upn) as upn,
     case when p.requires_mfa then 'requires MFA' else 'blocks legacy authentication' end as protection
   from ca_exclusions e
