@@ -79,8 +79,8 @@ select
   case when j.object_type = 'guest' then 'guest:' || j.object_id else coalesce(j.upn, j.object_id) end as subject,
   'The ' || j.object_type || ' ' || coalesce(j.upn, rt.role_name, any_value(j.display_name), any_value(m.group_name), j.object_id) || ' is excluded from '
     || count(*) || ' enabled polic' || case when count(*) = 1 then 'y' else 'ies' end
-    || ' that ' || array_to_string(list_sort(list_distinct(list(j.protection))), ' or ')
-    || ' (' || array_to_string(list_sort(list_distinct(list(j.register_status))), ', ') || ').' as reason,
+    || ' (' || array_to_string(list_sort(list_distinct(list(j.protection))), '; ') || ')'
+    || ', ' || array_to_string(list_sort(list_distinct(list(j.register_status))), ', ') || '.' as reason,
   cast(getvariable('as_of') as timestamp) as first_seen,
   cast(getvariable('as_of') as timestamp) as last_seen,
   count(*) as event_count,
