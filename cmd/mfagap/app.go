@@ -70,6 +70,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			analyzeCommand(),
 			checksCommand(),
 			genCommand(),
+			benchCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",
