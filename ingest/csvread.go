@@ -69,14 +69,20 @@ func (l *loader) readCSV(ctx context.Context, src *source, table string, names [
 	if len(sel) == 0 {
 		return fmt.Errorf("no known column in the header")
 	}
+	// rec is numbered after the insert from rowid, which follows the file
+	// order (preserve_insertion_order): row_number() over () in the insert
+	// made DuckDB read the file on one thread, twice as slow (issue 5).
 	q := fmt.Sprintf(`insert into %s by name
-select row_number() over () as rec, %s
+select %s
 from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
   max_line_size = 16777216, null_padding = false)`,
 		table, strings.Join(sel, ", "), quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "))
 	defer l.db.ExecContext(ctx, "drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
+		return err
+	}
+	if _, err := l.db.ExecContext(ctx, fmt.Sprintf("update %[1]s set rec = rowid + 1 - (select min(rowid) from %[1]s)", table)); err != nil {
 		return err
 	}
 	var good int64

@@ -102,9 +102,13 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 			return 0, 0, err
 		}
 	}
+	// rec is the record number: __rec from splitToNDJSON, else the position,
+	// numbered after the load from rowid (file order): row_number() over ()
+	// in the load made DuckDB read on one thread (issue 5).
 	q := fmt.Sprintf(`create or replace temp table raw_graph as
-select coalesce(__rec, row_number() over ()) as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
-from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient)
+select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
+from read_graph(%s, %s, %t);
+update raw_graph set rec = rowid + 1 where rec is null`, quote(path), quote(fmtName), lenient)
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
 		return 0, 0, err
 	}

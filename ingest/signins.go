@@ -39,7 +39,8 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 			tenant = strings.ToLower(*t)
 		}
 	}
-	if _, err := l.db.ExecContext(ctx, "set variable fallback_tenant = "+quote(tenant)); err != nil {
+	vars := fmt.Sprintf("set variable fallback_tenant = %s; set variable finish_source = %d", quote(tenant), src.id)
+	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
 	for _, stmt := range splitStatements(finishSQL) {
@@ -49,14 +50,14 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 	}
 	_, err := l.db.ExecContext(ctx, `
 update sources set
-  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from stage_keep),
+  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins where source_id = $1),
   first_event = (select min(created_at) from stage_signins),
   last_event = (select max(created_at) from stage_signins)
-where source_id = ?`, src.id)
+where source_id = $1`, src.id)
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"stage_keep", "stage_signins", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
+	for _, t := range []string{"stage_drop", "stage_signins", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
 		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
 			return err
 		}
