@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mfagap/mfagap/gen"
@@ -95,6 +96,8 @@ type Sample struct {
 	Phase   string  `json:"phase"`
 	Rows    int64   `json:"rows"`
 	Seconds float64 `json:"seconds"`
+	// CPU is user + system time: steadier than Seconds on a busy machine.
+	CPU     float64 `json:"cpu_seconds"`
 	PeakRSS int64   `json:"peak_rss"`
 }
 
@@ -103,6 +106,7 @@ type Row struct {
 	Format, Phase    string
 	Rows             int64
 	Median, Min, Max float64
+	CPU              float64 // median
 	Runs             int
 	PeakRSS          int64 // the largest over the runs
 }
@@ -131,23 +135,27 @@ func Summarize(samples []Sample) []Row {
 	var rows []Row
 	for _, k := range keys {
 		g := groups[k]
-		secs := make([]float64, len(g))
+		secs, cpus := make([]float64, len(g)), make([]float64, len(g))
 		r := Row{Format: k[0], Phase: k[1], Runs: len(g), Min: math.Inf(1)}
 		for i, s := range g {
-			secs[i] = s.Seconds
+			secs[i], cpus[i] = s.Seconds, s.CPU
 			r.Min = min(r.Min, s.Seconds)
 			r.Max = max(r.Max, s.Seconds)
 			r.PeakRSS = max(r.PeakRSS, s.PeakRSS)
 			r.Rows = max(r.Rows, s.Rows)
 		}
-		sort.Float64s(secs)
-		r.Median = secs[len(secs)/2]
-		if len(secs)%2 == 0 {
-			r.Median = (secs[len(secs)/2-1] + secs[len(secs)/2]) / 2
-		}
+		r.Median, r.CPU = median(secs), median(cpus)
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
 }
 
 // WriteTable prints rows as a Markdown table: seconds (median and range),
@@ -160,8 +168,8 @@ func WriteTable(w io.Writer, rows []Row) error {
 		}
 	}
 	b := &strings.Builder{}
-	fmt.Fprintln(b, "| format | phase | rows | seconds (median) | min–max | runs | rows/s | × floor | peak RSS |")
-	fmt.Fprintln(b, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(b, "| format | phase | rows | seconds (median) | min–max | runs | rows/s | × floor | CPU s | peak RSS |")
+	fmt.Fprintln(b, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rows {
 		ratio := "–"
 		if f := floor[r.Format]; f > 0 {
@@ -171,11 +179,20 @@ func WriteTable(w io.Writer, rows []Row) error {
 		if r.Median > 0 {
 			rate = fmt.Sprintf("%.0f", float64(r.Rows)/r.Median)
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %.2f | %.2f–%.2f | %d | %s | %s | %s |\n",
-			r.Format, r.Phase, r.Rows, r.Median, r.Min, r.Max, r.Runs, rate, ratio, MiB(r.PeakRSS))
+		fmt.Fprintf(b, "| %s | %s | %d | %.2f | %.2f–%.2f | %d | %s | %s | %.1f | %s |\n",
+			r.Format, r.Phase, r.Rows, r.Median, r.Min, r.Max, r.Runs, rate, ratio, r.CPU, MiB(r.PeakRSS))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// CPUSeconds returns this process's user + system CPU time.
+func CPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // MiB formats a byte count as MiB.

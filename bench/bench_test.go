@@ -12,7 +12,7 @@ import (
 
 func TestSummarizeAndTable(t *testing.T) {
 	samples := []Sample{
-		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 2, PeakRSS: 3 << 20},
+		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 2, CPU: 3, PeakRSS: 3 << 20},
 		{Format: "csv", Phase: "floor", Rows: 100, Seconds: 1, PeakRSS: 1 << 20},
 		{Format: "csv", Phase: "floor", Rows: 100, Seconds: 3, PeakRSS: 2 << 20},
 		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 4, PeakRSS: 5 << 20},
@@ -29,7 +29,7 @@ func TestSummarizeAndTable(t *testing.T) {
 	if err := WriteTable(&b, rows); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| csv | ingest | 100 | 3.00 | 2.00–4.00 | 3 | 33 | 1.50 | 5 MiB |") {
+	if !strings.Contains(b.String(), "| csv | ingest | 100 | 3.00 | 2.00–4.00 | 3 | 33 | 1.50 | 0.0 | 5 MiB |") {
 		t.Fatalf("table:\n%s", b.String())
 	}
 }

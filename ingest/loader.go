@@ -139,32 +139,41 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 }
 
 func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
-	sum, err := sha256File(f.disk)
-	if err != nil {
-		return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
-	}
+	// The SHA-256 is computed while the file is detected and loaded: hashing
+	// first added a whole extra read of a big export before the load (issue 5).
+	h := hashAsync(f.disk)
 	sn, err := sniffFile(f, l.tmp, seq)
 	if err != nil {
+		sum, herr := h.wait()
+		if herr != nil {
+			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
+		}
 		return l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
 	}
-	if len(bytesTrim(sn.head)) == 0 {
-		return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
-	}
 	var fm *format
-	for _, cand := range formats {
-		if cand.detect(sn) {
-			fm = cand
-			break
+	if len(bytesTrim(sn.head)) > 0 {
+		for _, cand := range formats {
+			if cand.detect(sn) {
+				fm = cand
+				break
+			}
 		}
 	}
 	if fm == nil {
+		sum, herr := h.wait()
+		switch {
+		case herr != nil:
+			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
+		case len(bytesTrim(sn.head)) == 0:
+			return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
+		}
 		return l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
 	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant}
 	if src.tenant == "" {
 		src.tenant = strings.ToLower(l.opts.Tenant)
 	}
-	if err := l.newSource(ctx, src, sum); err != nil {
+	if err := l.newSource(ctx, src, ""); err != nil {
 		return err
 	}
 	if strings.HasPrefix(sn.encoding, "utf-16") {
@@ -181,6 +190,13 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 			return err
 		}
 		src.read = 1
+	}
+	sum, herr := h.wait()
+	if herr != nil {
+		src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
+	}
+	if _, err := l.db.ExecContext(ctx, "update sources set sha256 = ? where source_id = ?", sum, src.id); err != nil {
+		return fmt.Errorf("ingest %s: %w", f.display, err)
 	}
 	return l.closeSource(ctx, src)
 }

@@ -93,7 +93,7 @@ func benchParent(c *cli.Context) error {
 					rows[f] = s.Rows
 				}
 				samples = append(samples, s)
-				fmt.Fprintf(c.App.ErrWriter, "bench: run %d %s %-7s %7.2fs  peak %s\n", i+1, f, phase, s.Seconds, bench.MiB(s.PeakRSS))
+				fmt.Fprintf(c.App.ErrWriter, "bench: run %d %s %-7s %7.2fs  cpu %6.1fs  peak %s\n", i+1, f, phase, s.Seconds, s.CPU, bench.MiB(s.PeakRSS))
 			}
 		}
 	}
@@ -158,6 +158,7 @@ func benchChild(c *cli.Context, phase string) error {
 		}
 	}
 	s.Seconds = bench.Since(start)
+	s.CPU = bench.CPUSeconds()
 	s.PeakRSS = bench.PeakRSS()
 	return json.NewEncoder(c.App.Writer).Encode(s)
 }
