@@ -116,7 +116,7 @@ func (r *Result) window(ctx context.Context, db *sql.DB, asOf *time.Time) error 
 func (r *Result) inputs(ctx context.Context, db *sql.DB) error {
 	rows, err := db.QueryContext(ctx, `
 select path, format, kind, coalesce(tenant_id, ''), rows_read, rows_loaded, rows_rejected, rows_duplicate,
-       coalesce(sha256, ''), first_event, last_event, coalesce(note, '')
+       coalesce(rows_ignored, 0), coalesce(sha256, ''), first_event, last_event, coalesce(note, '')
 from sources order by path, sha256, source_id`)
 	if err != nil {
 		return fmt.Errorf("read sources: %w", err)
@@ -126,7 +126,7 @@ from sources order by path, sha256, source_id`)
 		var in Input
 		var first, last sql.NullTime
 		if err := rows.Scan(&in.Path, &in.Format, &in.Kind, &in.TenantID, &in.Read, &in.Loaded, &in.Rejected,
-			&in.Duplicates, &in.SHA256, &first, &last, &in.Note); err != nil {
+			&in.Duplicates, &in.Ignored, &in.SHA256, &first, &last, &in.Note); err != nil {
 			return fmt.Errorf("read sources: %w", err)
 		}
 		if first.Valid {
@@ -204,8 +204,16 @@ func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]
 		FalsePositives: c.FalsePositives, References: c.References}
 	var missing []string
 	for _, s := range c.Sources {
-		if !have[s] {
-			missing = append(missing, sourceNames[s])
+		// "roles|mfa_registration": any one of the alternatives will do.
+		alts := strings.Split(s, "|")
+		var names []string
+		ok := false
+		for _, a := range alts {
+			ok = ok || have[a]
+			names = append(names, sourceNames[a])
+		}
+		if !ok {
+			missing = append(missing, strings.Join(names, " or "))
 		}
 	}
 	if len(missing) > 0 {
@@ -411,5 +419,8 @@ order by tenant_id, day`)
 		}
 		r.Metrics.Daily = append(r.Metrics.Daily, d)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return r.moreMetrics(ctx, db)
 }

@@ -22,6 +22,7 @@ func init() {
 		id:       "graph-json",
 		kind:     "signins",
 		priority: 10,
+		why:      "JSON records with createdDateTime, id and userPrincipalName, appId or status (Graph sign-ins: API, portal download, MES, Goose)",
 		detect: func(s *sniff) bool {
 			return s.isJSON && !s.has("category") && !s.has("TimeGenerated") &&
 				(s.has("createdDateTime", "id") && (s.has("userPrincipalName") || s.has("appId") || s.has("status")))
@@ -32,6 +33,7 @@ func init() {
 		id:       "graph-json-pascal",
 		kind:     "signins",
 		priority: 11,
+		why:      "JSON records with PascalCase CreatedDateTime and Id (Graph PowerShell SDK objects: Hawk, DFIR-O365RC)",
 		detect: func(s *sniff) bool {
 			return s.isJSON && !s.has("TimeGenerated") && !s.has("Category") &&
 				s.has("CreatedDateTime", "Id") && (s.has("UserPrincipalName") || s.has("AppId") || s.has("Status"))
@@ -61,12 +63,7 @@ func eventTypeHint(display string) string {
 func loadGraph(ctx context.Context, l *loader, src *source) error {
 	sn := src.sniff
 	pascal := src.format.id == "graph-json-pascal"
-	if err := l.stage(ctx); err != nil {
-		return err
-	}
-	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type_hint = %s",
-		src.id, quote(eventTypeHint(src.file.display)))
-	if _, err := l.db.ExecContext(ctx, vars); err != nil {
+	if err := l.stageGraph(ctx, src); err != nil {
 		return err
 	}
 	// Fast path: clean UTF-8 arrays and NDJSON go straight to DuckDB's reader.
@@ -92,6 +89,17 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		return err
 	}
 	return l.mapGraph(ctx, src, &ndjsonPath)
+}
+
+// stageGraph makes the staging tables and sets the variables graph.sql reads.
+func (l *loader) stageGraph(ctx context.Context, src *source) error {
+	if err := l.stage(ctx); err != nil {
+		return err
+	}
+	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type_hint = %s",
+		src.id, quote(eventTypeHint(src.file.display)))
+	_, err := l.db.ExecContext(ctx, vars)
+	return err
 }
 
 // readGraph fills raw_graph and returns its row count and the rows that are

@@ -4,11 +4,17 @@
 -- below; other formats that carry Graph-shaped records (diagnostic settings
 -- "properties") build raw_graph with the same columns and reuse this file.
 -- Extra columns: rec (record number), tenant_hint, event_type_hint.
+-- Loaders that rewrite other shapes into Graph records (records.go) add
+-- __tenant (tenant named by the envelope), __event_type (event type named by
+-- the envelope: diagnostic category, Log Analytics table; it wins over the
+-- record's own hints) and __mfa_satisfied (set when the source cannot tell,
+-- e.g. 'unknown' for the unified audit log).
 
 create or replace temp macro read_graph(path, fmt, lenient) as table
 select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_object_size = 67108864,
   columns = {
-    __rec: 'BIGINT', id: 'VARCHAR', createdDateTime: 'VARCHAR', userDisplayName: 'VARCHAR',
+    __rec: 'BIGINT', __tenant: 'VARCHAR', __event_type: 'VARCHAR', __mfa_satisfied: 'VARCHAR',
+    id: 'VARCHAR', createdDateTime: 'VARCHAR', userDisplayName: 'VARCHAR',
     userPrincipalName: 'VARCHAR', userId: 'VARCHAR', appId: 'VARCHAR', appDisplayName: 'VARCHAR',
     ipAddress: 'VARCHAR', clientAppUsed: 'VARCHAR', userAgent: 'VARCHAR', correlationId: 'VARCHAR',
     conditionalAccessStatus: 'VARCHAR', isInteractive: 'BOOLEAN', clientCredentialType: 'VARCHAR',
@@ -25,11 +31,12 @@ select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_obj
 
 insert into stage_signins by name
 select
-  coalesce(nullif(tenant_hint, ''), nullif(resourceTenantId, ''), nullif(homeTenantId, '')) as tenant_id,
+  coalesce(nullif(tenant_hint, ''), nullif(__tenant, ''), nullif(resourceTenantId, ''), nullif(homeTenantId, '')) as tenant_id,
   nullif(id, '') as request_id,
   nullif(correlationId, '') as correlation_id,
   mfagap_time(createdDateTime) as created_at,
   case
+    when nullif(__event_type, '') is not null then __event_type
     when list_contains(signInEventTypes, 'managedIdentity') then 'managed_identity'
     when list_contains(signInEventTypes, 'servicePrincipal') then 'service_principal'
     when list_contains(signInEventTypes, 'nonInteractiveUser') then 'non_interactive'
@@ -76,6 +83,7 @@ select
   nullif(crossTenantAccessType, '') as cross_tenant_access_type,
   nullif(homeTenantId, '') as home_tenant_id,
   nullif(resourceTenantId, '') as resource_tenant_id,
+  nullif(__mfa_satisfied, '') as mfa_satisfied,
   getvariable('source_id') as source_id,
   rec as source_record
 from raw_graph

@@ -9,7 +9,8 @@ import (
 	"testing"
 )
 
-// load opens an in-memory database and loads paths into it.
+// load loads paths into a fresh in-memory database and checks the row
+// accounting of every source.
 func load(t *testing.T, opts Options, paths ...string) (*sql.DB, *Summary) {
 	t.Helper()
 	ctx := context.Background()
@@ -23,8 +24,11 @@ func load(t *testing.T, opts Options, paths ...string) (*sql.DB, *Summary) {
 		t.Fatal(err)
 	}
 	for _, s := range sum.Sources {
-		if s.Kind != "skipped" && s.Read != s.Loaded+s.Rejected+s.Duplicates {
-			t.Errorf("%s: read %d != loaded %d + rejected %d + duplicates %d", s.Path, s.Read, s.Loaded, s.Rejected, s.Duplicates)
+		if s.Kind == "skipped" {
+			continue
+		}
+		if s.Read != s.Loaded+s.Rejected+s.Duplicates+s.Ignored || s.Duplicates < 0 {
+			t.Errorf("%s: read %d != loaded %d + rejected %d + duplicates %d + ignored %d", s.Path, s.Read, s.Loaded, s.Rejected, s.Duplicates, s.Ignored)
 		}
 	}
 	return db, sum

@@ -27,6 +27,11 @@ type Options struct {
 	Limits Limits
 	// Progress, when set, receives one line per file as it is loaded.
 	Progress io.Writer
+	// AccountPatterns adds to or overrides the naming conventions of the
+	// account_patterns table: RE2 pattern (matched against the lower-case
+	// UPN) → account class, e.g. `^adm[-_]` → "admin". An empty class
+	// removes a default pattern.
+	AccountPatterns map[string]string
 }
 
 // Source is one input as recorded in the sources table.
@@ -41,6 +46,11 @@ type Source struct {
 	Loaded     int64
 	Rejected   int64
 	Duplicates int64
+	// Ignored counts records that were read and are valid but are not
+	// sign-ins (other unified audit log operations, other diagnostic
+	// categories in a file holding no sign-ins): Read = Loaded + Rejected +
+	// Duplicates + Ignored.
+	Ignored    int64
 	FirstEvent *time.Time
 	LastEvent  *time.Time
 	Note       string
@@ -66,6 +76,7 @@ type format struct {
 	id       string
 	kind     string // what it holds: signins, ca_policies, users, ...
 	priority int    // lower is tried first
+	why      string // what detection matched, as a sentence for --explain
 	detect   func(*sniff) bool
 	load     func(ctx context.Context, l *loader, src *source) error
 }
@@ -87,6 +98,7 @@ type source struct {
 	tenant   string // fallback tenant for rows naming none
 	read     int64
 	rejected int64
+	ignored  int64 // valid records that are not sign-ins (see Source.Ignored)
 	loaded   int64 // for side inputs that do not go through finishSignins
 	notes    []string
 }
@@ -114,6 +126,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	}
 	defer os.RemoveAll(tmp)
 	l := &loader{db: db, opts: opts, tmp: tmp}
+	if err := l.accountPatterns(ctx); err != nil {
+		return nil, err
+	}
 
 	files, skips := expand(paths, tmp, opts.Limits)
 	for _, s := range skips {
@@ -152,12 +167,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	}
 	var fm *format
 	if len(bytesTrim(sn.head)) > 0 {
-		for _, cand := range formats {
-			if cand.detect(sn) {
-				fm = cand
-				break
-			}
-		}
+		fm = detectFormat(sn)
 	}
 	if fm == nil {
 		sum, herr := h.wait()
@@ -185,7 +195,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		if _, e := l.db.ExecContext(ctx, "delete from rejected_rows where source_id = ?", src.id); e != nil {
 			return e
 		}
-		src.rejected, src.loaded = 0, 0
+		src.rejected, src.loaded, src.ignored = 0, 0, 0
 		if err := l.reject(ctx, src, 0, fmt.Sprintf("file could not be loaded as %s: %v", fm.id, err), nil); err != nil {
 			return err
 		}
@@ -199,6 +209,16 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		return fmt.Errorf("ingest %s: %w", f.display, err)
 	}
 	return l.closeSource(ctx, src)
+}
+
+// detectFormat returns the first registered format that recognises the file, or nil.
+func detectFormat(sn *sniff) *format {
+	for _, f := range formats {
+		if f.detect(sn) {
+			return f
+		}
+	}
+	return nil
 }
 
 func unknownReason(sn *sniff) string {
@@ -265,14 +285,15 @@ func (l *loader) closeSource(ctx context.Context, src *source) error {
 update sources set
   rows_read = ?,
   rows_rejected = (select count(*) from rejected_rows where source_id = ?),
+  rows_ignored = ?,
   rows_loaded = case when kind = 'signins' then (select count(*) from signins where source_id = ?) else ? end,
   note = nullif(?, '')
-where source_id = ?`, src.read, src.id, src.id, src.loaded, note, src.id)
+where source_id = ?`, src.read, src.id, src.ignored, src.id, src.loaded, note, src.id)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", src.file.display, err)
 	}
 	_, err = l.db.ExecContext(ctx, `
-update sources set rows_duplicate = rows_read - rows_loaded - rows_rejected
+update sources set rows_duplicate = rows_read - rows_loaded - rows_rejected - rows_ignored
 where source_id = ? and kind = 'signins'`, src.id)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", src.file.display, err)
@@ -347,7 +368,7 @@ func nullable(s string) any {
 func ReadSummary(ctx context.Context, db *sql.DB) (*Summary, error) {
 	rows, err := db.QueryContext(ctx, `
 select source_id, path, sha256, format, kind, coalesce(tenant_id, ''), rows_read, rows_loaded,
-       rows_rejected, rows_duplicate, first_event, last_event, coalesce(note, '')
+       rows_rejected, rows_duplicate, rows_ignored, first_event, last_event, coalesce(note, '')
 from sources order by path, source_id`)
 	if err != nil {
 		return nil, fmt.Errorf("read sources: %w", err)
@@ -358,7 +379,7 @@ from sources order by path, source_id`)
 		var s Source
 		var first, last sql.NullTime
 		if err := rows.Scan(&s.ID, &s.Path, &s.SHA256, &s.Format, &s.Kind, &s.TenantID, &s.Read, &s.Loaded,
-			&s.Rejected, &s.Duplicates, &first, &last, &s.Note); err != nil {
+			&s.Rejected, &s.Duplicates, &s.Ignored, &first, &last, &s.Note); err != nil {
 			return nil, fmt.Errorf("read sources: %w", err)
 		}
 		if first.Valid {

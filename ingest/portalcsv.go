@@ -1,9 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
+	"encoding/csv"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 )
 
 //go:embed portal_csv.sql
@@ -12,10 +17,11 @@ var portalCSVSQL string
 func init() {
 	register(&format{
 		id:       "portal-csv",
+		why:      "CSV with Date (UTC), Request ID and Sign-in error code or Status (Entra portal sign-in download, any supported language)",
 		kind:     "signins",
 		priority: 20,
 		detect: func(s *sniff) bool {
-			_, known := csvColumns(s.norm, headerAliases)
+			_, known, _ := portalLayout(s)
 			return known["date"] && known["request_id"] && (known["error_code"] || known["status"]) &&
 				(known["user_principal_name"] || known["service_principal_id"] || known["app_id"] || known["ip_address"])
 		},
@@ -23,6 +29,7 @@ func init() {
 	})
 	register(&format{
 		id:       "portal-csv-authdetails",
+		why:      "CSV with Request ID, Authentication method and Succeeded (portal *_AuthDetails_* companion)",
 		kind:     "signin_auth_details",
 		priority: 19,
 		detect: func(s *sniff) bool {
@@ -47,7 +54,10 @@ func portalEventType(src *source, known map[string]bool) string {
 }
 
 func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
-	names, known := csvColumns(src.sniff.norm, headerAliases)
+	names, known, positional := portalLayout(src.sniff)
+	if positional {
+		src.note("header language not recognised; columns mapped by the portal's %d-column order, checked on the first row", len(names))
+	}
 	if err := l.stage(ctx); err != nil {
 		return err
 	}
@@ -144,4 +154,91 @@ where signins.tenant_id = v.tenant_id and signins.request_id = v.request_id and 
   and signins.mfa_satisfied <> 'unknown';
 drop table attach_steps`)
 	return err
+}
+
+// portalColumns are the user sign-in CSV's columns in the portal's order:
+// the Oct-2024 55-column layout (FORMATS.md §1.3), in English.
+var portalColumns = strings.Split("Date (UTC)|Request ID|User agent|Correlation ID|User ID|User|Username|User type|"+
+	"Cross tenant access type|Incoming token type|Authentication Protocol|Unique token identifier|Original transfer method|"+
+	"Client credential type|Token Protection - Sign In Session|Token Protection - Sign In Session StatusCode|Application|"+
+	"Application ID|Resource|Resource ID|Resource tenant ID|Home tenant ID|Home tenant name|IP address|Location|Status|"+
+	"Sign-in error code|Failure reason|Client app|Device ID|Browser|Operating System|Compliant|Managed|Join Type|"+
+	"Multifactor authentication result|Multifactor authentication auth method|Multifactor authentication auth detail|"+
+	"Authentication requirement|Sign-in identifier|Session ID|IP address (seen by resource)|Through Global Secure Access|"+
+	"Global Secure Access IP address|Autonomous system number|Flagged for review|Token issuer type|Incoming token type|"+
+	"Token issuer name|Latency|Conditional Access|Managed Identity type|Associated Resource Id|Federated Token Id|"+
+	"Federated Token Issuer", "|")
+
+// portalColumns2026 inserts the owner-tenant columns of the 2026 header.
+var portalColumns2026 = func() []string {
+	var out []string
+	for _, c := range portalColumns {
+		out = append(out, c)
+		switch c {
+		case "Application ID":
+			out = append(out, "App owner tenant ID")
+		case "Resource tenant ID":
+			out = append(out, "Resource owner tenant ID")
+		}
+	}
+	return out
+}()
+
+// portalLayout names the columns of a portal CSV. Headers in a language we
+// know map by name. A header in another language still maps when it has the
+// portal's exact column count and the first data row has a timestamp, a
+// request id and a numeric error code where the layout puts them; otherwise
+// the file stays unknown and its header is quoted in the skip reason.
+func portalLayout(s *sniff) (names []string, known map[string]bool, positional bool) {
+	names, known = csvColumns(s.norm, headerAliases)
+	if known["date"] && known["request_id"] {
+		return names, known, false
+	}
+	for _, layout := range [][]string{portalColumns, portalColumns2026} {
+		if len(s.norm) != len(layout) {
+			continue
+		}
+		norm := make([]string, len(layout))
+		for i, h := range layout {
+			norm[i] = normHeader(h)
+		}
+		pn, pk := csvColumns(norm, headerAliases)
+		if firstRowFits(s, pn) {
+			return pn, pk, true
+		}
+	}
+	return names, known, false
+}
+
+// firstRowFits checks the first data row against a column naming.
+func firstRowFits(s *sniff, names []string) bool {
+	lines := bytes.SplitN(s.head, []byte("\n"), 3)
+	if len(lines) < 3 {
+		return false
+	}
+	r := csv.NewReader(bytes.NewReader(lines[1]))
+	r.Comma = rune(s.delim)
+	r.LazyQuotes = true
+	row, err := r.Read()
+	if err != nil || len(row) != len(names) {
+		return false
+	}
+	for i, n := range names {
+		v := strings.TrimSpace(row[i])
+		switch n {
+		case "date":
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				return false
+			}
+		case "request_id":
+			if v == "" {
+				return false
+			}
+		case "error_code":
+			if _, err := strconv.Atoi(v); err != nil {
+				return false
+			}
+		}
+	}
+	return true
 }

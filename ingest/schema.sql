@@ -12,10 +12,15 @@ create table if not exists sources (
   rows_loaded    bigint not null default 0,
   rows_rejected  bigint not null default 0,
   rows_duplicate bigint not null default 0,
+  rows_ignored   bigint not null default 0,  -- valid records that are not sign-ins (see below)
   first_event    timestamp,
   last_event     timestamp,
   note           varchar
 );
+-- Valid records that are not sign-ins (other unified audit log operations,
+-- other diagnostic categories): rows_read = rows_loaded + rows_rejected +
+-- rows_duplicate + rows_ignored. Databases made before the column existed get it here.
+alter table sources add column if not exists rows_ignored bigint default 0;
 
 create table if not exists rejected_rows (
   source_id     integer not null,
@@ -122,24 +127,26 @@ create or replace macro mfagap_is_legacy(client) as coalesce(
 create or replace macro mfagap_is_ropc(protocol, agent) as
   coalesce(lower(protocol) = 'ropc', false) or coalesce(agent ilike '%v2ropc%', false);
 
--- Authentication requirement in any source's spelling → single_factor | multi_factor.
+-- Authentication requirement in any source's spelling → single_factor | multi_factor:
+-- the Graph enum, the portal's display text, and the portal in other languages.
 create or replace macro mfagap_requirement(r) as
   case
     when r is null or trim(r) = '' then null
-    when lower(r) like 'multi%' or lower(r) like 'mfa%' then 'multi_factor'
-    when lower(r) like 'single%' then 'single_factor'
+    when lower(r) like 'multi%' or lower(r) like 'mfa%' or lower(r) similar to '.*(mehrstufig|multifa|multifactor|multifacteur|più fattori|meervoudig|多要素).*' then 'multi_factor'
+    when lower(r) like 'single%' or lower(r) similar to '.*(einstufig|fator único|un solo factor|facteur unique|fattore singolo|één factor|単一要素).*' then 'single_factor'
     else null
   end;
 
 -- Aggregate Conditional Access status: text or the 0/1/2/3 codes of LA/XDR.
 create or replace macro mfagap_ca_status(s) as
+  case when s is null then null else
   case lower(replace(trim(s), ' ', ''))
     when 'success' then 'success' when '0' then 'success'
     when 'failure' then 'failure' when '1' then 'failure'
     when 'notapplied' then 'not_applied' when '2' then 'not_applied'
     when '' then null
     else 'unknown'
-  end;
+  end end;
 
 -- A step (or an additional-details text) that shows MFA performed now.
 create or replace macro mfagap_mfa_performed_text(t) as
@@ -204,3 +211,315 @@ create table if not exists portal_auth_details (
   source_id      integer not null,
   source_record  bigint not null
 );
+
+-- Side inputs (issue #4): exception register, Conditional Access, directory.
+-- Documented in docs/schema-side.md. Every row carries tenant_id, source_id
+-- and source_record (1-based CSV line, XLSX row or JSON record number).
+
+create table if not exists register_entries (
+  tenant_id          varchar not null,  -- tenant GUID (column, folder or --tenant); 'unknown' when none
+  tenant_name        varchar,           -- MSP layout: tenant name as written
+  layout             varchar not null,  -- account | msp
+  account            varchar not null,  -- as written (one account of a multi-account cell)
+  account_upn        varchar,           -- lower-case, when the account looks like a UPN
+  account_object_id  varchar,           -- lower-case, when the account is a GUID (user or group)
+  display_name       varchar,
+  exception_type     varchar,           -- kebab id: break-glass, service-account, shared-account, ...
+  exception_type_raw varchar,           -- as written
+  policy             varchar,           -- policy title or id the exception applies to
+  approved_solution  varchar,           -- compensating control
+  justification      varchar,
+  approved_by        varchar,
+  approved_on        date,
+  approved_on_raw    varchar,
+  review_on          date,              -- review or expiration date
+  review_on_raw      varchar,
+  notes              varchar,
+  extra              json,              -- columns the tool does not know, kept as {"header": "value"}
+  source_id          integer not null,
+  source_record      bigint not null
+);
+
+create table if not exists ca_policies (
+  tenant_id                 varchar not null,
+  policy_id                 varchar,
+  policy_name               varchar,
+  state                     varchar,   -- enabled | report-only | disabled
+  state_raw                 varchar,
+  created_at                timestamp,
+  modified_at               timestamp,
+  template_id               varchar,
+  include_users             varchar[], -- 'All', 'None', 'GuestsOrExternalUsers' or object ids
+  exclude_users             varchar[],
+  include_groups            varchar[],
+  exclude_groups            varchar[],
+  include_roles             varchar[], -- role template ids
+  exclude_roles             varchar[],
+  include_guests            varchar[], -- guest or external user types
+  exclude_guests            varchar[],
+  include_applications      varchar[],
+  exclude_applications      varchar[],
+  include_user_actions      varchar[],
+  client_app_types          varchar[],
+  include_locations         varchar[],
+  exclude_locations         varchar[],
+  grant_operator            varchar,   -- OR | AND
+  built_in_controls         varchar[],
+  authentication_strength_id   varchar,
+  authentication_strength_name varchar,
+  requires_mfa              boolean not null,
+  blocks_legacy             boolean not null,
+  targets_all_users         boolean not null,
+  source_id                 integer not null,
+  source_record             bigint not null
+);
+
+create table if not exists ca_exclusions (
+  tenant_id      varchar not null,
+  policy_id      varchar,
+  policy_name    varchar,
+  object_type    varchar not null,  -- user | group | role | guest
+  object_id      varchar,           -- lower-case GUID, or a guest type for object_type guest
+  upn            varchar,           -- lower-case, when known
+  display_name   varchar,
+  source_id      integer not null,
+  source_record  bigint not null
+);
+
+create table if not exists named_locations (
+  tenant_id      varchar not null,
+  location_id    varchar,
+  name           varchar,
+  location_type  varchar not null,  -- ip | country
+  is_trusted     boolean,
+  cidrs          varchar[],
+  countries      varchar[],
+  include_unknown_countries boolean,
+  source_id      integer not null,
+  source_record  bigint not null
+);
+
+create table if not exists users (
+  tenant_id                      varchar not null,
+  object_id                      varchar,   -- lower-case
+  upn                            varchar,   -- lower-case
+  display_name                   varchar,
+  user_type                      varchar,   -- member | guest
+  account_enabled                boolean,
+  created_at                     timestamp,
+  last_sign_in_at                timestamp,
+  last_non_interactive_sign_in_at timestamp,
+  last_successful_sign_in_at     timestamp,
+  last_password_change_at        timestamp,
+  department                     varchar,
+  job_title                      varchar,
+  mail                           varchar,
+  on_premises_sync               boolean,
+  source_id                      integer not null,
+  source_record                  bigint not null
+);
+
+create table if not exists mfa_registration (
+  tenant_id               varchar not null,
+  object_id               varchar,
+  upn                     varchar,
+  display_name            varchar,
+  user_type               varchar,
+  is_admin                boolean,
+  is_mfa_registered       boolean,
+  is_mfa_capable          boolean,
+  is_sspr_registered      boolean,
+  is_passwordless_capable boolean,
+  methods_registered      varchar[],
+  preferred_method        varchar,
+  last_updated            timestamp,
+  source_id               integer not null,
+  source_record           bigint not null
+);
+
+create table if not exists auth_methods (
+  tenant_id        varchar not null,
+  upn              varchar,
+  mfa_status       varchar,   -- as written, e.g. Enabled | Disabled
+  email            boolean,
+  fido2            boolean,
+  authenticator_app boolean,
+  password         boolean,
+  phone            boolean,
+  software_oath    boolean,
+  hello_for_business boolean,
+  temporary_access_pass boolean,
+  certificate      boolean,
+  source_id        integer not null,
+  source_record    bigint not null
+);
+
+create table if not exists role_assignments (
+  tenant_id        varchar not null,
+  object_id        varchar,   -- principal object id, lower-case
+  upn              varchar,
+  display_name     varchar,
+  role_name        varchar,
+  role_template_id varchar,   -- when known (Graph, or a well-known role name)
+  account_enabled  boolean,
+  source_id        integer not null,
+  source_record    bigint not null
+);
+
+create table if not exists groups (
+  tenant_id        varchar not null,
+  group_id         varchar,
+  display_name     varchar,
+  security_enabled boolean,
+  membership_rule  varchar,
+  source_id        integer not null,
+  source_record    bigint not null
+);
+
+create table if not exists group_members (
+  tenant_id     varchar not null,
+  group_id      varchar not null,
+  group_name    varchar,
+  member_id     varchar,
+  member_upn    varchar,
+  member_type   varchar,   -- user | group | servicePrincipal | device, when known
+  source_id     integer not null,
+  source_record bigint not null
+);
+
+-- Well-known built-in directory role templates (template id = role definition id).
+create table if not exists role_templates (template_id varchar primary key, role_name varchar not null);
+insert or ignore into role_templates values
+  ('62e90394-69f5-4237-9190-012177145e10', 'Global Administrator'),
+  ('e8611ab8-c189-46e8-94e1-60213ab1f814', 'Privileged Role Administrator'),
+  ('7be44c8a-adaf-4e2a-84d6-ab2649e08a13', 'Privileged Authentication Administrator'),
+  ('194ae4cb-b126-40b2-bd5b-6091b380977d', 'Security Administrator'),
+  ('b1be1c3e-b65d-4f19-8427-f6fa0d97feb9', 'Conditional Access Administrator'),
+  ('29232cdf-9323-42fd-ade2-1d097af3e4de', 'Exchange Administrator'),
+  ('f28a1f50-f6e7-4571-818b-6a12f2af6b6c', 'SharePoint Administrator'),
+  ('fe930be7-5e62-47db-91af-98c3a49a38b1', 'User Administrator'),
+  ('729827e3-9c14-49f7-bb1b-9608f156bbb8', 'Helpdesk Administrator'),
+  ('b0f54661-2d74-4c50-afa3-1ec803f12efe', 'Billing Administrator'),
+  ('9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3', 'Application Administrator'),
+  ('158c047a-c907-4556-b7ef-446551a6b5f7', 'Cloud Application Administrator'),
+  ('c4e39bd9-1100-46d3-8c65-fb160da0071f', 'Authentication Administrator'),
+  ('966707d0-3269-4727-9be2-8c3a10f19b9d', 'Password Administrator'),
+  ('f2ef992c-3afb-46b9-b7cf-a126ee74c451', 'Global Reader'),
+  ('5d6b6bb7-de71-4623-b4af-96380a352509', 'Security Reader'),
+  ('3a2c62db-5318-420d-8d74-23affee5d9d5', 'Intune Administrator'),
+  ('69091246-20e8-4a56-aa4d-066075b2a7a8', 'Teams Administrator'),
+  ('8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2', 'Hybrid Identity Administrator'),
+  ('fdd7a751-b60b-444a-984c-02652fe8fa1c', 'Groups Administrator'),
+  ('17315797-102d-40b4-93e0-432062caca18', 'Compliance Administrator'),
+  ('5f2222b1-57c3-48ba-8ad5-d4759f1fde6f', 'Security Operator'),
+  ('0526716b-113d-4c15-b2c8-68e3c22b9f80', 'Authentication Policy Administrator'),
+  ('88d8e3e3-8f55-4a1e-953a-9b9898b8876b', 'Directory Readers');
+
+-- Naming conventions that hint at an account class: RE2 pattern matched
+-- against the lower-case UPN (or display name when there is no UPN).
+-- ingest.Options.AccountPatterns adds, replaces or (class "") removes rows.
+create table if not exists account_patterns (pattern varchar primary key, class varchar not null);
+insert or ignore into account_patterns values
+  ('^(svc|service|sa|app)[-_.]', 'service'),
+  ('[-_.](svc|service)@', 'service'),
+  ('break-?glass', 'break-glass'),
+  ('^(emergency|bg)[-_.]', 'break-glass'),
+  ('^room[-_.]', 'room'),
+  ('^(shared|mbx|mailbox)[-_.]', 'shared-mailbox'),
+  ('#ext#', 'guest');
+
+-- Identity resolution (issue #4): one row per account seen anywhere, tying
+-- object id, UPN and display name together so that a CA exclusion by object
+-- id, a register line by UPN and a sign-in by user id meet. Rows of files
+-- with no tenant ('unknown') join the sign-ins' tenant when there is one.
+create or replace view identities as
+with single_tenant as (
+  select case when count(distinct tenant_id) = 1 then min(tenant_id) end as t
+  from signins where tenant_id <> 'unknown'
+),
+obs as (
+  select tenant_id, object_id, upn, display_name, 'users' as src from users
+  union all select tenant_id, object_id, upn, display_name, 'mfa_registration' from mfa_registration
+  union all select tenant_id, object_id, upn, display_name, 'role_assignments' from role_assignments
+  union all select tenant_id, null, upn, null, 'auth_methods' from auth_methods
+  union all select tenant_id, account_object_id, account_upn, display_name, 'register' from register_entries
+  union all select tenant_id, object_id, upn, display_name, 'ca_exclusions' from ca_exclusions where object_type = 'user'
+  union all select tenant_id, member_id, member_upn, null, 'group_members' from group_members
+  union all select distinct tenant_id, user_id, user_principal_name, user_display_name, 'signins' from signins
+    where event_type in ('interactive', 'non_interactive')
+),
+norm as (
+  select
+    case when tenant_id = 'unknown' then coalesce((select t from single_tenant), tenant_id) else tenant_id end as tenant_id,
+    lower(nullif(trim(object_id), '')) as oid, lower(nullif(trim(upn), '')) as upn,
+    nullif(trim(display_name), '') as dn, src
+  from obs
+  where nullif(trim(object_id), '') is not null or nullif(trim(upn), '') is not null
+),
+links as (
+  select tenant_id, upn, min(oid) as oid from norm
+  where oid is not null and upn is not null group by tenant_id, upn
+),
+resolved as (
+  select n.tenant_id, coalesce(n.oid, l.oid) as oid, n.upn, n.dn, n.src
+  from norm n left join links l on n.oid is null and l.tenant_id = n.tenant_id and l.upn = n.upn
+)
+select tenant_id, min(oid) as object_id, min(upn) as upn, mode(dn) as display_name,
+       list(distinct src order by src) as sources
+from resolved
+group by tenant_id, coalesce(oid, upn);
+
+-- Members of the groups excluded from CA policies, through group_members.
+create or replace view group_exclusion_members as
+select e.tenant_id, e.policy_id, e.policy_name, e.object_id as group_id,
+       coalesce(m.group_name, (select min(g.display_name) from groups g where g.group_id = e.object_id)) as group_name,
+       m.member_id, m.member_upn, m.member_type, e.source_id, e.source_record
+from ca_exclusions e
+join group_members m
+  on m.group_id = e.object_id and (m.tenant_id = e.tenant_id or 'unknown' in (m.tenant_id, e.tenant_id))
+where e.object_type = 'group';
+
+-- Account classes: documented by the register or the directory, or guessed
+-- from naming conventions (account_patterns, a weaker labelled signal).
+create or replace view account_classes as
+with reg as (
+  select r.tenant_id,
+    coalesce(r.account_upn, i.upn) as upn, coalesce(r.account_object_id, i.object_id) as object_id,
+    case r.exception_type
+      when 'service-account' then 'service' when 'shared-account' then 'shared-mailbox'
+      when 'room-account' then 'room' else r.exception_type end as class,
+    'register' as source, 'documented' as confidence, r.exception_type_raw as detail
+  from register_entries r
+  left join identities i
+    on (i.upn = r.account_upn or i.object_id = r.account_object_id)
+   and (i.tenant_id = r.tenant_id or 'unknown' in (i.tenant_id, r.tenant_id))
+  where r.exception_type is not null
+),
+named as (
+  select i.tenant_id, i.upn, i.object_id, p.class,
+    'naming-convention' as source, 'heuristic' as confidence, p.pattern as detail
+  from identities i
+  join account_patterns p on regexp_matches(coalesce(i.upn, lower(i.display_name), ''), p.pattern)
+),
+dir as (
+  select tenant_id, upn, object_id, 'guest' as class, 'directory' as source, 'documented' as confidence,
+    'userType guest' as detail
+  from (select tenant_id, upn, object_id from users where user_type = 'guest'
+        union select tenant_id, upn, object_id from mfa_registration where user_type = 'guest')
+)
+select distinct * from (select * from reg union all select * from named union all select * from dir);
+
+-- Register lines whose account appears in no other input: not a user, a
+-- sign-in, a registration, a role holder, a CA exclusion or a group.
+create or replace view register_unmatched as
+select r.*
+from register_entries r
+where not exists (
+    select 1 from identities i
+    where (i.upn = r.account_upn or i.object_id = r.account_object_id
+           or (r.account_upn is null and r.account_object_id is null and lower(i.display_name) = lower(r.account)))
+      and (i.tenant_id = r.tenant_id or 'unknown' in (i.tenant_id, r.tenant_id))
+      and list_filter(i.sources, s -> s <> 'register') <> [])
+  and not exists (select 1 from groups g where g.group_id = r.account_object_id)
+  and not exists (select 1 from group_members m where m.group_id = r.account_object_id)
+  and not exists (select 1 from ca_exclusions e where e.object_type = 'group' and e.object_id = r.account_object_id);

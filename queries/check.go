@@ -17,7 +17,8 @@ type Check struct {
 	Title string
 	// Severity is one of info, low, medium, high, critical.
 	Severity string
-	// Sources lists the inputs the check needs; the check is skipped when one is missing.
+	// Sources lists the inputs the check needs; the check is skipped when one
+	// is missing. An entry "a|b" is satisfied by either input.
 	Sources []string
 	// Description says what the query looks for.
 	Description string
@@ -150,12 +151,23 @@ func Parse(file, sql string) (Check, error) {
 	c.Status = get("status")
 	c.MITRE = list("mitre", ",")
 	c.Tags = list("tags", ",")
+	// A default may itself be a comma list (risk.levels=medium,high): a
+	// segment without "=" continues the previous default.
+	var lastParam string
 	for _, p := range list("params", ",\n") {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
-			return c, fmt.Errorf("%s: params: %q is not name=default", file, p)
+			if lastParam == "" {
+				return c, fmt.Errorf("%s: params: %q is not name=default", file, p)
+			}
+			c.Params[lastParam] += "," + strings.TrimSpace(p)
+			continue
 		}
-		c.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		lastParam = strings.TrimSpace(k)
+		if _, dup := c.Params[lastParam]; dup {
+			return c, fmt.Errorf("%s: params: %q declared twice", file, lastParam)
+		}
+		c.Params[lastParam] = strings.TrimSpace(v)
 	}
 	return c, c.validate()
 }
@@ -185,8 +197,10 @@ func (c Check) validate() error {
 		problems = append(problems, "missing sources")
 	}
 	for _, s := range c.Sources {
-		if !contains(Sources, s) {
-			problems = append(problems, fmt.Sprintf("source %q not in %v", s, Sources))
+		for _, alt := range strings.Split(s, "|") {
+			if !contains(Sources, alt) {
+				problems = append(problems, fmt.Sprintf("source %q not in %v", alt, Sources))
+			}
 		}
 	}
 	if len(c.References) == 0 {

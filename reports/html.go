@@ -85,7 +85,8 @@ type htmlView struct {
 	Schema      string
 	AsOf        time.Time
 	Window      analyze.Window
-	Inputs      []analyze.Input
+	Inputs      []inputView
+	InputRoot   string
 	Checks      []checkView
 	Groups      []severityGroup
 	Severities  []severityCount
@@ -138,7 +139,6 @@ func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
 		Schema:      r.Schema,
 		AsOf:        r.AsOf,
 		Window:      r.Window,
-		Inputs:      r.Inputs,
 		Severities:  severityCounts(r),
 		Statuses:    statusCounts(r),
 		Total:       findingCount(r),
@@ -147,6 +147,7 @@ func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
 		CSS:         template.CSS(styleCSS),
 		JS:          template.JS(echartsJS),
 	}
+	v.InputRoot, v.Inputs = inputViews(r.Inputs)
 	if v.Title == "" {
 		v.Title = "Entra ID sign-in MFA gap report"
 	}
@@ -231,4 +232,32 @@ func tenantRows(r *analyze.Result) []tenantRow {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].TenantID < out[j].TenantID })
 	return out
+}
+
+// inputView is one input file with its path shortened to what follows the
+// folder all inputs share.
+type inputView struct {
+	analyze.Input
+	Short string
+}
+
+// inputViews strips the longest folder prefix common to every input path, so
+// the table shows file names rather than the same long folder on every row.
+func inputViews(in []analyze.Input) (string, []inputView) {
+	root := ""
+	for i, x := range in {
+		dir := x.Path[:strings.LastIndex(x.Path, "/")+1]
+		if i == 0 {
+			root = dir
+			continue
+		}
+		for !strings.HasPrefix(x.Path, root) {
+			root = root[:strings.LastIndex(strings.TrimSuffix(root, "/"), "/")+1]
+		}
+	}
+	out := make([]inputView, len(in))
+	for i, x := range in {
+		out[i] = inputView{Input: x, Short: strings.TrimPrefix(x.Path, root)}
+	}
+	return root, out
 }

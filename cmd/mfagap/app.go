@@ -163,12 +163,21 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	if t := c.Timestamp("as-of"); t != nil {
 		opts.AsOf = t
 	}
+	// The slice flag splits at commas, but a value may be a comma list
+	// (--set location.trusted_countries=DE,AT): a piece without "=" continues
+	// the previous value.
+	var last string
 	for _, kv := range c.StringSlice("set") {
 		k, v, ok := strings.Cut(kv, "=")
+		if !ok && last != "" {
+			opts.Params[last] += "," + strings.TrimSpace(kv)
+			continue
+		}
 		if !ok || strings.TrimSpace(k) == "" {
 			return opts, usageError{fmt.Errorf("--set %q: expected name=value", kv)}
 		}
-		opts.Params[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		last = strings.TrimSpace(k)
+		opts.Params[last] = strings.TrimSpace(v)
 	}
 	if s := c.String("fail-on"); s != "" && queries.SeverityRank(s) < 0 {
 		return opts, usageError{fmt.Errorf("--fail-on %q: expected one of %s", s, strings.Join(queries.Severities, ", "))}
@@ -176,11 +185,17 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	return opts, nil
 }
 
-func runAnalysis(c *cli.Context, s *session) (*analyze.Result, error) {
-	opts, err := analyzeOptions(c)
+// loadAndAnalyze loads the command's inputs and runs the checks on them.
+func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
+	opts, err := analyzeOptions(c) // flag mistakes before a long load
 	if err != nil {
 		return nil, err
 	}
+	s, err := openAndLoad(c, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.db.Close()
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
@@ -223,12 +238,7 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
 		),
 		Action: func(c *cli.Context) error {
-			s, err := openAndLoad(c, true)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
-			r, err := runAnalysis(c, s)
+			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
 			}
@@ -284,8 +294,11 @@ func ingestCommand() *cli.Command {
 		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
 		Description: "Prints one line per input: detected format, kind, tenant and rows read / loaded / rejected / duplicate.\n" +
 			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back.",
-		Flags: loadFlags(),
+		Flags: append(loadFlags(), &cli.BoolFlag{Name: "explain", Usage: "only detect: print each file's format and why (or why it is skipped), load nothing"}),
 		Action: func(c *cli.Context) error {
+			if c.Bool("explain") {
+				return explain(c)
+			}
 			s, err := openAndLoad(c, true)
 			if err != nil {
 				return err
@@ -295,6 +308,22 @@ func ingestCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+func explain(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageError{errors.New("no input: give one or more files, folders or .zip archives")}
+	}
+	ds, err := ingest.Explain(c.Args().Slice(), ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PATH\tFORMAT\tKIND\tENCODING\tWHY")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clean(d.Path), d.Format, d.Kind, d.Encoding, clean(d.Reason))
+	}
+	return tw.Flush()
 }
 
 func printSources(w io.Writer, sum *ingest.Summary) {
@@ -316,12 +345,7 @@ func analyzeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
-			s, err := openAndLoad(c, true)
-			if err != nil {
-				return err
-			}
-			defer s.db.Close()
-			r, err := runAnalysis(c, s)
+			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
 			}

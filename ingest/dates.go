@@ -1,0 +1,162 @@
+package ingest
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Timestamps as exports write them (FORMATS.md §0 rule 4): ISO 8601 with Z,
+// an offset or no zone (UTC by convention of every Entra export), 7-digit
+// fractions (kept to the microsecond, truncated), PowerShell 5.1's
+// "/Date(ms)/", and culture-formatted dates such as "9/19/2023, 1:45:17.287 PM"
+// (Log Analytics "Export to CSV") or "3/12/2025 7:22:01 AM" (PowerShell
+// Export-Csv). Day/month order of slash dates is decided once per file from
+// all its values (dateVote) and never guessed for a single value.
+
+// dayOrder is the order of the first two parts of a slash date.
+type dayOrder int
+
+const (
+	orderUnknown dayOrder = iota
+	orderMonthFirst
+	orderDayFirst
+)
+
+func (o dayOrder) String() string {
+	switch o {
+	case orderMonthFirst:
+		return "month/day"
+	case orderDayFirst:
+		return "day/month"
+	}
+	return "unknown"
+}
+
+var slashDate = regexp.MustCompile(`^(\d{1,2})([/.])(\d{1,2})[/.](\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*([AaPp][Mm])?$`)
+
+// dateVote gathers evidence of day/month order over the values of a file.
+type dateVote struct {
+	dayFirst, monthFirst bool // a value proves the order (a part > 12, or a dotted date)
+	ambiguous            int  // values that fit both orders and differ
+	example              string
+}
+
+func (v *dateVote) observe(s string) {
+	m := slashDate.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return
+	}
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[3])
+	switch {
+	case m[2] == ".":
+		v.dayFirst = true // dotted dates are day-first in every locale that writes them
+	case a > 12:
+		v.dayFirst = true
+	case b > 12:
+		v.monthFirst = true
+	case a != b:
+		v.ambiguous++
+		if v.example == "" {
+			v.example = s
+		}
+	}
+}
+
+// order returns the file's order, and a note when the file cannot tell (or
+// contradicts itself) and some value needs the order.
+func (v *dateVote) order() (dayOrder, string) {
+	switch {
+	case v.dayFirst && v.monthFirst:
+		return orderUnknown, "dates mix day-first and month-first values; ambiguous dates (both parts ≤ 12) were rejected"
+	case v.dayFirst:
+		return orderDayFirst, ""
+	case v.monthFirst:
+		return orderMonthFirst, ""
+	case v.ambiguous > 0:
+		return orderUnknown, fmt.Sprintf("%d dates such as %q fit both day/month and month/day and no date in the file decides; those rows were rejected rather than guessed (re-export with ISO dates)", v.ambiguous, v.example)
+	}
+	return orderUnknown, ""
+}
+
+// errAmbiguousDate is returned for a slash date whose order is unknown.
+var errAmbiguousDate = fmt.Errorf("day/month order unknown")
+
+// parseTime reads a timestamp in any of the forms above as UTC.
+func parseTime(s string, ord dayOrder) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, fmt.Errorf("empty timestamp")
+	}
+	if strings.Contains(s, "/Date(") {
+		i := strings.Index(s, "/Date(") + len("/Date(")
+		j := i
+		if j < len(s) && s[j] == '-' {
+			j++
+		}
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		ms, err := strconv.ParseInt(s[i:j], 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("timestamp %q: %w", s, err)
+		}
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Truncate(time.Microsecond), nil
+		}
+	}
+	m := slashDate.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, fmt.Errorf("timestamp %q is not in a known format", s)
+	}
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[3])
+	if m[2] == "." || a > 12 {
+		ord = orderDayFirst
+	} else if b > 12 {
+		ord = orderMonthFirst
+	}
+	month, day := a, b
+	switch {
+	case a == b:
+	case ord == orderDayFirst:
+		month, day = b, a
+	case ord == orderMonthFirst:
+	default:
+		return time.Time{}, fmt.Errorf("timestamp %q: %w", s, errAmbiguousDate)
+	}
+	year, _ := strconv.Atoi(m[4])
+	hour, _ := strconv.Atoi(m[5])
+	minute, _ := strconv.Atoi(m[6])
+	sec, _ := strconv.Atoi(m[7])
+	var nsec int
+	if m[8] != "" {
+		frac := (m[8][1:] + "000000000")[:9]
+		nsec, _ = strconv.Atoi(frac)
+	}
+	if ampm := strings.ToLower(m[9]); ampm != "" {
+		if hour < 1 || hour > 12 {
+			return time.Time{}, fmt.Errorf("timestamp %q: hour %d with %s", s, hour, m[9])
+		}
+		hour %= 12
+		if ampm == "pm" {
+			hour += 12
+		}
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Month() != time.Month(month) || t.Day() != day || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, fmt.Errorf("timestamp %q is not a valid date", s)
+	}
+	return t.Truncate(time.Microsecond), nil
+}
+
+// isoTime renders t as the ISO 8601 UTC text graph.sql reads.
+func isoTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999999Z")
+}

@@ -1,0 +1,65 @@
+package ingest
+
+import (
+	"fmt"
+	"os"
+)
+
+// Detection is what Explain found for one input file.
+type Detection struct {
+	// Path is the file as shown to the user (archive.zip!/member inside archives).
+	Path string
+	// Format is the detected format id, or "unknown".
+	Format string
+	// Kind is what the format holds (signins, …), or "skipped".
+	Kind string
+	// Encoding is utf-8, utf-8-bom, utf-16le or utf-16be; empty when unread.
+	Encoding string
+	// Tenant is the tenant taken from the folder layout or Options.Tenant,
+	// used for rows whose data names none.
+	Tenant string
+	// Reason says why the format matched, or why the file is skipped.
+	Reason string
+}
+
+// Explain expands paths (folders, .zip, .gz) and detects the format of each
+// file exactly as Files would, without loading anything.
+func Explain(paths []string, opts Options) ([]Detection, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	tmp, err := os.MkdirTemp(opts.TempDir, "mfagap-explain-")
+	if err != nil {
+		return nil, fmt.Errorf("explain: temp folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	files, skips := expand(paths, tmp, opts.Limits)
+	var out []Detection
+	for _, s := range skips {
+		out = append(out, Detection{Path: s.display, Format: "unknown", Kind: "skipped", Reason: s.reason})
+	}
+	for i, f := range files {
+		d := Detection{Path: f.display, Format: "unknown", Kind: "skipped", Tenant: f.tenant}
+		if d.Tenant == "" && opts.Tenant != "" {
+			d.Tenant = opts.Tenant
+		}
+		sn, err := sniffFile(f, tmp, i)
+		switch {
+		case err != nil:
+			d.Reason = fmt.Sprintf("cannot read: %v", err)
+		case len(bytesTrim(sn.head)) == 0:
+			d.Encoding, d.Reason = sn.encoding, "empty file: nothing to load"
+		default:
+			d.Encoding = sn.encoding
+			d.Reason = unknownReason(sn)
+			if fm := detectFormat(sn); fm != nil {
+				d.Format, d.Kind, d.Reason = fm.id, fm.kind, fm.why
+				if d.Reason == "" {
+					d.Reason = "matched the " + fm.id + " detector"
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

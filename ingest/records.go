@@ -1,0 +1,315 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Loaders of shapes that are not Graph records (diagnostic settings, Log
+// Analytics, the unified audit log) rewrite each input record as a
+// Graph-shaped record and hand the result to the Graph mapping in graph.sql,
+// so every format shares one mapping, one reject path and one dedup.
+
+// graphSink collects Graph-shaped records of one source as NDJSON, each line
+// tagged with its record number so rejected rows keep their place.
+type graphSink struct {
+	src  *source
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	// Rejects are spooled to a file and written at close: the database has
+	// one connection, and loaders query it (csvTable) while records flow.
+	rejPath string
+	rejF    *os.File
+	rejW    *bufio.Writer
+	l       *loader
+	// other counts records that are valid but not sign-ins, by what they are
+	// (an audit category, a table, an operation).
+	other     map[string]int64
+	otherRecs []otherRecord
+}
+
+type otherRecord struct {
+	rec  int64
+	what string
+}
+
+func (l *loader) newGraphSink(ctx context.Context, src *source) (*graphSink, error) {
+	path := filepath.Join(l.tmp, fmt.Sprintf("records-%d.ndjson", src.id))
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	rejPath := path + ".rejects"
+	rf, err := os.Create(rejPath)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &graphSink{src: src, path: path, f: f, w: bufio.NewWriterSize(f, 1<<20), rejPath: rejPath, rejF: rf,
+		rejW: bufio.NewWriter(rf), l: l, other: map[string]int64{}}, nil
+}
+
+// put writes one record. meta holds the envelope members (__tenant,
+// __event_type, __mfa_satisfied); body is a JSON object with Graph members.
+func (g *graphSink) put(rec int64, meta map[string]string, body json.RawMessage) error {
+	g.w.WriteString(`{"__rec":`)
+	g.w.WriteString(strconv.FormatInt(rec, 10))
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if meta[k] == "" {
+			continue
+		}
+		v, _ := json.Marshal(meta[k])
+		fmt.Fprintf(g.w, `,%q:%s`, k, v)
+	}
+	b := []byte(strings.TrimSpace(string(body)))
+	if len(b) > 2 {
+		g.w.WriteByte(',')
+		g.w.Write(compactJSON(b[1:]))
+	} else {
+		g.w.WriteByte('}')
+	}
+	return g.w.WriteByte('\n')
+}
+
+// putMap writes a record built member by member.
+func (g *graphSink) putMap(rec int64, meta map[string]string, m map[string]any) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return g.reject(rec, fmt.Sprintf("record %d: %v", rec, err), nil)
+	}
+	return g.put(rec, meta, b)
+}
+
+func compactJSON(b []byte) []byte {
+	var out strings.Builder
+	out.Grow(len(b))
+	inStr, esc := false, false
+	for _, c := range b {
+		if inStr {
+			out.WriteByte(c)
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '"':
+			inStr = true
+		}
+		out.WriteByte(c)
+	}
+	return []byte(out.String())
+}
+
+type spooledReject struct {
+	Rec    int64  `json:"r"`
+	Reason string `json:"m"`
+	Raw    []byte `json:"b,omitempty"`
+}
+
+func (g *graphSink) reject(rec int64, reason string, raw []byte) error {
+	b, err := json.Marshal(spooledReject{rec, reason, bounded(raw)})
+	if err != nil {
+		return err
+	}
+	g.rejW.Write(b)
+	return g.rejW.WriteByte('\n')
+}
+
+// writeRejects moves the spooled rejects into rejected_rows.
+func (g *graphSink) writeRejects(ctx context.Context) error {
+	if err := g.rejW.Flush(); err != nil {
+		return err
+	}
+	if _, err := g.rejF.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	b, err := g.l.newRejectBatch(ctx, g.src)
+	if err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(g.rejF)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r spooledReject
+		if err = json.Unmarshal(sc.Bytes(), &r); err != nil {
+			break
+		}
+		if err = b.add(r.Rec, r.Reason, r.Raw); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = sc.Err()
+	}
+	if cerr := b.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// notSignin notes a valid record that is not a sign-in (what names it).
+func (g *graphSink) notSignin(rec int64, what string) {
+	g.other[what]++
+	if len(g.otherRecs) < 1<<20 {
+		g.otherRecs = append(g.otherRecs, otherRecord{rec, what})
+	}
+}
+
+// close flushes the records. Records that are not sign-ins become rejected
+// rows when the file also holds sign-ins (a mixed export: the user should
+// know part of it was not used); when the file holds none, the whole file is
+// another kind of log and its records are counted as ignored with a note.
+// ignoreAlways is for sources where non-sign-in records are the normal case
+// (the unified audit log): they are always ignored, never rejected.
+func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool, kind string) error {
+	var err error
+	if len(g.other) > 0 {
+		var total int64
+		whats := make([]string, 0, len(g.other))
+		for what, n := range g.other {
+			total += n
+			whats = append(whats, what)
+		}
+		// Most frequent first, at most five named.
+		sort.Slice(whats, func(i, j int) bool {
+			if g.other[whats[i]] != g.other[whats[j]] {
+				return g.other[whats[i]] > g.other[whats[j]]
+			}
+			return whats[i] < whats[j]
+		})
+		var parts []string
+		for i, what := range whats {
+			if i == 5 {
+				parts = append(parts, fmt.Sprintf("%d other kinds", len(whats)-5))
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", g.other[what], what))
+		}
+		switch {
+		case ignoreAlways || signins == 0:
+			g.src.ignored += total
+			if signins == 0 && !ignoreAlways {
+				g.src.note("no sign-ins: all %d records are other %s (%s); ignored", total, kind, strings.Join(parts, ", "))
+			} else {
+				g.src.note("%d %s records that are not sign-ins ignored (%s)", total, kind, strings.Join(parts, ", "))
+			}
+		default:
+			for _, o := range g.otherRecs {
+				if err = g.reject(o.rec, fmt.Sprintf("record %d: %s is not a sign-in log", o.rec, o.what), nil); err != nil {
+					break
+				}
+			}
+		}
+	}
+	if err == nil {
+		err = g.writeRejects(ctx)
+	}
+	if cerr := g.rejF.Close(); err == nil {
+		err = cerr
+	}
+	if ferr := g.w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := g.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// loadSink maps the sink's records through graph.sql into the canonical tables.
+func (l *loader) loadSink(ctx context.Context, src *source, g *graphSink) error {
+	if err := l.stageGraph(ctx, src); err != nil {
+		return err
+	}
+	if _, _, err := l.readGraph(ctx, g.path, "newline_delimited", true); err != nil {
+		return err
+	}
+	return l.mapGraph(ctx, src, &g.path)
+}
+
+// openJSON opens the UTF-8 text of a JSON source, past any BOM.
+func openJSON(src *source) (io.ReadCloser, error) {
+	in, err := os.Open(src.sniff.disk)
+	if err != nil {
+		return nil, err
+	}
+	if src.sniff.encoding == "utf-8-bom" {
+		if _, err := in.Seek(3, io.SeekStart); err != nil {
+			in.Close()
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// eachJSON calls fn with every well-formed JSON object of src; broken records
+// are rejected through the sink. It counts records read.
+func eachJSON(src *source, g *graphSink, fn func(rec int64, obj map[string]json.RawMessage, raw []byte) error) error {
+	in, err := openJSON(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return splitJSON(in, src.sniff.ndjson, func(r jsonRecord) error {
+		src.read++
+		if r.Err != "" {
+			return g.reject(r.N, fmt.Sprintf("record %d (line %d): %s", r.N, r.Line, r.Err), r.Raw)
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(r.Raw, &obj); err != nil {
+			return g.reject(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
+		}
+		return fn(r.N, obj, r.Raw)
+	})
+}
+
+// jsonText returns a JSON member as text: a string's content, or the raw
+// JSON of numbers, booleans, objects and arrays; "" for null or absent.
+func jsonText(v json.RawMessage) string {
+	t := strings.TrimSpace(string(v))
+	if t == "" || t == "null" {
+		return ""
+	}
+	if t[0] == '"' {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	}
+	return t
+}
+
+// signinCategories maps a diagnostic settings category or a Log Analytics
+// table name (lower-case) to the event type (FORMATS.md §4, §5, §9.5).
+var signinCategories = map[string]string{
+	"signinlogs":                          "interactive",
+	"noninteractiveusersigninlogs":        "non_interactive",
+	"aadnoninteractiveusersigninlogs":     "non_interactive",
+	"serviceprincipalsigninlogs":          "service_principal",
+	"microsoftserviceprincipalsigninlogs": "service_principal",
+	"aadserviceprincipalsigninlogs":       "service_principal",
+	"managedidentitysigninlogs":           "managed_identity",
+	"aadmanagedidentitysigninlogs":        "managed_identity",
+}

@@ -1,0 +1,120 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+//go:embed side_register.sql
+var sideRegisterSQL string
+
+func init() {
+	register(&format{
+		id:       "register-csv",
+		why:      "CSV with an account column and at least two exception-register columns (type, approval, justification, review date, policy)",
+		kind:     "register",
+		priority: 40,
+		detect:   func(s *sniff) bool { return !s.isJSON && isRegisterHeader(s.header) },
+		load: func(ctx context.Context, l *loader, src *source) error {
+			return withCSV(src, func(rows rowSource, header []string) error {
+				return l.loadRegister(ctx, src, rows, header, false)
+			})
+		},
+	})
+	register(&format{
+		id:       "register-xlsx",
+		why:      "Excel workbook with a sheet whose header has an account column and exception-register columns",
+		kind:     "register",
+		priority: 1,
+		detect:   isXLSX,
+		load:     loadRegisterXLSX,
+	})
+}
+
+// oleMagic starts a Compound File: an encrypted (password-protected) OOXML
+// workbook, or an old binary .xls.
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+func isXLSX(s *sniff) bool {
+	if !strings.HasSuffix(s.name, ".xlsx") && !strings.HasSuffix(s.name, ".xlsm") {
+		return false
+	}
+	// Neither magic looks like UTF-16 to the sniffer, so head is the file's.
+	return bytes.HasPrefix(s.head, []byte("PK\x03\x04")) || bytes.HasPrefix(s.head, oleMagic)
+}
+
+func (l *loader) loadRegister(ctx context.Context, src *source, rows rowSource, header []string, xlsx bool) error {
+	layout := "account"
+	got, _ := headerFields("register", header)
+	if i, ok := got["account"]; ok && strings.HasPrefix(squash(header[i]), "excluded") {
+		layout = "msp"
+	} else if _, ok := got["tenant"]; ok {
+		if _, ok := got["policy"]; ok {
+			layout = "msp"
+		}
+	}
+	label := "line"
+	if xlsx {
+		label = "row"
+	}
+	t, err := l.writeTable(ctx, src, rows, "register", header, "approved_on", "review_on")
+	if err != nil {
+		return err
+	}
+	vars := fmt.Sprintf("set variable register_layout = %s; set variable rec_label = %s", quote(layout), quote(label))
+	if _, err := l.db.ExecContext(ctx, vars); err != nil {
+		return err
+	}
+	return l.loadTable(ctx, src, t, sideRegisterSQL, "register_entries", xlsx)
+}
+
+// loadRegisterXLSX reads the first sheet whose first rows hold a register
+// header (SharePoint list exports add Item Type, Path, Modified...).
+func loadRegisterXLSX(ctx context.Context, l *loader, src *source) error {
+	head, err := readHead(src.file.disk, 8)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(head, oleMagic) {
+		return fmt.Errorf("%s is password-protected (encrypted) or an old .xls workbook; export it unprotected as .xlsx or CSV", src.file.display)
+	}
+	f, err := excelize.OpenFile(src.file.disk, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return fmt.Errorf("not a readable XLSX workbook: %w", err)
+	}
+	defer f.Close()
+	for _, sheet := range f.GetSheetList() {
+		all, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			return fmt.Errorf("sheet %q: %w", sheet, err)
+		}
+		for i := 0; i < len(all) && i < 10; i++ {
+			if isRegisterHeader(all[i]) {
+				src.note("sheet %q, header on row %d", sheet, i+1)
+				rows := &sliceRows{rows: all, i: i + 1}
+				return l.loadRegister(ctx, src, rows, all[i], true)
+			}
+		}
+	}
+	return fmt.Errorf("no sheet has an exception register header (an account column and exception type, approved solution, justification, approver or review date)")
+}
+
+// sliceRows yields XLSX rows with their 1-based row numbers.
+type sliceRows struct {
+	rows [][]string
+	i    int
+}
+
+func (s *sliceRows) next() (int64, []string, error) {
+	if s.i >= len(s.rows) {
+		return 0, nil, io.EOF
+	}
+	s.i++
+	return int64(s.i), s.rows[s.i-1], nil
+}
