@@ -10,11 +10,12 @@
 create or replace temp macro mfagap_row_tenant(t) as
   coalesce(nullif(lower(trim(t)), ''), nullif(getvariable('fallback_tenant'), ''), 'unknown');
 
--- Staged rows (by rowid) that are not kept: a later copy of a sign-in in the
--- same file, or a sign-in already in signins.
+-- Staged rows (by source_record, which identifies a staged row; stage_signins
+-- may be a view) that are not kept: a later copy of a sign-in in the same
+-- file, or a sign-in already in signins.
 create or replace temp table stage_drop as
 with staged_keys as (
-  select rowid as row_id, source_record, mfagap_row_tenant(tenant_id) as tenant_id, request_id, event_type
+  select source_record, mfagap_row_tenant(tenant_id) as tenant_id, request_id, event_type
   from stage_signins
   where request_id is not null
 ),
@@ -24,16 +25,16 @@ repeated_keys as (
   group by all
   having count(*) > 1
 )
-select row_id
+select source_record
 from (
-  select k.row_id,
-    row_number() over (partition by k.tenant_id, k.request_id, k.event_type order by k.source_record, k.row_id) as n
+  select k.source_record,
+    row_number() over (partition by k.tenant_id, k.request_id, k.event_type order by k.source_record) as n
   from staged_keys k
   semi join repeated_keys using (tenant_id, request_id, event_type)
 )
 where n > 1
 union all
-select k.row_id
+select k.source_record
 from staged_keys k
 semi join signins using (tenant_id, request_id, event_type);
 
@@ -62,7 +63,7 @@ select
   )
 from stage_signins s
 left join steps st using (source_record)
-anti join stage_drop d on d.row_id = s.rowid;
+anti join stage_drop d using (source_record);
 
 insert into signin_auth_steps by name
 select st.* replace (k.tenant_id as tenant_id, k.request_id as request_id, k.event_type as event_type)

@@ -13,7 +13,8 @@ var finishSQL string
 // stage makes empty staging tables shaped like the canonical ones. A sign-in
 // loader fills stage_signins (derived columns may stay null),
 // stage_signin_auth_steps and stage_signin_ca_policies, keyed by
-// source_record, then calls finishSignins.
+// source_record (unique per staged sign-in), then calls finishSignins. A
+// loader may replace stage_signins with a view over its raw table.
 func (l *loader) stage(ctx context.Context) error {
 	for _, t := range []string{"signins", "signin_auth_steps", "signin_ca_policies"} {
 		q := fmt.Sprintf("create or replace temp table stage_%s as select * from %s limit 0", t, t)
@@ -57,7 +58,19 @@ where source_id = $1`, src.id)
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"stage_drop", "stage_signins", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
+	// A loader may stage sign-ins as a view over its raw table (portal CSV).
+	var views int
+	if err := l.db.QueryRowContext(ctx, "select count(*) from duckdb_views() where view_name = 'stage_signins' and temporary").Scan(&views); err != nil {
+		return err
+	}
+	drop := "drop table if exists stage_signins"
+	if views > 0 {
+		drop = "drop view stage_signins"
+	}
+	if _, err := l.db.ExecContext(ctx, drop); err != nil {
+		return err
+	}
+	for _, t := range []string{"stage_drop", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
 		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
 			return err
 		}
