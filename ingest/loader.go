@@ -25,7 +25,8 @@ type Options struct {
 	TempDir string
 	// Limits bound archive expansion; zero values mean DefaultLimits.
 	Limits Limits
-	// Progress, when set, receives one line per file as it is loaded.
+	// Progress, when set, receives a one-line progress display (files, bytes,
+	// rows, ETA), redrawn in place: give it a terminal only.
 	Progress io.Writer
 	// AccountPatterns adds to or overrides the naming conventions of the
 	// account_patterns table: RE2 pattern (matched against the lower-case
@@ -136,15 +137,23 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 			return nil, err
 		}
 	}
+	var bar *loadProgress
+	if opts.Progress != nil {
+		bar = newLoadProgress(opts.Progress, files)
+		defer bar.finish()
+	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), f.display)
+		if bar != nil {
+			bar.startFile(i, f)
 		}
 		if err := l.file(ctx, f, i); err != nil {
 			return nil, err
+		}
+		if bar != nil {
+			bar.endFile(ctx, db)
 		}
 	}
 	if err := l.attachAuthDetails(ctx); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mfagap/mfagap/analyze"
 	"github.com/mfagap/mfagap/ingest"
+	"github.com/mfagap/mfagap/progress"
 	"github.com/mfagap/mfagap/queries"
 	"github.com/mfagap/mfagap/reports"
 )
@@ -196,6 +197,13 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 		return nil, err
 	}
 	defer s.db.Close()
+	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
+		bar := progress.New(c.App.ErrWriter, 0)
+		defer bar.Finish()
+		opts.Progress = func(done, total int, id string) {
+			bar.Update(progress.State{Label: "analyze", Item: id, Done: done, Total: total, Rows: -1})
+		}
+	}
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
