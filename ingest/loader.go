@@ -127,11 +127,22 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	}
 	defer os.RemoveAll(tmp)
 	l := &loader{db: db, opts: opts, tmp: tmp}
+	// Folders written by WriteParquet are loaded as tables, not walked.
+	var exports []string
+	for _, p := range paths {
+		if IsParquetDir(p) {
+			if err := l.loadParquet(ctx, p); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		exports = append(exports, p)
+	}
 	if err := l.accountPatterns(ctx); err != nil {
 		return nil, err
 	}
 
-	files, skips := expand(paths, tmp, opts.Limits)
+	files, skips := expand(exports, tmp, opts.Limits)
 	for _, s := range skips {
 		if err := l.recordSkip(ctx, s.display, "", s.reason); err != nil {
 			return nil, err

@@ -301,8 +301,10 @@ func ingestCommand() *cli.Command {
 		Usage:     "load exports into the canonical tables and show what each file was read as",
 		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
 		Description: "Prints one line per input: detected format, kind, tenant and rows read / loaded / rejected / duplicate.\n" +
-			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back.",
-		Flags: append(loadFlags(), &cli.BoolFlag{Name: "explain", Usage: "only detect: print each file's format and why (or why it is skipped), load nothing"}),
+			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back; with --parquet DIR\n" +
+			"they are written as Parquet, and 'mfagap report DIR' or 'mfagap analyze DIR' reads the folder back.",
+		Flags: append(loadFlags(), &cli.BoolFlag{Name: "explain", Usage: "only detect: print each file's format and why (or why it is skipped), load nothing"},
+			&cli.StringFlag{Name: "parquet", Usage: "also write the canonical tables to this folder as Parquet (sign-ins partitioned by tenant and day); report and analyze read the folder back"}),
 		Action: func(c *cli.Context) error {
 			if c.Bool("explain") {
 				return explain(c)
@@ -313,6 +315,12 @@ func ingestCommand() *cli.Command {
 			}
 			defer s.db.Close()
 			printSources(c.App.Writer, s.summary)
+			if dir := c.String("parquet"); dir != "" {
+				if err := ingest.WriteParquet(c.Context, s.db, dir); err != nil {
+					return usageError{err}
+				}
+				fmt.Fprintf(c.App.Writer, "tables written to %s as Parquet\n", dir)
+			}
 			return nil
 		},
 	}
