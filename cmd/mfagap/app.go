@@ -97,7 +97,7 @@ func loadFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "tenant", Usage: "tenant id for rows whose data names none (folder-per-tenant layouts are read automatically)"},
 		&cli.StringFlag{Name: "db", Usage: "DuckDB database file to load into or read from (default: in memory)"},
-		&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit, e.g. 4GB"},
+		&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit, e.g. 4GB (default: half the memory, at most 3 GiB)"},
 		&cli.StringFlag{Name: "temp-dir", Usage: "folder for expanded archives and DuckDB spill files"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
 	}
