@@ -173,9 +173,11 @@ create or replace macro ca_rule(r) as
 
 -- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
 -- microseconds), or PowerShell 5.1's "/Date(ms)/" → UTC timestamp.
+-- make_timestamp(epoch_us(…)) is the UTC wall clock without a trip through
+-- ICU's calendar (cast as timestamp): the same value, 3-4x faster (issue 5).
 create or replace macro mfagap_time(t) as
   coalesce(
-    cast(try_cast(trim(t) as timestamptz) as timestamp),
+    make_timestamp(epoch_us(try_cast(trim(t) as timestamptz))),
     case when t like '%/Date(%' then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
 
 -- One authentication step that shows a second factor performed now.
