@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 //go:embed graph.sql
@@ -251,6 +252,12 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 		return err
 	}
 	var compact bytes.Buffer
+	badUTF8 := 0
+	defer func() {
+		if badUTF8 > 0 {
+			src.note("%d records held invalid UTF-8; the bad bytes were replaced with U+FFFD", badUTF8)
+		}
+	}()
 	src.read = 0
 	err = splitJSON(in, src.sniff.ndjson, func(r jsonRecord) error {
 		src.read++
@@ -274,6 +281,11 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 		c := compact.Bytes()
 		if len(c) < 2 || c[0] != '{' {
 			return b.add(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
+		}
+		if !utf8.Valid(c) {
+			// Keep the evidence: bad bytes become U+FFFD, and the note says so.
+			c = bytes.ToValidUTF8(c, []byte("\uFFFD"))
+			badUTF8++
 		}
 		w.WriteString(`{"__rec":`)
 		w.WriteString(strconv.FormatInt(r.N, 10))
