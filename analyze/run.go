@@ -26,6 +26,8 @@ type Options struct {
 	Checks []queries.Check
 	// Only, when not empty, keeps the checks with these ids.
 	Only []string
+	// Progress, when set, is called before each check runs (done is 1-based).
+	Progress func(done, total int, id string)
 }
 
 // fixedColumns are the leading columns every check returns, in order.
@@ -83,7 +85,10 @@ func Run(ctx context.Context, db *sql.DB, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range checks {
+	for i, c := range checks {
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(checks), c.ID)
+		}
 		r.Checks = append(r.Checks, runCheck(ctx, db, c, have, opts.Params))
 	}
 	sort.Slice(r.Checks, func(i, j int) bool { return r.Checks[i].ID < r.Checks[j].ID })

@@ -111,10 +111,16 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 			return 0, 0, err
 		}
 	}
+	// rec is the record number: __rec from splitToNDJSON, else the position,
+	// numbered after the load from rowid (file order): row_number() over ()
+	// in the load made DuckDB read on one thread (issue 5).
 	q := fmt.Sprintf(`create or replace temp table raw_graph as
-select coalesce(__rec, row_number() over ()) as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
+select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
 from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient)
-	if _, err := l.db.ExecContext(ctx, q); err != nil {
+	if err := l.ordered(ctx, q); err != nil {
+		return 0, 0, err
+	}
+	if _, err := l.db.ExecContext(ctx, "update raw_graph set rec = rowid + 1 where rec is null"); err != nil {
 		return 0, 0, err
 	}
 	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where nullif(id, '') is null or mfagap_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)

@@ -19,3 +19,24 @@ func sha256File(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// hashing is a SHA-256 being computed in the background.
+type hashing struct {
+	done chan struct{}
+	sum  string
+	err  error
+}
+
+func hashAsync(path string) *hashing {
+	h := &hashing{done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.sum, h.err = sha256File(path)
+	}()
+	return h
+}
+
+func (h *hashing) wait() (string, error) {
+	<-h.done
+	return h.sum, h.err
+}

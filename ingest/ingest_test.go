@@ -209,6 +209,33 @@ func TestCamelKey(t *testing.T) {
 	}
 }
 
+// TestDuplicatesWithinAndAcrossFiles pins the dedup rules: within a file the
+// first copy (lowest record) is kept with its own steps and policies; a
+// sign-in already loaded from an earlier file is not loaded again.
+func TestDuplicatesWithinAndAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	carol := strings.Replace(recBob, "bob@", "carol@", 1)
+	a := write(t, dir, "a.json", "["+recAlice+","+recBob+","+recAlice+","+recAlice+"]")
+	b := write(t, dir, "b.json", "["+carol+","+recBob+"]")
+	db, sum := load(t, Options{}, a, b)
+	got := queryStrings(t, db, "select source_id || ':' || source_record || ':' || request_id from signins order by all")
+	if len(got) != 2 || !strings.HasPrefix(got[0], "1:1:") || !strings.HasPrefix(got[1], "1:2:") {
+		t.Errorf("kept %v, want records 1 and 2 of the first file", got)
+	}
+	dups := map[string]int64{}
+	for _, s := range sum.Sources {
+		dups[filepath.Base(s.Path)] = s.Duplicates
+	}
+	if dups["a.json"] != 2 || dups["b.json"] != 2 {
+		t.Errorf("duplicates %v, want a.json 2 and b.json 2", dups)
+	}
+	var steps int
+	db.QueryRow("select count(*) from signin_auth_steps where source_id = 1 and source_record > 2").Scan(&steps)
+	if steps != 0 {
+		t.Errorf("%d steps of dropped copies kept", steps)
+	}
+}
+
 func TestTopKeys(t *testing.T) {
 	deep := `{"id":"d1","x":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `,"s":"a,\"b\":{","createdDateTime":"t"}`
 	got := topKeys([]byte(deep))

@@ -25,7 +25,8 @@ type Options struct {
 	TempDir string
 	// Limits bound archive expansion; zero values mean DefaultLimits.
 	Limits Limits
-	// Progress, when set, receives one line per file as it is loaded.
+	// Progress, when set, receives a one-line progress display (files, bytes,
+	// rows, ETA), redrawn in place: give it a terminal only.
 	Progress io.Writer
 	// AccountPatterns adds to or overrides the naming conventions of the
 	// account_patterns table: RE2 pattern (matched against the lower-case
@@ -126,25 +127,44 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	}
 	defer os.RemoveAll(tmp)
 	l := &loader{db: db, opts: opts, tmp: tmp}
+	// Folders written by WriteParquet are loaded as tables, not walked.
+	var exports []string
+	for _, p := range paths {
+		if IsParquetDir(p) {
+			if err := l.loadParquet(ctx, p); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		exports = append(exports, p)
+	}
 	if err := l.accountPatterns(ctx); err != nil {
 		return nil, err
 	}
 
-	files, skips := expand(paths, tmp, opts.Limits)
+	files, skips := expand(exports, tmp, opts.Limits)
 	for _, s := range skips {
 		if err := l.recordSkip(ctx, s.display, "", s.reason); err != nil {
 			return nil, err
 		}
 	}
+	var bar *loadProgress
+	if opts.Progress != nil {
+		bar = newLoadProgress(opts.Progress, files)
+		defer bar.finish()
+	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "[%d/%d] %s\n", i+1, len(files), f.display)
+		if bar != nil {
+			bar.startFile(i, f)
 		}
 		if err := l.file(ctx, f, i); err != nil {
 			return nil, err
+		}
+		if bar != nil {
+			bar.endFile(ctx, db)
 		}
 	}
 	if err := l.attachAuthDetails(ctx); err != nil {
@@ -154,26 +174,36 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 }
 
 func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
-	sum, err := sha256File(f.disk)
-	if err != nil {
-		return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
-	}
+	// The SHA-256 is computed while the file is detected and loaded: hashing
+	// first added a whole extra read of a big export before the load (issue 5).
+	h := hashAsync(f.disk)
 	sn, err := sniffFile(f, l.tmp, seq)
 	if err != nil {
+		sum, herr := h.wait()
+		if herr != nil {
+			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
+		}
 		return l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
 	}
-	if len(bytesTrim(sn.head)) == 0 {
-		return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
+	var fm *format
+	if len(bytesTrim(sn.head)) > 0 {
+		fm = detectFormat(sn)
 	}
-	fm := detectFormat(sn)
 	if fm == nil {
+		sum, herr := h.wait()
+		switch {
+		case herr != nil:
+			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
+		case len(bytesTrim(sn.head)) == 0:
+			return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
+		}
 		return l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
 	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant}
 	if src.tenant == "" {
 		src.tenant = strings.ToLower(l.opts.Tenant)
 	}
-	if err := l.newSource(ctx, src, sum); err != nil {
+	if err := l.newSource(ctx, src, ""); err != nil {
 		return err
 	}
 	if strings.HasPrefix(sn.encoding, "utf-16") {
@@ -190,6 +220,13 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 			return err
 		}
 		src.read = 1
+	}
+	sum, herr := h.wait()
+	if herr != nil {
+		src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
+	}
+	if _, err := l.db.ExecContext(ctx, "update sources set sha256 = ? where source_id = ?", sum, src.id); err != nil {
+		return fmt.Errorf("ingest %s: %w", f.display, err)
 	}
 	return l.closeSource(ctx, src)
 }

@@ -30,7 +30,10 @@ where mfagap_time(date) is null
    or nullif(trim(request_id), '') is null
    or (nullif(trim(error_code), '') is not null and try_cast(trim(error_code) as integer) is null);
 
-insert into stage_signins by name
+-- A view, not a staged copy: finish.sql reads it twice (narrow keys, then
+-- every column once into signins), which costs less than materialising 1M
+-- mapped rows (issue 5).
+create or replace temp view stage_signins as
 select
   coalesce(nullif(resource_tenant_id, ''), nullif(home_tenant_id, '')) as tenant_id,
   trim(request_id) as request_id,
@@ -78,6 +81,11 @@ select
   nullif(home_tenant_id, '') as home_tenant_id,
   nullif(resource_tenant_id, '') as resource_tenant_id,
   getvariable('source_id') as source_id,
-  rec as source_record
+  rec as source_record,
+  -- derived by finish.sql
+  null::boolean as is_legacy_auth,
+  null::boolean as is_ropc,
+  null::boolean as succeeded,
+  null::varchar as mfa_satisfied
 from raw_portal
-where rec not in (select rec from raw_portal_rejects);
+anti join raw_portal_rejects using (rec);

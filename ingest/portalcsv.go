@@ -78,13 +78,14 @@ func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
 	if err := l.rejectWhere(ctx, src, "select rec, reason, raw from raw_portal_rejects order by rec"); err != nil {
 		return err
 	}
-	if _, err := l.db.ExecContext(ctx, stmts[2]); err != nil {
+	if _, err := l.db.ExecContext(ctx, "drop table stage_signins; "+stmts[2]); err != nil {
 		return fmt.Errorf("map sign-ins: %w", err)
 	}
-	if _, err := l.db.ExecContext(ctx, "drop table raw_portal; drop table raw_portal_rejects"); err != nil {
+	if err := l.finishSignins(ctx, src); err != nil {
 		return err
 	}
-	return l.finishSignins(ctx, src)
+	_, err := l.db.ExecContext(ctx, "drop table raw_portal; drop table raw_portal_rejects")
+	return err
 }
 
 func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {

@@ -132,8 +132,8 @@ create or replace macro mfagap_is_ropc(protocol, agent) as
 create or replace macro mfagap_requirement(r) as
   case
     when r is null or trim(r) = '' then null
-    when lower(r) like 'multi%' or lower(r) like 'mfa%' or lower(r) similar to '.*(mehrstufig|multifa|multifactor|multifacteur|più fattori|meervoudig|多要素).*' then 'multi_factor'
-    when lower(r) like 'single%' or lower(r) similar to '.*(einstufig|fator único|un solo factor|facteur unique|fattore singolo|één factor|単一要素).*' then 'single_factor'
+    when lower(r) like 'multi%' or lower(r) like 'mfa%' or (regexp_matches(lower(r), 'mehrstufig|multifa|multifactor|multifacteur|più fattori|meervoudig|多要素') and strpos(r, chr(10)) = 0) then 'multi_factor'
+    when lower(r) like 'single%' or (regexp_matches(lower(r), 'einstufig|fator único|un solo factor|facteur unique|fattore singolo|één factor|単一要素') and strpos(r, chr(10)) = 0) then 'single_factor'
     else null
   end;
 
@@ -157,9 +157,12 @@ create or replace macro mfagap_mfa_performed_text(t) as
 create or replace macro mfagap_mfa_claim_text(t) as
   coalesce(t ilike '%MFA requirement satisfied by claim%' or t ilike '%satisfied by claim provided by external provider%', false);
 
+-- Patterns: regexp_matches (a partial match) with no line feed in the value
+-- is what `similar to '.*(…).*'` meant, at a fraction of the cost (issue 5).
 -- A second-factor method name (authenticationDetails[].authenticationMethod).
 create or replace macro mfagap_mfa_method(m) as
-  coalesce(lower(m) similar to '.*(mobile app|authenticator|text message|sms|phone call|voice|oath|verification code|fido|hello for business|passkey|temporary access pass|hardware token|software token).*', false);
+  coalesce(regexp_matches(lower(m), 'mobile app|authenticator|text message|sms|phone call|voice|oath|verification code|fido|hello for business|passkey|temporary access pass|hardware token|software token')
+           and strpos(m, chr(10)) = 0, false);
 
 -- One CA include/exclude rule, as an object or (LA, diagnostic) a JSON string
 -- holding the object → 'condition:rule', e.g. 'users:groupId'.
@@ -170,9 +173,11 @@ create or replace macro ca_rule(r) as
 
 -- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
 -- microseconds), or PowerShell 5.1's "/Date(ms)/" → UTC timestamp.
+-- make_timestamp(epoch_us(…)) is the UTC wall clock without a trip through
+-- ICU's calendar (cast as timestamp): the same value, 3-4x faster (issue 5).
 create or replace macro mfagap_time(t) as
   coalesce(
-    cast(try_cast(trim(t) as timestamptz) as timestamp),
+    make_timestamp(epoch_us(try_cast(trim(t) as timestamptz))),
     -- only years 1..9999: a huge /Date(n)/ must be NULL, not an error that fails the file
     case when t like '%/Date(%' and try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint) between -62135596800000 and 253402300799999
          then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
@@ -182,7 +187,7 @@ create or replace macro mfagap_step_mfa(succeeded, method, requirement, result_d
   coalesce(succeeded, false)
   and lower(coalesce(method, '')) <> 'previously satisfied'
   and (mfagap_mfa_performed_text(result_detail)
-       or lower(coalesce(requirement, '')) similar to '(multi.*|mfa.*|secondary.*)'
+       or (regexp_matches(lower(coalesce(requirement, '')), '^(multi|mfa|secondary)') and strpos(requirement, chr(10)) = 0)
        or mfagap_mfa_method(method));
 
 -- One authentication step that shows MFA satisfied by an earlier claim.

@@ -13,7 +13,8 @@ var finishSQL string
 // stage makes empty staging tables shaped like the canonical ones. A sign-in
 // loader fills stage_signins (derived columns may stay null),
 // stage_signin_auth_steps and stage_signin_ca_policies, keyed by
-// source_record, then calls finishSignins.
+// source_record (unique per staged sign-in), then calls finishSignins. A
+// loader may replace stage_signins with a view over its raw table.
 func (l *loader) stage(ctx context.Context) error {
 	for _, t := range []string{"signins", "signin_auth_steps", "signin_ca_policies"} {
 		q := fmt.Sprintf("create or replace temp table stage_%s as select * from %s limit 0", t, t)
@@ -39,7 +40,8 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 			tenant = strings.ToLower(*t)
 		}
 	}
-	if _, err := l.db.ExecContext(ctx, "set variable fallback_tenant = "+quote(tenant)); err != nil {
+	vars := fmt.Sprintf("set variable fallback_tenant = %s; set variable finish_source = %d", quote(tenant), src.id)
+	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
 	for _, stmt := range splitStatements(finishSQL) {
@@ -49,14 +51,26 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 	}
 	_, err := l.db.ExecContext(ctx, `
 update sources set
-  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from stage_keep),
+  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins where source_id = $1),
   first_event = (select min(created_at) from stage_signins),
   last_event = (select max(created_at) from stage_signins)
-where source_id = ?`, src.id)
+where source_id = $1`, src.id)
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"stage_keep", "stage_signins", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
+	// A loader may stage sign-ins as a view over its raw table (portal CSV).
+	var views int
+	if err := l.db.QueryRowContext(ctx, "select count(*) from duckdb_views() where view_name = 'stage_signins' and temporary").Scan(&views); err != nil {
+		return err
+	}
+	drop := "drop table if exists stage_signins"
+	if views > 0 {
+		drop = "drop view stage_signins"
+	}
+	if _, err := l.db.ExecContext(ctx, drop); err != nil {
+		return err
+	}
+	for _, t := range []string{"stage_drop", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
 		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
 			return err
 		}

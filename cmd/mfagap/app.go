@@ -16,6 +16,7 @@ import (
 
 	"github.com/mfagap/mfagap/analyze"
 	"github.com/mfagap/mfagap/ingest"
+	"github.com/mfagap/mfagap/progress"
 	"github.com/mfagap/mfagap/queries"
 	"github.com/mfagap/mfagap/reports"
 )
@@ -70,6 +71,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			analyzeCommand(),
 			checksCommand(),
 			genCommand(),
+			benchCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",
@@ -95,7 +97,7 @@ func loadFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "tenant", Usage: "tenant id for rows whose data names none (folder-per-tenant layouts are read automatically)"},
 		&cli.StringFlag{Name: "db", Usage: "DuckDB database file to load into or read from (default: in memory)"},
-		&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit, e.g. 4GB"},
+		&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit, e.g. 4GB (default: half the memory, at most 3 GiB)"},
 		&cli.StringFlag{Name: "temp-dir", Usage: "folder for expanded archives and DuckDB spill files"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
 	}
@@ -195,6 +197,13 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 		return nil, err
 	}
 	defer s.db.Close()
+	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
+		bar := progress.New(c.App.ErrWriter, 0)
+		defer bar.Finish()
+		opts.Progress = func(done, total int, id string) {
+			bar.Update(progress.State{Label: "analyze", Item: id, Done: done, Total: total, Rows: -1})
+		}
+	}
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
@@ -292,8 +301,10 @@ func ingestCommand() *cli.Command {
 		Usage:     "load exports into the canonical tables and show what each file was read as",
 		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
 		Description: "Prints one line per input: detected format, kind, tenant and rows read / loaded / rejected / duplicate.\n" +
-			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back.",
-		Flags: append(loadFlags(), &cli.BoolFlag{Name: "explain", Usage: "only detect: print each file's format and why (or why it is skipped), load nothing"}),
+			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back; with --parquet DIR\n" +
+			"they are written as Parquet, and 'mfagap report DIR' or 'mfagap analyze DIR' reads the folder back.",
+		Flags: append(loadFlags(), &cli.BoolFlag{Name: "explain", Usage: "only detect: print each file's format and why (or why it is skipped), load nothing"},
+			&cli.StringFlag{Name: "parquet", Usage: "also write the canonical tables to this folder as Parquet (sign-ins partitioned by tenant and day); report and analyze read the folder back"}),
 		Action: func(c *cli.Context) error {
 			if c.Bool("explain") {
 				return explain(c)
@@ -304,6 +315,12 @@ func ingestCommand() *cli.Command {
 			}
 			defer s.db.Close()
 			printSources(c.App.Writer, s.summary)
+			if dir := c.String("parquet"); dir != "" {
+				if err := ingest.WriteParquet(c.Context, s.db, dir); err != nil {
+					return usageError{err}
+				}
+				fmt.Fprintf(c.App.Writer, "tables written to %s as Parquet\n", dir)
+			}
 			return nil
 		},
 	}

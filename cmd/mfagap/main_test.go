@@ -186,3 +186,41 @@ func TestIngestExplain(t *testing.T) {
 		t.Error("--explain printed load counts")
 	}
 }
+
+// TestParquetRoundTrip: ingest --parquet, then analyze the folder, gives
+// the same findings JSON, byte for byte, as analysing the exports (issue 5).
+func TestParquetRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "history")
+	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--parquet", pq, "../../testdata/exports"); code != 0 {
+		t.Fatalf("ingest --parquet: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"mfagap-parquet.json", "sources.parquet", "signin_auth_steps.parquet"} {
+		if _, err := os.Stat(filepath.Join(pq, want)); err != nil {
+			t.Errorf("missing %s: %v", want, err)
+		}
+	}
+	parts, _ := filepath.Glob(filepath.Join(pq, "signins", "tenant_id=*", "day=*", "*.parquet"))
+	if len(parts) == 0 {
+		t.Fatal("signins not partitioned by tenant_id and day")
+	}
+	direct, fromParquet := filepath.Join(dir, "direct.json"), filepath.Join(dir, "parquet.json")
+	if code, _, stderr := runCLI(t, "analyze", "--quiet", "--json", direct, "../../testdata/exports"); code != 0 {
+		t.Fatalf("analyze exports: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "analyze", "--quiet", "--json", fromParquet, pq); code != 0 {
+		t.Fatalf("analyze parquet: exit %d: %s", code, stderr)
+	}
+	a, _ := os.ReadFile(direct)
+	b, _ := os.ReadFile(fromParquet)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("findings differ: exports %d bytes, parquet %d bytes", len(a), len(b))
+	}
+	// Writing again into the same folder replaces it; a foreign folder is refused.
+	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--parquet", pq, "../../testdata/exports"); code != 0 {
+		t.Errorf("rewrite: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "ingest", "--quiet", "--parquet", "../../testdata", "../../testdata/exports"); code != exitUsage {
+		t.Errorf("writing into a non-empty foreign folder: exit %d, want %d", code, exitUsage)
+	}
+}

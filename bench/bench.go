@@ -1,0 +1,204 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mfagap/mfagap/gen"
+)
+
+// Formats are the export shapes the benchmark measures, with the gen format
+// that writes each.
+var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json"}
+
+// Phases in the order they run and are printed. floor is DuckDB alone.
+var Phases = []string{"floor", "ingest", "analyze", "report"}
+
+// Prepare writes one generated export of rows sign-ins in dir and returns its
+// path. The file name carries rows and seed, so an existing file is reused.
+// The portal CSV is one interactive-sign-ins file holding every event (gen.Write).
+func Prepare(dir, format string, rows int, seed int64) (string, error) {
+	gf, ok := Formats[format]
+	if !ok {
+		return "", fmt.Errorf("bench: unknown format %q (want csv or json)", format)
+	}
+	name := fmt.Sprintf("SignIns_bench_%d_%d.json", rows, seed)
+	if format == "csv" {
+		name = fmt.Sprintf("InteractiveSignIns_bench_%d_%d.csv", rows, seed)
+	}
+	path := filepath.Join(dir, name)
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return path, nil
+	}
+	tmp := path + ".partial"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return "", fmt.Errorf("bench: %w", err)
+	}
+	err = gen.Write(f, gf, gen.Options{Rows: rows, Seed: seed})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return path, os.Rename(tmp, path)
+}
+
+// Floor loads path with DuckDB's defaults (auto-detection, insertion order
+// kept) into a fresh table and returns the
+// row count: the fastest any loader built on DuckDB can be.
+func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) {
+	reader := "read_csv"
+	if format == "json" {
+		reader = "read_json"
+	}
+	// DuckDB's default keeps insertion order; so does mfagap's raw load.
+	q := fmt.Sprintf("set preserve_insertion_order = true; create table bench_floor as select * from %s('%s')", reader, strings.ReplaceAll(path, "'", "''"))
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return 0, fmt.Errorf("floor %s: %w", path, err)
+	}
+	var n int64
+	err := db.QueryRowContext(ctx, "select count(*) from bench_floor").Scan(&n)
+	return n, err
+}
+
+// PeakRSS returns this process's peak resident set size in bytes (VmHWM).
+func PeakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// Sample is one run of one phase, as a child reports it.
+type Sample struct {
+	Format  string  `json:"format"`
+	Phase   string  `json:"phase"`
+	Rows    int64   `json:"rows"`
+	Seconds float64 `json:"seconds"`
+	// CPU is user + system time: steadier than Seconds on a busy machine.
+	CPU     float64 `json:"cpu_seconds"`
+	PeakRSS int64   `json:"peak_rss"`
+}
+
+// Row is the summary of the samples of one format and phase.
+type Row struct {
+	Format, Phase    string
+	Rows             int64
+	Median, Min, Max float64
+	CPU              float64 // median
+	Runs             int
+	PeakRSS          int64 // the largest over the runs
+}
+
+// Summarize groups samples by format and phase, in Phases order.
+func Summarize(samples []Sample) []Row {
+	groups := map[[2]string][]Sample{}
+	var keys [][2]string
+	for _, s := range samples {
+		k := [2]string{s.Format, s.Phase}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], s)
+	}
+	rank := map[string]int{}
+	for i, p := range Phases {
+		rank[p] = i
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		if keys[i][0] != keys[j][0] {
+			return keys[i][0] < keys[j][0]
+		}
+		return rank[keys[i][1]] < rank[keys[j][1]]
+	})
+	var rows []Row
+	for _, k := range keys {
+		g := groups[k]
+		secs, cpus := make([]float64, len(g)), make([]float64, len(g))
+		r := Row{Format: k[0], Phase: k[1], Runs: len(g), Min: math.Inf(1)}
+		for i, s := range g {
+			secs[i], cpus[i] = s.Seconds, s.CPU
+			r.Min = min(r.Min, s.Seconds)
+			r.Max = max(r.Max, s.Seconds)
+			r.PeakRSS = max(r.PeakRSS, s.PeakRSS)
+			r.Rows = max(r.Rows, s.Rows)
+		}
+		r.Median, r.CPU = median(secs), median(cpus)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+// WriteTable prints rows as a Markdown table: seconds (median and range),
+// rows per second, ratio to the floor of the same format, peak RSS.
+func WriteTable(w io.Writer, rows []Row) error {
+	floor := map[string]float64{}
+	for _, r := range rows {
+		if r.Phase == "floor" {
+			floor[r.Format] = r.Median
+		}
+	}
+	b := &strings.Builder{}
+	fmt.Fprintln(b, "| format | phase | rows | seconds (median) | min–max | runs | rows/s | × floor | CPU s | peak RSS |")
+	fmt.Fprintln(b, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, r := range rows {
+		ratio := "–"
+		if f := floor[r.Format]; f > 0 {
+			ratio = fmt.Sprintf("%.2f", r.Median/f)
+		}
+		rate := "–"
+		if r.Median > 0 {
+			rate = fmt.Sprintf("%.0f", float64(r.Rows)/r.Median)
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %.2f | %.2f–%.2f | %d | %s | %s | %.1f | %s |\n",
+			r.Format, r.Phase, r.Rows, r.Median, r.Min, r.Max, r.Runs, rate, ratio, r.CPU, MiB(r.PeakRSS))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// CPUSeconds returns this process's user + system CPU time.
+func CPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// MiB formats a byte count as MiB.
+func MiB(n int64) string { return fmt.Sprintf("%d MiB", n>>20) }
+
+// Since returns the seconds elapsed since t.
+func Since(t time.Time) float64 { return time.Since(t).Seconds() }

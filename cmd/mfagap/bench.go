@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mfagap/mfagap/bench"
+	"github.com/mfagap/mfagap/ingest"
+)
+
+func benchCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "bench",
+		Usage: "time ingest, analyze and report against DuckDB's own read_csv/read_json on generated exports",
+		Description: "Generates one export per format (reused when present), then runs every phase in a child\n" +
+			"process, --repeat times, and prints seconds, rows/s, the ratio to the floor and peak RSS.\n" +
+			"   mfagap bench --rows 1000000 --repeat 3 --dir /tmp/mfagap-bench",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "rows", Value: 1000000, Usage: "sign-ins per generated export"},
+			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "generator seed"},
+			&cli.StringFlag{Name: "dir", Value: filepath.Join(os.TempDir(), "mfagap-bench"), Usage: "folder for the generated exports and outputs"},
+			&cli.StringSliceFlag{Name: "format", Value: cli.NewStringSlice("csv", "json"), Usage: "csv (portal) and/or json (Graph array)"},
+			&cli.StringSliceFlag{Name: "phase", Value: cli.NewStringSlice(bench.Phases...), Usage: "phases to run: floor, ingest, analyze, report"},
+			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each phase (phases are interleaved)"},
+			&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit for every phase, floor included"},
+			&cli.StringFlag{Name: "temp-dir", Usage: "DuckDB spill folder"},
+			&cli.StringFlag{Name: "results", Usage: "also write every sample as JSON here"},
+			&cli.StringFlag{Name: "child", Hidden: true},
+			&cli.StringFlag{Name: "file", Hidden: true},
+			&cli.StringFlag{Name: "child-format", Hidden: true},
+		},
+		Action: func(c *cli.Context) error {
+			if p := c.String("child"); p != "" {
+				return benchChild(c, p)
+			}
+			return benchParent(c)
+		},
+	}
+}
+
+func benchParent(c *cli.Context) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir := c.String("dir")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usageError{err}
+	}
+	files := map[string]string{}
+	for _, f := range c.StringSlice("format") {
+		start := time.Now()
+		path, err := bench.Prepare(dir, f, c.Int("rows"), c.Int64("seed"))
+		if err != nil {
+			return usageError{err}
+		}
+		st, _ := os.Stat(path)
+		fmt.Fprintf(c.App.ErrWriter, "bench: %s: %s (%d MiB, ready in %.1fs)\n", f, path, st.Size()>>20, bench.Since(start))
+		files[f] = path
+	}
+	var samples []bench.Sample
+	rows := map[string]int64{}
+	for i := 0; i < c.Int("repeat"); i++ {
+		for _, f := range c.StringSlice("format") {
+			for _, phase := range c.StringSlice("phase") {
+				args := []string{"bench", "--child", phase, "--child-format", f, "--file", files[f], "--dir", dir}
+				for _, fl := range []string{"memory-limit", "temp-dir"} {
+					if v := c.String(fl); v != "" {
+						args = append(args, "--"+fl, v)
+					}
+				}
+				cmd := exec.CommandContext(c.Context, exe, args...)
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, c.App.ErrWriter
+				if err := cmd.Run(); err != nil {
+					return fmt.Errorf("bench %s %s: %w", f, phase, err)
+				}
+				var s bench.Sample
+				if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+					return fmt.Errorf("bench %s %s: child said %q: %w", f, phase, out.String(), err)
+				}
+				if s.Rows > 0 {
+					rows[f] = s.Rows
+				}
+				samples = append(samples, s)
+				fmt.Fprintf(c.App.ErrWriter, "bench: run %d %s %-7s %7.2fs  cpu %6.1fs  peak %s\n", i+1, f, phase, s.Seconds, s.CPU, bench.MiB(s.PeakRSS))
+			}
+		}
+	}
+	for i := range samples {
+		if samples[i].Rows == 0 {
+			samples[i].Rows = rows[samples[i].Format]
+		}
+	}
+	if p := c.String("results"); p != "" {
+		b, _ := json.MarshalIndent(samples, "", "  ")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return bench.WriteTable(c.App.Writer, bench.Summarize(samples))
+}
+
+// benchChild runs one phase and prints its Sample as JSON. ingest, analyze
+// and report run the CLI commands users run, in process.
+func benchChild(c *cli.Context, phase string) error {
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	file, format, dir := c.String("file"), c.String("child-format"), c.String("dir")
+	s := bench.Sample{Format: format, Phase: phase}
+	var common []string
+	for _, fl := range []string{"memory-limit", "temp-dir"} {
+		if v := c.String(fl); v != "" {
+			common = append(common, "--"+fl, v)
+		}
+	}
+	start := time.Now()
+	var cliArgs []string
+	switch phase {
+	case "floor":
+		db, err := ingest.Open(ctx, ingest.DBOptions{MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir")})
+		if err != nil {
+			return err
+		}
+		start = time.Now()
+		s.Rows, err = bench.Floor(ctx, db, file, format)
+		db.Close()
+		if err != nil {
+			return err
+		}
+	case "ingest":
+		cliArgs = []string{"ingest", "--quiet"}
+	case "analyze":
+		cliArgs = []string{"analyze", "--quiet", "--json", filepath.Join(dir, "analyze-"+format+".json")}
+	case "report":
+		cliArgs = []string{"report", "--quiet", "-o", filepath.Join(dir, "report-"+format+".html"),
+			"--json", filepath.Join(dir, "report-"+format+".json")}
+	default:
+		return usageError{fmt.Errorf("bench: unknown phase %q (want %s)", phase, strings.Join(bench.Phases, ", "))}
+	}
+	if cliArgs != nil {
+		var errb bytes.Buffer
+		args := append(append(append([]string{"mfagap"}, cliArgs...), common...), file)
+		if code := run(args, io.Discard, &errb); code != 0 {
+			return fmt.Errorf("bench: %s exited %d: %s", phase, code, errb.String())
+		}
+	}
+	s.Seconds = bench.Since(start)
+	s.CPU = bench.CPUSeconds()
+	s.PeakRSS = bench.PeakRSS()
+	return json.NewEncoder(c.App.Writer).Encode(s)
+}

@@ -1,0 +1,124 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mfagap/mfagap/progress"
+)
+
+// loadProgress drives the progress display of one ingest run. Within a file,
+// DuckDB reports nothing back, so the bytes the process has read
+// (/proc/self/io rchar: the hash and DuckDB's reader each read the file
+// once) stand in for how far the load is; elsewhere files count whole.
+type loadProgress struct {
+	bar   *progress.Bar
+	total int64
+	n     int
+
+	mu        sync.Mutex
+	state     progress.State
+	doneBytes int64 // files finished
+	size      int64 // the current file
+	rchar0    int64 // rchar when the current file started
+	stop      chan struct{}
+	stopped   chan struct{}
+}
+
+func newLoadProgress(w io.Writer, files []inputFile) *loadProgress {
+	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	for _, f := range files {
+		if st, err := os.Stat(f.disk); err == nil {
+			p.total += st.Size()
+		}
+	}
+	p.state = progress.State{Label: "ingest", Total: len(files), TotalBytes: p.total}
+	go p.tick()
+	return p
+}
+
+func (p *loadProgress) tick() {
+	defer close(p.stopped)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			if r := rchar(); r > 0 && p.size > 0 {
+				within := min((r-p.rchar0)/2, p.size*99/100)
+				p.state.Bytes = p.doneBytes + max(within, 0)
+			}
+			s := p.state
+			p.mu.Unlock()
+			p.bar.Update(s)
+		}
+	}
+}
+
+// startFile marks the start of file i (0-based).
+func (p *loadProgress) startFile(i int, f inputFile) {
+	p.mu.Lock()
+	p.size = 0
+	if st, err := os.Stat(f.disk); err == nil {
+		p.size = st.Size()
+	}
+	p.rchar0 = rchar()
+	p.state.Done, p.state.Item, p.state.Bytes = i+1, filepath.Base(filepath.FromSlash(f.display)), p.doneBytes
+	s := p.state
+	p.mu.Unlock()
+	p.bar.Update(s)
+}
+
+// endFile counts the current file as read and the rows loaded so far.
+func (p *loadProgress) endFile(ctx context.Context, db *sql.DB) {
+	var rows int64
+	db.QueryRowContext(ctx, "select coalesce(sum(rows_loaded), 0) from sources").Scan(&rows)
+	p.mu.Lock()
+	p.doneBytes += p.size
+	p.size = 0
+	p.state.Bytes, p.state.Rows = p.doneBytes, rows
+	s := p.state
+	p.mu.Unlock()
+	p.bar.Update(s)
+}
+
+func (p *loadProgress) finish() {
+	close(p.stop)
+	<-p.stopped
+	p.bar.Finish()
+}
+
+// rchar reads the bytes this process has read so far (Linux); 0 elsewhere.
+func rchar() int64 {
+	f, err := os.Open("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "rchar:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// terminalWidth reads $COLUMNS; the display is cut to it (default 100).
+func terminalWidth() int {
+	n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
+	return n
+}
