@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 //go:embed graph.sql
@@ -243,6 +244,7 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 		return err
 	}
 	var compact bytes.Buffer
+	var badUTF8 int
 	src.read = 0
 	err = splitJSON(in, src.sniff.ndjson, func(r jsonRecord) error {
 		src.read++
@@ -267,6 +269,12 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 		if len(c) < 2 || c[0] != '{' {
 			return b.add(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
 		}
+		if !utf8.Valid(c) {
+			// DuckDB would drop the whole record; one bad byte in a user
+			// agent must not hide a sign-in (issue 6).
+			c = bytes.ToValidUTF8(c, []byte("\uFFFD"))
+			badUTF8++
+		}
 		w.WriteString(`{"__rec":`)
 		w.WriteString(strconv.FormatInt(r.N, 10))
 		if len(c) > 2 {
@@ -280,6 +288,9 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 	}
 	if err != nil {
 		return err
+	}
+	if badUTF8 > 0 {
+		src.note("%d records held bytes that are not UTF-8; replaced with U+FFFD", badUTF8)
 	}
 	return w.Flush()
 }
