@@ -14,8 +14,7 @@ import (
 var fixtureRoots = []string{"testdata", filepath.Join("..", "testdata"), filepath.Join("..", "queries", "testdata")}
 
 // fixtureDirs lists every folder below the fixture roots that holds files,
-// with its files, skipping fuzz corpora (they are not exports) and the
-// hostile corpus (TestHostileCorpus covers it with its own expectations).
+// with its files, skipping fuzz corpora (they are not exports) and goldens.
 func fixtureDirs(t *testing.T) map[string][]string {
 	t.Helper()
 	dirs := map[string][]string{}

@@ -81,6 +81,12 @@ func (e *expander) walk(root string) {
 		e.skip(root, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
 		return
 	}
+	before := len(e.files) + len(e.skipped)
+	defer func() {
+		if len(e.files)+len(e.skipped) == before {
+			e.skip(root, "empty folder: no files to load (hidden files and folders are not read); check the path")
+		}
+	}()
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			e.skip(p, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
@@ -251,10 +257,12 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 		return "", fmt.Errorf("cannot expand archive member: %v", err)
 	}
 	defer f.Close()
-	limit := e.limits.MaxExpandedBytes - e.expanded
+	limit := max(e.limits.MaxExpandedBytes-e.expanded, 0)
+	why := fmt.Sprintf("the %d bytes left of the run's expansion limit (%d bytes)", limit, e.limits.MaxExpandedBytes)
 	if e.limits.MaxRatio > 0 {
 		if byRatio := (compressed + 1024) * e.limits.MaxRatio; byRatio < limit {
 			limit = byRatio
+			why = fmt.Sprintf("%d bytes, %d times its compressed size (compression ratio limit)", limit, e.limits.MaxRatio)
 		}
 	}
 	n, err := io.Copy(f, io.LimitReader(r, limit+1))
@@ -263,7 +271,10 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 		return "", fmt.Errorf("cannot expand archive member: %v", err)
 	}
 	if n > limit {
-		return "", fmt.Errorf("archive member expands beyond %d bytes (compression ratio or total size limit; possible zip bomb); not loaded — raise the limit only for a trusted archive", limit)
+		// A refused member does not use up the budget of the members after it.
+		e.expanded -= n
+		f.Truncate(0)
+		return "", fmt.Errorf("archive member expands beyond %s; possible zip bomb, not loaded — raise the limit only for a trusted archive", why)
 	}
 	return name, nil
 }

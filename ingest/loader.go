@@ -218,6 +218,8 @@ func unknownReason(sn *sniff) string {
 			keys = append(keys[:12], "…")
 		}
 		return "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
+	case sn.wide > 0:
+		return fmt.Sprintf("unknown format: CSV header of more than %d columns (%d read); no supported export is that wide", maxCSVColumns, sn.wide)
 	case len(sn.header) > 0:
 		h := sn.header
 		if len(h) > 12 {

@@ -32,6 +32,7 @@ type sniff struct {
 	keys   map[string]json.RawMessage // top-level members of the first JSON record
 
 	header []string // CSV header as written
+	wide   int      // columns of a header too wide to be an export (see maxCSVColumns)
 	norm   []string // CSV header normalised (see normHeader)
 	delim  byte
 }
@@ -72,6 +73,13 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 	if trimmed[0] == '{' || trimmed[0] == '[' {
 		s.isJSON = true
 		s.sniffJSON(trimmed)
+		if s.keys == nil && len(head) >= sniffBytes {
+			// The first record is longer than the head (a 1 MB user agent,
+			// issue 6): read on in the file, as far as a record may be long.
+			if err := s.firstKeysOnDisk(); err != nil {
+				return nil, err
+			}
+		}
 		return s, nil
 	}
 	s.sniffCSV()
@@ -144,8 +152,13 @@ func (s *sniff) sniffJSON(b []byte) {
 			s.ndjson = true
 		}
 	}
+	s.firstKeys(bytes.NewReader(b))
+}
+
+// firstKeys sets keys from the first record of r that is a JSON object.
+func (s *sniff) firstKeys(r io.Reader) {
 	stop := fmt.Errorf("stop")
-	splitJSON(bytes.NewReader(b), s.ndjson, func(r jsonRecord) error {
+	splitJSON(r, s.ndjson, func(r jsonRecord) error {
 		if r.Err != "" {
 			return nil
 		}
@@ -178,6 +191,25 @@ func (s *sniff) str(key string) string {
 	return v
 }
 
+func (s *sniff) firstKeysOnDisk() error {
+	f, err := os.Open(s.disk)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if s.encoding == "utf-8-bom" {
+		if _, err := f.Seek(3, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	s.firstKeys(io.LimitReader(f, maxRecordBytes+sniffBytes))
+	return nil
+}
+
+// maxCSVColumns bounds the header of a CSV worth trying to load: exports
+// have tens of columns, Log Analytics "all columns" a few hundred.
+const maxCSVColumns = 2048
+
 func (s *sniff) sniffCSV() {
 	line := s.head
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
@@ -194,6 +226,10 @@ func (s *sniff) sniffCSV() {
 	r.FieldsPerRecord = -1
 	rec, err := r.Read()
 	if err != nil {
+		return
+	}
+	if len(rec) > maxCSVColumns {
+		s.wide = len(rec)
 		return
 	}
 	s.header = rec
