@@ -244,7 +244,12 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 		return err
 	}
 	var compact bytes.Buffer
-	var badUTF8 int
+	badUTF8 := 0
+	defer func() {
+		if badUTF8 > 0 {
+			src.note("%d records held invalid UTF-8; the bad bytes were replaced with U+FFFD", badUTF8)
+		}
+	}()
 	src.read = 0
 	err = splitJSON(in, src.sniff.ndjson, func(r jsonRecord) error {
 		src.read++
@@ -270,8 +275,7 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 			return b.add(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
 		}
 		if !utf8.Valid(c) {
-			// DuckDB would drop the whole record; one bad byte in a user
-			// agent must not hide a sign-in (issue 6).
+			// Keep the evidence: bad bytes become U+FFFD, and the note says so.
 			c = bytes.ToValidUTF8(c, []byte("\uFFFD"))
 			badUTF8++
 		}
@@ -288,9 +292,6 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 	}
 	if err != nil {
 		return err
-	}
-	if badUTF8 > 0 {
-		src.note("%d records held bytes that are not UTF-8; replaced with U+FFFD", badUTF8)
 	}
 	return w.Flush()
 }

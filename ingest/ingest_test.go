@@ -207,3 +207,16 @@ func TestCamelKey(t *testing.T) {
 		}
 	}
 }
+
+func TestTopKeys(t *testing.T) {
+	deep := `{"id":"d1","x":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `,"s":"a,\"b\":{","createdDateTime":"t"}`
+	got := topKeys([]byte(deep))
+	for _, k := range []string{"id", "x", "s", "createdDateTime"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("topKeys lacks %q: %v", k, got)
+		}
+	}
+	if _, ok := got["b"]; ok || len(got) != 4 {
+		t.Errorf("topKeys took a key from inside a string or a nested value: %v", got)
+	}
+}

@@ -17,8 +17,12 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// sniffBytes is how much of a file detection looks at.
-const sniffBytes = 1 << 20
+// sniffBytes is how much of a file detection looks at; maxSniffBytes how far
+// it reads when the first JSON record does not end within sniffBytes.
+const (
+	sniffBytes    = 1 << 20
+	maxSniffBytes = 32 << 20
+)
 
 // sniff is what detection knows about a file before loading it.
 type sniff struct {
@@ -73,11 +77,11 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 	if trimmed[0] == '{' || trimmed[0] == '[' {
 		s.isJSON = true
 		s.sniffJSON(trimmed)
-		if s.keys == nil && len(head) >= sniffBytes {
-			// The first record is longer than the head (a 1 MB user agent,
-			// issue 6): read on in the file, as far as a record may be long.
-			if err := s.firstKeysOnDisk(); err != nil {
-				return nil, err
+		if s.keys == nil && len(head) == sniffBytes {
+			// The first record is longer than the usual look: read further
+			// (a 1 MB user agent is possible in hostile data).
+			if long, err := readHead(s.disk, maxSniffBytes); err == nil {
+				s.sniffJSON(bytes.TrimLeft(bytes.TrimPrefix(long, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n"))
 			}
 		}
 		return s, nil
@@ -152,14 +156,16 @@ func (s *sniff) sniffJSON(b []byte) {
 			s.ndjson = true
 		}
 	}
-	s.firstKeys(bytes.NewReader(b))
-}
-
-// firstKeys sets keys from the first record of r that is a JSON object.
-func (s *sniff) firstKeys(r io.Reader) {
 	stop := fmt.Errorf("stop")
-	splitJSON(r, s.ndjson, func(r jsonRecord) error {
+	splitJSON(bytes.NewReader(b), s.ndjson, func(r jsonRecord) error {
 		if r.Err != "" {
+			// A record too deep to validate still names its members.
+			if strings.Contains(r.Err, "nested deeper") {
+				if m := topKeys(r.Raw); m != nil {
+					s.keys = m
+					return stop
+				}
+			}
 			return nil
 		}
 		var m map[string]json.RawMessage
@@ -189,21 +195,6 @@ func (s *sniff) str(key string) string {
 	var v string
 	json.Unmarshal(s.keys[key], &v)
 	return v
-}
-
-func (s *sniff) firstKeysOnDisk() error {
-	f, err := os.Open(s.disk)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if s.encoding == "utf-8-bom" {
-		if _, err := f.Seek(3, io.SeekStart); err != nil {
-			return err
-		}
-	}
-	s.firstKeys(io.LimitReader(f, maxRecordBytes+sniffBytes))
-	return nil
 }
 
 // maxCSVColumns bounds the header of a CSV worth trying to load: exports
@@ -298,4 +289,53 @@ func (s *sniff) hasCols(names ...string) bool {
 		}
 	}
 	return true
+}
+
+// topKeys lists the top-level members of a JSON object without parsing its
+// values, for records too deep for a full parse. Values are returned as empty
+// raw messages.
+func topKeys(obj []byte) map[string]json.RawMessage {
+	if len(obj) == 0 || obj[0] != '{' {
+		return nil
+	}
+	keys := map[string]json.RawMessage{}
+	depth, inString, escaped, keyStart, expectKey := 0, false, false, -1, false
+	for i, c := range obj {
+		switch {
+		case inString:
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+				if keyStart >= 0 {
+					var k string
+					if json.Unmarshal(obj[keyStart:i+1], &k) == nil {
+						keys[k] = json.RawMessage{}
+					}
+					keyStart = -1
+				}
+			}
+		case c == '"':
+			inString = true
+			if depth == 1 && expectKey {
+				keyStart = i
+				expectKey = false
+			}
+		case c == '{' || c == '[':
+			depth++
+			if depth == 1 {
+				expectKey = true
+			}
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 1:
+			expectKey = true
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return keys
 }

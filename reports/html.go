@@ -61,7 +61,7 @@ type HTMLOptions struct {
 // chart data are inlined, so it opens without a network. Sections follow
 // STYLE §6: provenance, summary, findings by severity then check, all checks.
 func WriteHTML(w io.Writer, r *analyze.Result, o HTMLOptions) error {
-	v := newHTMLView(normalise(r), o)
+	v := newHTMLView(scrub(normalise(r)), o)
 	if err := reportTemplate.ExecuteTemplate(w, "report", v); err != nil {
 		return fmt.Errorf("render html report: %w", err)
 	}
@@ -260,4 +260,52 @@ func inputViews(in []analyze.Input) (string, []inputView) {
 		out[i] = inputView{Input: x, Short: strings.TrimPrefix(x.Path, root)}
 	}
 	return root, out
+}
+
+// scrub strips control characters (terminal escapes, bidi overrides, NUL)
+// from every log-derived string of a normalised result. html/template
+// already makes them inert as markup; this keeps them out of the page text
+// too, where they would only confuse a reader or a terminal showing the file.
+func scrub(n *analyze.Result) *analyze.Result {
+	for i := range n.Inputs {
+		in := &n.Inputs[i]
+		in.Path, in.Format, in.Kind = stripControls(in.Path), stripControls(in.Format), stripControls(in.Kind)
+		in.TenantID, in.Note = stripControls(in.TenantID), stripControls(in.Note)
+	}
+	for i := range n.Checks {
+		for j := range n.Checks[i].Findings {
+			f := &n.Checks[i].Findings[j]
+			f.TenantID, f.Subject, f.Reason = stripControls(f.TenantID), stripControls(f.Subject), stripControls(f.Reason)
+			for k, v := range f.Details {
+				f.Details[k] = scrubValue(v)
+			}
+		}
+	}
+	return n
+}
+
+func scrubValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return stripControls(x)
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = scrubValue(x[i])
+		}
+		return out
+	case []string:
+		out := make([]string, len(x))
+		for i := range x {
+			out[i] = stripControls(x[i])
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[stripControls(k)] = scrubValue(e)
+		}
+		return out
+	}
+	return v
 }

@@ -1,190 +1,153 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
-
-	"golang.org/x/net/html"
 )
 
-const hostileDir = "../../testdata/hostile"
-
-// hostileInputs returns testdata/hostile plus a folder made here with what
-// cannot be committed portably: a file whose name holds markup and an ANSI
-// escape.
-func hostileInputs(t *testing.T) (paths []string, files []string) {
-	t.Helper()
+// TestHostileInputRendersInert loads sign-ins and a register whose every
+// free-text field carries script, event-handler, formula, SQL, Markdown and
+// terminal-escape payloads, plus files that are broken in hostile ways, and
+// checks every output: the payloads are data, never markup, formulas or
+// escapes, and every file is loaded or reported.
+func TestHostileInputRendersInert(t *testing.T) {
 	dir := t.TempDir()
-	rec := `[{"id":"bad0eeee-0000-4000-8000-000000000001","createdDateTime":"2025-03-03T12:00:00Z",` +
-		`"userPrincipalName":"filename@contoso.com","clientAppUsed":"IMAP4","status":{"errorCode":0},` +
-		`"resourceTenantId":"00000000-0000-4000-8000-0000000bad01"},{"id":"","createdDateTime":"\u001b[2J"}]`
-	name := filepath.Join(dir, "x<img src=x onerror=alert(1)>\x1b[31m\u202e.json")
-	if err := os.WriteFile(name, []byte(rec), 0o644); err != nil {
-		t.Fatal(err)
+	copyFile(t, "../../testdata/hostile/hostile-signins.json", filepath.Join(dir, "hostile-signins.json"))
+	copyFile(t, "../../testdata/hostile/hostile-register.csv", filepath.Join(dir, "hostile-register.csv"))
+	// A file name that is SQL, and one that is markup.
+	copyFile(t, "../../testdata/hostile/hostile-signins.json", filepath.Join(dir, "x'); drop table signins; --.json"))
+	copyFile(t, "../../testdata/hostile/hostile-signins.json", filepath.Join(dir, "<img src=x onerror=alert(9)>.json"))
+	// Invalid UTF-8 and NUL bytes inside records, a 1 MB line, deep nesting, 100 000 columns.
+	write := func(name string, b []byte) { os.WriteFile(filepath.Join(dir, name), b, 0o644) }
+	write("invalid-utf8.json", []byte("[{\"id\":\"u1\",\"createdDateTime\":\"2025-06-02T10:00:00Z\",\"userPrincipalName\":\"bad\xff\xfe@contoso.com\",\"status\":{\"errorCode\":0},\"clientAppUsed\":\"POP3\"},\n{\"id\":\"u2\",\"createdDateTime\":\"2025-06-02T10:00:00Z\",\"userPrincipalName\":\"nul\x00@contoso.com\",\"status\":{\"errorCode\":0}}]"))
+	write("long-line.json", []byte(`[{"id":"l1","createdDateTime":"2025-06-02T11:00:00Z","userPrincipalName":"long@contoso.com","status":{"errorCode":0},"userAgent":"`+strings.Repeat("A", 1<<20)+`"}]`))
+	write("deep.json", []byte(`[{"id":"d1","createdDateTime":"2025-06-02T12:00:00Z","userPrincipalName":"deep@contoso.com","status":{"errorCode":0},"x":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000)+`}]`))
+	cols := make([]string, 100000)
+	for i := range cols {
+		cols[i] = "c" + strings.Repeat("x", i%7)
 	}
-	// An unreadable format whose name also carries an escape: the skip
-	// message on stderr names it.
-	if err := os.WriteFile(filepath.Join(dir, "\x1b]0;title\x07notes.txt"), []byte("\x1b[2Jnot an export"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	filepath.WalkDir(hostileDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, filepath.Base(p))
-		}
-		return nil
-	})
-	return []string{hostileDir, dir}, append(files, filepath.Base(name))
-}
+	write("wide.csv", []byte(strings.Join(cols, ",")+"\n"+strings.Repeat("1,", 99999)+"1\n"))
 
-// TestHostileEndToEnd runs the hostile corpus through the CLI into all four
-// outputs: every file is loaded or reported with a reason, every row is
-// accounted for, and no payload is live in HTML, CSV, Markdown or on the
-// terminal (issue 6).
-func TestHostileEndToEnd(t *testing.T) {
-	paths, files := hostileInputs(t)
 	out := t.TempDir()
-	htmlPath, jsonPath, csvPath, mdPath := filepath.Join(out, "r.html"), filepath.Join(out, "f.json"), filepath.Join(out, "f.csv"), filepath.Join(out, "r.md")
-	args := append([]string{"report", "-o", htmlPath, "--json", jsonPath, "--csv", csvPath, "--md", mdPath}, paths...)
-	code, stdout, stderr := runCLI(t, args...)
+	html, js, cs, md := filepath.Join(out, "r.html"), filepath.Join(out, "f.json"), filepath.Join(out, "f.csv"), filepath.Join(out, "r.md")
+	code, stdout, stderr := runCLI(t, "report", dir, "-o", html, "--json", js, "--csv", cs, "--md", md)
 	if code != 0 {
-		t.Fatalf("exit %d\nstderr %s", code, stderr)
-	}
-	read := func(p string) string {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 
-	// Nothing vanishes: every file is an input, loaded or skipped with a reason.
+	// Terminal: no escape sequences or other control characters from the data.
+	for _, s := range []string{stdout, stderr} {
+		if strings.ContainsAny(s, "\x1b\x07\r\x00") {
+			t.Errorf("terminal output carries control characters: %q", s)
+		}
+	}
+
+	// Every file is accounted for: loaded, rejected with a reason, or skipped with one.
 	var r struct {
 		Inputs []struct {
-			Path, Kind, Note                            string
+			Path                                        string
+			Kind                                        string
 			Read, Loaded, Rejected, Duplicates, Ignored int64
+			Note                                        string
 		}
 		Checks []struct {
 			ID       string
 			Findings []struct{ Subject string }
 		}
 	}
-	if err := json.Unmarshal([]byte(read(jsonPath)), &r); err != nil {
+	b, _ := os.ReadFile(js)
+	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
-		found := false
-		for _, in := range r.Inputs {
-			if strings.HasSuffix(in.Path, f) {
-				found = true
-				if in.Kind == "skipped" && in.Note == "" {
-					t.Errorf("%s skipped without a reason", f)
-				}
-				if in.Read != in.Loaded+in.Rejected+in.Duplicates+in.Ignored {
-					t.Errorf("%s: read %d, loaded %d, rejected %d, duplicates %d, ignored %d", f, in.Read, in.Loaded, in.Rejected, in.Duplicates, in.Ignored)
-				}
+	seen := map[string]bool{}
+	mustLoad := map[string]bool{"invalid-utf8.json": true, "long-line.json": true, "deep.json": true, "hostile-register.csv": true}
+	for _, in := range r.Inputs {
+		seen[filepath.Base(in.Path)] = true
+		if mustLoad[filepath.Base(in.Path)] && in.Loaded == 0 {
+			t.Errorf("%s loaded nothing: %+v", in.Path, in)
+		}
+		if in.Kind == "skipped" {
+			if in.Note == "" {
+				t.Errorf("%s skipped without a reason", in.Path)
 			}
-		}
-		if !found {
-			t.Errorf("%s is not among the inputs of the findings JSON", f)
-		}
-	}
-	subjects := map[string]bool{}
-	for _, c := range r.Checks {
-		for _, f := range c.Findings {
-			subjects[f.Subject] = true
-		}
-	}
-	// Hostile records are analysed, not dropped.
-	for _, s := range []string{"mallory<script>alert(1)</script>@contoso.com", "o'brien;--@contoso.com",
-		"sqlname@contoso.com", "filename@contoso.com", "csvxss@contoso.com", "-formula@contoso.com"} {
-		if !subjects[s] {
-			t.Errorf("no finding for %q", s)
-		}
-	}
-
-	checkHTMLInert(t, read(htmlPath))
-	if page := read(htmlPath); !strings.Contains(page, "mallory&lt;script&gt;alert(1)&lt;/script&gt;@contoso.com") {
-		t.Error("HTML lacks the escaped hostile subject")
-	}
-
-	rows, err := csv.NewReader(strings.NewReader(read(csvPath))).ReadAll()
-	if err != nil {
-		t.Fatalf("findings CSV: %v", err)
-	}
-	formula := false
-	for _, row := range rows {
-		for _, cell := range row {
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-				t.Errorf("CSV cell would run as a formula: %q", cell)
-			}
-			formula = formula || strings.HasPrefix(cell, "'-formula@")
-		}
-	}
-	if !formula {
-		t.Error("CSV lacks the neutralised formula subject '-formula@contoso.com")
-	}
-
-	md := read(mdPath)
-	for _, bad := range []string{"<script", "<img", "<svg", "\x1b"} {
-		if strings.Contains(md, bad) {
-			t.Errorf("Markdown holds %q", bad)
-		}
-	}
-	if strings.Contains(strings.ReplaceAll(md, `\](`, ""), "](javascript:") {
-		t.Error("Markdown holds a live javascript: link")
-	}
-	for name, text := range map[string]string{"stdout": stdout, "stderr": stderr, "markdown": md} {
-		if i := strings.IndexFunc(text, isTerminalControl); i >= 0 {
-			t.Errorf("%s holds control character %U near %q", name, []rune(text[i:])[0], text[max(0, i-30):i])
-		}
-	}
-}
-
-// isTerminalControl reports runes that drive a terminal (ESC, BEL, C1) or
-// reorder text (bidi overrides); newline and tab are fine.
-func isTerminalControl(r rune) bool {
-	return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
-// checkHTMLInert tokenizes the report as a browser would: exactly the two
-// scripts the template writes, no event-handler attribute, no element that
-// runs or loads anything.
-func checkHTMLInert(t *testing.T, page string) {
-	t.Helper()
-	scripts := 0
-	z := html.NewTokenizer(strings.NewReader(page))
-	for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
 			continue
 		}
-		tok := z.Token()
-		switch tok.Data {
-		case "script":
-			scripts++
-		case "img", "svg", "iframe", "object", "embed", "link", "base", "form", "math":
-			t.Errorf("report holds <%s %v>", tok.Data, tok.Attr)
+		if in.Read != in.Loaded+in.Rejected+in.Duplicates+in.Ignored {
+			t.Errorf("%s: rows do not add up: %+v", in.Path, in)
 		}
-		for _, a := range tok.Attr {
-			if strings.HasPrefix(strings.ToLower(a.Key), "on") || strings.EqualFold(a.Key, "http-equiv") {
-				t.Errorf("<%s> has event handler %s=%q", tok.Data, a.Key, a.Val)
+	}
+	for _, name := range []string{"hostile-signins.json", "hostile-register.csv", "x'); drop table signins; --.json",
+		"<img src=x onerror=alert(9)>.json", "invalid-utf8.json", "long-line.json", "deep.json", "wide.csv"} {
+		if !seen[name] {
+			t.Errorf("%s is missing from the inputs", name)
+		}
+	}
+	// The SQL in names and fields did not run: the sign-ins are still there.
+	legacy := 0
+	for _, c := range r.Checks {
+		if c.ID == "legacy-auth-success" {
+			legacy = len(c.Findings)
+		}
+	}
+	if legacy == 0 {
+		t.Error("no legacy-auth-success findings: the hostile sign-ins did not load")
+	}
+
+	// HTML: the payloads appear only escaped; the page has only our own scripts.
+	page, _ := os.ReadFile(html)
+	for _, bad := range []string{"<script>alert", "<img src=x", "<svg onload", "<b>x</b>", `href="javascript:`, "\x1b"} {
+		if bytes.Contains(page, []byte(bad)) {
+			t.Errorf("HTML contains %q", bad)
+		}
+	}
+	clean := filepath.Join(out, "clean.html")
+	runCLI(t, "report", "../../testdata/exports", "-o", clean)
+	cleanPage, _ := os.ReadFile(clean)
+	tags := regexp.MustCompile(`(?i)<script\b`)
+	if a, b := len(tags.FindAll(page, -1)), len(tags.FindAll(cleanPage, -1)); a != b {
+		t.Errorf("hostile report has %d <script> tags, a clean one %d", a, b)
+	}
+
+	// CSV: no cell can start a formula.
+	f, _ := os.Open(cs)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("CSV cell starts a formula: %q", cell)
 			}
 		}
 	}
-	if scripts != 2 {
-		t.Errorf("%d script elements; want the library and the chart init", scripts)
+
+	// Markdown: no raw HTML and no table broken by a pipe or newline in the data.
+	mdText, _ := os.ReadFile(md)
+	for _, bad := range []string{"<script", "<img", "<svg", "\x1b"} {
+		if bytes.Contains(mdText, []byte(bad)) {
+			t.Errorf("Markdown contains %q", bad)
+		}
+	}
+	if m := regexp.MustCompile(`[^\\]\]\(javascript:`).Find(mdText); m != nil {
+		t.Errorf("Markdown has a live javascript: link: %q", m)
 	}
 }
 
-func TestCleanWriter(t *testing.T) {
-	var b strings.Builder
-	cleanWriter{&b}.Write([]byte("[1/2] a\x1b[2J\u202eb.json\n[2/2] c\x07.csv\n"))
-	if got, want := b.String(), "[1/2] a[2Jb.json\n[2/2] c.csv\n"; got != want {
-		t.Errorf("got %q want %q", got, want)
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
