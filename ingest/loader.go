@@ -163,7 +163,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		return l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
 	}
 	if len(bytesTrim(sn.head)) == 0 {
-		return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
+		return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load; export it again")
 	}
 	fm := detectFormat(sn)
 	if fm == nil {
@@ -220,6 +220,8 @@ func unknownReason(sn *sniff) string {
 		return "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
 	case sn.wide > 0:
 		return fmt.Sprintf("unknown format: CSV header of more than %d columns (%d read); no supported export is that wide", maxCSVColumns, sn.wide)
+	case len(portalMissing(sn)) > 0:
+		return fmt.Sprintf("portal sign-in CSV without the required column(s) %s; download it again from the Entra admin center with all columns", strings.Join(portalMissing(sn), ", "))
 	case len(sn.header) > 0:
 		h := sn.header
 		if len(h) > 12 {
@@ -378,4 +380,25 @@ from sources order by path, source_id`)
 		sum.Sources = append(sum.Sources, s)
 	}
 	return sum, rows.Err()
+}
+
+// portalMissing names the required columns a CSV lacks when the rest of its
+// header is a portal sign-in download (at least three known columns, a date
+// among them), so the user learns what to fix rather than "unknown format".
+func portalMissing(sn *sniff) []string {
+	_, known := csvColumns(sn.norm, headerAliases)
+	if !known["date"] || len(known) < 3 {
+		return nil
+	}
+	var missing []string
+	if !known["request_id"] {
+		missing = append(missing, `"Request ID"`)
+	}
+	if !known["error_code"] && !known["status"] {
+		missing = append(missing, `"Sign-in error code" or "Status"`)
+	}
+	if !known["user_principal_name"] && !known["service_principal_id"] && !known["app_id"] && !known["ip_address"] {
+		missing = append(missing, `"Username", "Service principal ID", "Application ID" or "IP address"`)
+	}
+	return missing
 }

@@ -146,6 +146,8 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	for _, s := range sum.Sources {
 		if s.Kind == "skipped" {
 			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", clean(s.Path), clean(s.Note))
+		} else if s.Loaded == 0 && strings.HasPrefix(s.Note, "load failed: ") {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: not loaded: %s\n", clean(s.Path), clean(strings.TrimPrefix(s.Note, "load failed: ")))
 		} else if s.Rejected > 0 {
 			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", clean(s.Path), s.Rejected, s.Read)
 		}
