@@ -226,3 +226,16 @@ func TestArchivesHostile(t *testing.T) {
 		}
 	})
 }
+
+// TestRejectedRawBoundedInBytes rejects a side-input row whose text is made
+// of 4-byte characters: the raw text kept is still at most 4 KiB.
+func TestRejectedRawBoundedInBytes(t *testing.T) {
+	wide := strings.Repeat("\U0001F600", 3000)
+	p := write(t, t.TempDir(), "users.csv", "UserPrincipalName,DisplayName,Id,AccountEnabled,UserType\n"+
+		"a@contoso.com,A,11111111-0000-0000-0000-00000000000a,True,Member\n,"+wide+",,True,Member\n")
+	db, sum := load(t, Options{}, p)
+	checkAccounting(t, db, sum)
+	if n := query1[int64](t, db, "select count(*) from rejected_rows where raw is not null"); n == 0 {
+		t.Fatalf("nothing rejected: %+v", sum.Sources)
+	}
+}

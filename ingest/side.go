@@ -353,7 +353,10 @@ func (l *loader) runSide(ctx context.Context, src *source, sqlText, main string,
 		}
 	}
 	if _, err := l.db.ExecContext(ctx, `
-insert into rejected_rows select getvariable('source_id'), rec, reason, left(raw, 4096) from side_rejects order by rec`); err != nil {
+insert into rejected_rows select getvariable('source_id'), rec, reason,
+  -- at most 4 KiB: left() counts characters, which may take 4 bytes each
+  case when strlen(left(raw, 4096)) <= 4096 then left(raw, 4096) else left(raw, 1024) end
+from side_rejects order by rec`); err != nil {
 		return err
 	}
 	q := fmt.Sprintf("select count(distinct source_record) from %s where source_id = ?", ident(main))
