@@ -72,8 +72,13 @@ func expand(paths []string, tmp string, limits Limits) ([]inputFile, []skipped) 
 }
 
 func (e *expander) skip(display, reason string) {
-	e.skipped = append(e.skipped, skipped{display: display, reason: reason})
+	e.skipped = append(e.skipped, skipped{display: validUTF8(display), reason: validUTF8(reason)})
 }
+
+// validUTF8 makes a file or member name fit for the database: names are
+// bytes on Linux and in zip archives, and DuckDB refuses a string that is not
+// UTF-8, which stopped the whole run (found by FuzzTimeMacro, issue 6).
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 func (e *expander) walk(root string) {
 	realRoot, err := filepath.EvalSymlinks(root)
@@ -197,7 +202,7 @@ func (e *expander) add(display, disk, tenant string, depth int) {
 		}
 		e.add(inner, out, tenant, depth)
 	default:
-		e.files = append(e.files, inputFile{display: display, disk: disk, tenant: tenant})
+		e.files = append(e.files, inputFile{display: validUTF8(display), disk: disk, tenant: validUTF8(tenant)})
 	}
 }
 

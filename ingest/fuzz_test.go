@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Fuzz targets for every parser that reads attacker-controlled bytes. The
@@ -177,8 +178,11 @@ func FuzzTimeMacro(f *testing.F) {
 	}
 	defer db.Close()
 	f.Fuzz(func(t *testing.T, s string) {
-		if strings.IndexByte(s, 0) >= 0 {
-			return // DuckDB strings cannot hold NUL; loaders strip it
+		if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+			// DuckDB strings cannot hold NUL and are always UTF-8; loaders
+			// strip the one and replace the other. Binding such a string
+			// fails in the driver: that is how the file-name bug was found.
+			return
 		}
 		var v any
 		if err := db.QueryRow("select mfagap_time(?)", s).Scan(&v); err != nil {

@@ -239,3 +239,20 @@ func TestRejectedRawBoundedInBytes(t *testing.T) {
 		t.Fatalf("nothing rejected: %+v", sum.Sources)
 	}
 }
+
+// TestNamesNotUTF8 loads a file and a zip member whose names are not UTF-8:
+// they load under a name with U+FFFD instead of stopping the run.
+func TestNamesNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	good := "[" + graphRecord("n1", "") + "]"
+	write(t, dir, "bad\xff\xfename.json", good)
+	writeZip(t, filepath.Join(dir, "a.zip"), map[string][]byte{"member\xc3(.json": []byte("[" + graphRecord("n2", "") + "]")})
+	db, sum := load(t, Options{}, dir)
+	checkAccounting(t, db, sum)
+	if s := sourceOf(t, sum, "bad\uFFFDname.json"); s.Loaded != 1 {
+		t.Errorf("file: %+v", s)
+	}
+	if s := sourceOf(t, sum, "member\uFFFD(.json"); s.Loaded != 1 {
+		t.Errorf("zip member: %+v", s)
+	}
+}
