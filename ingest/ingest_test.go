@@ -88,6 +88,7 @@ func TestGraphShapes(t *testing.T) {
 		{"broken record among good ones", "i.json", "[" + recAlice + `,{"id":"x",,"b":1},` + recBob + "]", 3, 2, 1, "invalid JSON"},
 		{"ndjson with garbage line", "j.json", recAlice + "\nnot json at all\n" + recBob + "\n", 3, 2, 1, "expected a JSON object"},
 		{"record without timestamp", "k.json", "[" + recAlice + `,{"id":"r9","createdDateTime":"yesterday","userPrincipalName":"c@contoso.com"}]`, 2, 1, 1, `createdDateTime "yesterday" is not a timestamp`},
+		{"PowerShell date out of range", "m.json", "[" + recAlice + `,{"id":"r8","createdDateTime":"\/Date(10000000000000000)\/","userPrincipalName":"c@contoso.com"}]`, 2, 1, 1, "is not a timestamp"},
 		{"record without id", "l.json", "[" + recAlice + `,{"createdDateTime":"2025-05-01T10:00:00Z","userPrincipalName":"c@contoso.com"}]`, 2, 1, 1, "no id"},
 	}
 	for _, tc := range tests {

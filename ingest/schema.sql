@@ -173,7 +173,9 @@ create or replace macro ca_rule(r) as
 create or replace macro mfagap_time(t) as
   coalesce(
     cast(try_cast(trim(t) as timestamptz) as timestamp),
-    case when t like '%/Date(%' then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
+    -- only years 1..9999: a huge /Date(n)/ must be NULL, not an error that fails the file
+    case when t like '%/Date(%' and try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint) between -62135596800000 and 253402300799999
+         then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
 
 -- One authentication step that shows a second factor performed now.
 create or replace macro mfagap_step_mfa(succeeded, method, requirement, result_detail) as
