@@ -90,7 +90,7 @@ from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', e
 		return err
 	}
 	rows, err := l.db.QueryContext(ctx, `
-select line, min(error_type) || ': ' || min(error_message), min(csv_line)
+select line, lower(min(error_type)) || ': ' || min(error_message), min(csv_line)
 from csv_rejects group by line order by line`)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ from csv_rejects group by line order by line`)
 		return err
 	}
 	for _, r := range rejs {
-		if err := b.add(r.line, fmt.Sprintf("line %d: %s", r.line, strings.ToLower(r.reason[:1])+r.reason[1:]), []byte(r.rw)); err != nil {
+		if err := b.add(r.line, fmt.Sprintf("line %d: %s", r.line, r.reason), []byte(r.rw)); err != nil {
 			b.close()
 			return err
 		}

@@ -40,8 +40,7 @@ func loadDiagnostic(ctx context.Context, l *loader, src *source) error {
 			if category == "" {
 				return g.reject(rec, fmt.Sprintf("record %d: diagnostic record has no category", rec), raw)
 			}
-			g.notSignin(rec, "category "+category)
-			return nil
+			return g.notSignin(rec, "category "+category, func() []byte { return raw })
 		}
 		props := member(obj, "properties")
 		if t := strings.TrimSpace(string(props)); strings.HasPrefix(t, `"`) {

@@ -48,7 +48,7 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 		case err != nil:
 			d.Reason = fmt.Sprintf("cannot read: %v", err)
 		case len(bytesTrim(sn.head)) == 0:
-			d.Encoding, d.Reason = sn.encoding, "empty file: nothing to load"
+			d.Encoding, d.Reason = sn.encoding, "empty file: nothing to load; export it again"
 		default:
 			d.Encoding = sn.encoding
 			d.Reason = unknownReason(sn)

@@ -72,8 +72,13 @@ func expand(paths []string, tmp string, limits Limits) ([]inputFile, []skipped) 
 }
 
 func (e *expander) skip(display, reason string) {
-	e.skipped = append(e.skipped, skipped{display: display, reason: reason})
+	e.skipped = append(e.skipped, skipped{display: validUTF8(display), reason: validUTF8(reason)})
 }
+
+// validUTF8 makes a file or member name fit for the database: names are
+// bytes on Linux and in zip archives, and DuckDB refuses a string that is not
+// UTF-8, which stopped the whole run (found by FuzzTimeMacro, issue 6).
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 func (e *expander) walk(root string) {
 	realRoot, err := filepath.EvalSymlinks(root)
@@ -81,6 +86,12 @@ func (e *expander) walk(root string) {
 		e.skip(root, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
 		return
 	}
+	before := len(e.files) + len(e.skipped)
+	defer func() {
+		if len(e.files)+len(e.skipped) == before {
+			e.skip(root, "empty folder: no files to load (hidden files and folders are not read); check the path")
+		}
+	}()
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			e.skip(p, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
@@ -191,7 +202,7 @@ func (e *expander) add(display, disk, tenant string, depth int) {
 		}
 		e.add(inner, out, tenant, depth)
 	default:
-		e.files = append(e.files, inputFile{display: display, disk: disk, tenant: tenant})
+		e.files = append(e.files, inputFile{display: validUTF8(display), disk: disk, tenant: validUTF8(tenant)})
 	}
 }
 
@@ -251,10 +262,12 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 		return "", fmt.Errorf("cannot expand archive member: %v", err)
 	}
 	defer f.Close()
-	limit := e.limits.MaxExpandedBytes - e.expanded
+	limit := max(e.limits.MaxExpandedBytes-e.expanded, 0)
+	why := fmt.Sprintf("the %d bytes left of the run's expansion limit (%d bytes)", limit, e.limits.MaxExpandedBytes)
 	if e.limits.MaxRatio > 0 {
 		if byRatio := (compressed + 1024) * e.limits.MaxRatio; byRatio < limit {
 			limit = byRatio
+			why = fmt.Sprintf("%d bytes, %d times its compressed size (compression ratio limit)", limit, e.limits.MaxRatio)
 		}
 	}
 	n, err := io.Copy(f, io.LimitReader(r, limit+1))
@@ -263,7 +276,10 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 		return "", fmt.Errorf("cannot expand archive member: %v", err)
 	}
 	if n > limit {
-		return "", fmt.Errorf("archive member expands beyond %d bytes (compression ratio or total size limit; possible zip bomb); not loaded — raise the limit only for a trusted archive", limit)
+		// A refused member does not use up the budget of the members after it.
+		e.expanded -= n
+		f.Truncate(0)
+		return "", fmt.Errorf("archive member expands beyond %s; possible zip bomb, not loaded — raise the limit only for a trusted archive", why)
 	}
 	return name, nil
 }

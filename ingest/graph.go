@@ -164,14 +164,11 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 	if len(rejs) > 0 {
 		raws := map[int64][]byte{}
 		if ndjson != nil {
-			raws = lookupRecords(*ndjson, len(rejs), func(rec int64) bool {
-				for _, r := range rejs {
-					if r.rec == rec {
-						return true
-					}
-				}
-				return false
-			})
+			want := make(map[int64]bool, len(rejs))
+			for _, r := range rejs {
+				want[r.rec] = true
+			}
+			raws = lookupRecords(*ndjson, want)
 		}
 		b, err := l.newRejectBatch(ctx, src)
 		if err != nil {
@@ -200,7 +197,8 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 
 // lookupRecords returns the raw text of the wanted records of an NDJSON file
 // written by splitToNDJSON (each line starts {"__rec":N,).
-func lookupRecords(path string, max int, want func(int64) bool) map[int64][]byte {
+func lookupRecords(path string, want map[int64]bool) map[int64][]byte {
+	max := len(want)
 	out := map[int64][]byte{}
 	f, err := os.Open(path)
 	if err != nil {
@@ -218,7 +216,7 @@ func lookupRecords(path string, max int, want func(int64) bool) map[int64][]byte
 			if i := bytes.IndexByte(line, ','); i > 0 {
 				prefix = append(append([]byte{}, line[:i]...), '}')
 			}
-			if json.Unmarshal(prefix, &head) == nil && want(head.Rec) {
+			if json.Unmarshal(prefix, &head) == nil && want[head.Rec] {
 				out[head.Rec] = bounded(bytes.TrimSpace(line))
 			}
 		}

@@ -114,8 +114,7 @@ func loadLA(ctx context.Context, l *loader, src *source) error {
 		}
 		eventType, ok := signinCategories[strings.ToLower(table)]
 		if !ok && table != "" {
-			g.notSignin(rec, "table "+table)
-			return nil
+			return g.notSignin(rec, "table "+table, raw)
 		}
 		m, err := laRecord(cells, ord)
 		if err != nil {

@@ -100,6 +100,7 @@ type source struct {
 	read     int64
 	rejected int64
 	ignored  int64 // valid records that are not sign-ins (see Source.Ignored)
+	dupes    int64 // sign-ins already loaded (counted by finishSignins)
 	loaded   int64 // for side inputs that do not go through finishSignins
 	notes    []string
 }
@@ -195,7 +196,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		case herr != nil:
 			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
 		case len(bytesTrim(sn.head)) == 0:
-			return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load")
+			return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load; export it again")
 		}
 		return l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
@@ -215,7 +216,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		if _, e := l.db.ExecContext(ctx, "delete from rejected_rows where source_id = ?", src.id); e != nil {
 			return e
 		}
-		src.rejected, src.loaded, src.ignored = 0, 0, 0
+		src.rejected, src.loaded, src.ignored, src.dupes = 0, 0, 0, 0
 		if err := l.reject(ctx, src, 0, fmt.Sprintf("file could not be loaded as %s: %v", fm.id, err), nil); err != nil {
 			return err
 		}
@@ -255,6 +256,10 @@ func unknownReason(sn *sniff) string {
 			keys = append(keys[:12], "…")
 		}
 		return "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
+	case sn.wide > 0:
+		return fmt.Sprintf("unknown format: CSV header of more than %d columns (%d read); no supported export is that wide", maxCSVColumns, sn.wide)
+	case len(portalMissing(sn)) > 0:
+		return fmt.Sprintf("portal sign-in CSV without the required column(s) %s; download it again from the Entra admin center with all columns", strings.Join(portalMissing(sn), ", "))
 	case len(sn.header) > 0:
 		h := sn.header
 		if len(h) > 12 {
@@ -312,9 +317,12 @@ where source_id = ?`, src.read, src.id, src.ignored, src.id, src.loaded, note, s
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", src.file.display, err)
 	}
+	// Duplicates are counted where they are dropped, not taken as the rest:
+	// a row lost on the way then breaks read = loaded + rejected +
+	// duplicate + ignored, which the tests check (issue 6).
 	_, err = l.db.ExecContext(ctx, `
-update sources set rows_duplicate = rows_read - rows_loaded - rows_rejected - rows_ignored
-where source_id = ? and kind = 'signins'`, src.id)
+update sources set rows_duplicate = ?
+where source_id = ? and kind = 'signins'`, src.dupes, src.id)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", src.file.display, err)
 	}
@@ -413,4 +421,25 @@ from sources order by path, source_id`)
 		sum.Sources = append(sum.Sources, s)
 	}
 	return sum, rows.Err()
+}
+
+// portalMissing names the required columns a CSV lacks when the rest of its
+// header is a portal sign-in download (at least three known columns, a date
+// among them), so the user learns what to fix rather than "unknown format".
+func portalMissing(sn *sniff) []string {
+	_, known := csvColumns(sn.norm, headerAliases)
+	if !known["date"] || len(known) < 3 {
+		return nil
+	}
+	var missing []string
+	if !known["request_id"] {
+		missing = append(missing, `"Request ID"`)
+	}
+	if !known["error_code"] && !known["status"] {
+		missing = append(missing, `"Sign-in error code" or "Status"`)
+	}
+	if !known["user_principal_name"] && !known["service_principal_id"] && !known["app_id"] && !known["ip_address"] {
+		missing = append(missing, `"Username", "Service principal ID", "Application ID" or "IP address"`)
+	}
+	return missing
 }

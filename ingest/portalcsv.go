@@ -122,8 +122,8 @@ drop table raw_authdetails`, src.id))
 	if err != nil {
 		return err
 	}
-	src.loaded = src.read - src.rejected
-	return nil
+	// Counted, not derived, so the row accounting can fail (issue 6).
+	return l.db.QueryRowContext(ctx, "select count(*) from portal_auth_details where source_id = ?", src.id).Scan(&src.loaded)
 }
 
 // attachAuthDetails turns portal AuthDetails rows into authentication steps

@@ -33,13 +33,11 @@ type graphSink struct {
 	l       *loader
 	// other counts records that are valid but not sign-ins, by what they are
 	// (an audit category, a table, an operation).
-	other     map[string]int64
-	otherRecs []otherRecord
-}
-
-type otherRecord struct {
-	rec  int64
-	what string
+	other map[string]int64
+	// otherW spools those records as rejects (with their raw text, bounded),
+	// used only when the file turns out to be a mixed export (see close).
+	otherF *os.File
+	otherW *bufio.Writer
 }
 
 func (l *loader) newGraphSink(ctx context.Context, src *source) (*graphSink, error) {
@@ -54,8 +52,14 @@ func (l *loader) newGraphSink(ctx context.Context, src *source) (*graphSink, err
 		f.Close()
 		return nil, err
 	}
+	of, err := os.Create(path + ".other")
+	if err != nil {
+		f.Close()
+		rf.Close()
+		return nil, err
+	}
 	return &graphSink{src: src, path: path, f: f, w: bufio.NewWriterSize(f, 1<<20), rejPath: rejPath, rejF: rf,
-		rejW: bufio.NewWriter(rf), l: l, other: map[string]int64{}}, nil
+		rejW: bufio.NewWriter(rf), l: l, other: map[string]int64{}, otherF: of, otherW: bufio.NewWriter(of)}, nil
 }
 
 // put writes one record. meta holds the envelope members (__tenant,
@@ -129,12 +133,16 @@ type spooledReject struct {
 }
 
 func (g *graphSink) reject(rec int64, reason string, raw []byte) error {
+	return spoolReject(g.rejW, rec, reason, raw)
+}
+
+func spoolReject(w *bufio.Writer, rec int64, reason string, raw []byte) error {
 	b, err := json.Marshal(spooledReject{rec, reason, bounded(raw)})
 	if err != nil {
 		return err
 	}
-	g.rejW.Write(b)
-	return g.rejW.WriteByte('\n')
+	w.Write(b)
+	return w.WriteByte('\n')
 }
 
 // writeRejects moves the spooled rejects into rejected_rows.
@@ -170,11 +178,14 @@ func (g *graphSink) writeRejects(ctx context.Context) error {
 }
 
 // notSignin notes a valid record that is not a sign-in (what names it).
-func (g *graphSink) notSignin(rec int64, what string) {
+// raw gives its text, for the rejected row it becomes in a mixed export; nil
+// when such records are never rejected (the unified audit log).
+func (g *graphSink) notSignin(rec int64, what string, raw func() []byte) error {
 	g.other[what]++
-	if len(g.otherRecs) < 1<<20 {
-		g.otherRecs = append(g.otherRecs, otherRecord{rec, what})
+	if raw == nil {
+		return nil
 	}
+	return spoolReject(g.otherW, rec, fmt.Sprintf("record %d: %s is not a sign-in log", rec, what), raw())
 }
 
 // close flushes the records. Records that are not sign-ins become rejected
@@ -216,9 +227,9 @@ func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool,
 				g.src.note("%d %s records that are not sign-ins ignored (%s)", total, kind, strings.Join(parts, ", "))
 			}
 		default:
-			for _, o := range g.otherRecs {
-				if err = g.reject(o.rec, fmt.Sprintf("record %d: %s is not a sign-in log", o.rec, o.what), nil); err != nil {
-					break
+			if err = g.otherW.Flush(); err == nil {
+				if _, err = g.otherF.Seek(0, io.SeekStart); err == nil {
+					_, err = io.Copy(g.rejW, g.otherF)
 				}
 			}
 		}
@@ -227,6 +238,9 @@ func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool,
 		err = g.writeRejects(ctx)
 	}
 	if cerr := g.rejF.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := g.otherF.Close(); err == nil {
 		err = cerr
 	}
 	if ferr := g.w.Flush(); err == nil {

@@ -353,7 +353,10 @@ func (l *loader) runSide(ctx context.Context, src *source, sqlText, main string,
 		}
 	}
 	if _, err := l.db.ExecContext(ctx, `
-insert into rejected_rows select getvariable('source_id'), rec, reason, left(raw, 4096) from side_rejects order by rec`); err != nil {
+insert into rejected_rows select getvariable('source_id'), rec, reason,
+  -- at most 4 KiB: left() counts characters, which may take 4 bytes each
+  case when strlen(left(raw, 4096)) <= 4096 then left(raw, 4096) else left(raw, 1024) end
+from side_rejects order by rec`); err != nil {
 		return err
 	}
 	q := fmt.Sprintf("select count(distinct source_record) from %s where source_id = ?", ident(main))
@@ -419,8 +422,58 @@ select * from read_json(%s, format = 'newline_delimited', maximum_object_size = 
 		if _, err := l.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("read records: %w", err)
 		}
-		return l.runSide(ctx, src, sqlText, main, false, false)
+		if err := l.runSide(ctx, src, sqlText, main, false, false); err != nil {
+			return err
+		}
+		return l.fillRejectedRaw(ctx, src, path)
 	}
+}
+
+// fillRejectedRaw gives the rejected records of src that the side SQL
+// rejected without their text (it reads typed columns only) the text of
+// their line in the split NDJSON file, so every rejected row shows what was
+// rejected (issue 6).
+func (l *loader) fillRejectedRaw(ctx context.Context, src *source, ndjson string) error {
+	rows, err := l.db.QueryContext(ctx, "select source_record from rejected_rows where source_id = ? and raw is null and source_record > 0", src.id)
+	if err != nil {
+		return err
+	}
+	want := map[int64]bool{}
+	for rows.Next() {
+		var rec int64
+		if err := rows.Scan(&rec); err != nil {
+			rows.Close()
+			return err
+		}
+		want[rec] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(want) == 0 {
+		return err
+	}
+	found := lookupRecords(ndjson, want)
+	if len(found) == 0 {
+		return nil
+	}
+	fill := filepath.Join(l.tmp, fmt.Sprintf("side-%d.raw.ndjson", src.id))
+	f, err := os.Create(fill)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for rec, raw := range found {
+		enc.Encode(struct {
+			Rec int64  `json:"rec"`
+			Raw string `json:"raw"`
+		}{rec, strings.ToValidUTF8(string(raw), "\uFFFD")})
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	_, err = l.db.ExecContext(ctx, fmt.Sprintf(`update rejected_rows r set raw = f.raw
+from read_json(%s, format = 'newline_delimited', columns = {rec: 'BIGINT', raw: 'VARCHAR'}) f
+where r.source_id = ? and r.source_record = f.rec and r.raw is null`, quote(fill)), src.id)
+	return err
 }
 
 // accountPatterns applies Options.AccountPatterns to the account_patterns table.

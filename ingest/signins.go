@@ -49,6 +49,9 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 			return fmt.Errorf("finish: %s: %w", firstLine(strings.TrimSpace(stmt)), err)
 		}
 	}
+	if err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from stage_drop").Scan(&src.dupes); err != nil {
+		return err
+	}
 	_, err := l.db.ExecContext(ctx, `
 update sources set
   tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins where source_id = $1),

@@ -36,6 +36,7 @@ type sniff struct {
 	keys   map[string]json.RawMessage // top-level members of the first JSON record
 
 	header []string // CSV header as written
+	wide   int      // columns of a header too wide to be an export (see maxCSVColumns)
 	norm   []string // CSV header normalised (see normHeader)
 	delim  byte
 }
@@ -196,6 +197,10 @@ func (s *sniff) str(key string) string {
 	return v
 }
 
+// maxCSVColumns bounds the header of a CSV worth trying to load: exports
+// have tens of columns, Log Analytics "all columns" a few hundred.
+const maxCSVColumns = 2048
+
 func (s *sniff) sniffCSV() {
 	line := s.head
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
@@ -212,6 +217,10 @@ func (s *sniff) sniffCSV() {
 	r.FieldsPerRecord = -1
 	rec, err := r.Read()
 	if err != nil {
+		return
+	}
+	if len(rec) > maxCSVColumns {
+		s.wide = len(rec)
 		return
 	}
 	s.header = rec

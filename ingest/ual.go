@@ -69,8 +69,7 @@ func loadUAL(ctx context.Context, l *loader, src *source) error {
 			if op == "" {
 				op = "without Operation"
 			}
-			g.notSignin(rec, "operation "+op)
-			return nil
+			return g.notSignin(rec, "operation "+op, nil) // always ignored, never rejected
 		}
 		m, meta, err := ualRecord(a, creationDate, ord)
 		if err != nil {

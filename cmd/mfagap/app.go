@@ -133,7 +133,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	}
 	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
 	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
-		opts.Progress = c.App.ErrWriter
+		opts.Progress = cleanWriter{c.App.ErrWriter}
 	}
 	var sum *ingest.Summary
 	if len(paths) > 0 {
@@ -147,9 +147,11 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	}
 	for _, s := range sum.Sources {
 		if s.Kind == "skipped" {
-			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", s.Path, s.Note)
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", clean(s.Path), clean(s.Note))
+		} else if s.Loaded == 0 && strings.HasPrefix(s.Note, "load failed: ") {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: not loaded: %s\n", clean(s.Path), clean(strings.TrimPrefix(s.Note, "load failed: ")))
 		} else if s.Rejected > 0 {
-			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", s.Path, s.Rejected, s.Read)
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", clean(s.Path), s.Rejected, s.Read)
 		}
 	}
 	if !sum.Usable() {
@@ -412,14 +414,33 @@ func checksCommand() *cli.Command {
 	}
 }
 
-// clean strips control characters (terminal escape injection) from data.
+// clean strips control characters (terminal escape injection) and bidi
+// overrides (text that reads backwards) from data such as file names.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// cleanWriter cleans each line written through it (ingest progress names
+// the files, and file names can hold escapes).
+type cleanWriter struct{ w io.Writer }
+
+func (c cleanWriter) Write(p []byte) (int, error) {
+	lines := strings.SplitAfter(string(p), "\n")
+	for i, l := range lines {
+		lines[i] = clean(strings.TrimSuffix(l, "\n"))
+		if strings.HasSuffix(l, "\n") {
+			lines[i] += "\n"
+		}
+	}
+	if _, err := io.WriteString(c.w, strings.Join(lines, "")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func oneLine(s string) string {

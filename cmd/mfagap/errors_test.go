@@ -1,0 +1,88 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInputErrorsActionable gives the CLI inputs a user can get wrong. Each
+// gets one line on stderr naming the file and what to do; the exit code is 2
+// only when nothing usable was read (issue 6).
+func TestInputErrorsActionable(t *testing.T) {
+	dir := t.TempDir()
+	put := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unknown := put("notes.txt", []byte("meeting notes, not an export\n"))
+	empty := put("empty.json", nil)
+	blank := put("blank.csv", []byte("\n \r\n\t\n"))
+	noRequestID := put("InteractiveSignIns_cut.csv", []byte("Date (UTC),Username,Sign-in error code,IP address\n2025-03-01T00:00:00Z,a@contoso.com,0,192.0.2.1\n"))
+	locked := put("register.xlsx", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 1024)...))
+	emptyDir := filepath.Join(dir, "empty-folder")
+	os.MkdirAll(emptyDir, 0o755)
+	missing := filepath.Join(dir, "no-such-file.json")
+	good := "../../testdata/exports"
+
+	tests := []struct {
+		name string
+		path string
+		want string // in the line naming the path
+	}{
+		{"unknown format", unknown, "unknown format"},
+		{"empty file", empty, "empty file: nothing to load; export it again"},
+		{"blank file", blank, "empty file"},
+		{"missing required column", noRequestID, `without the required column(s) "Request ID"; download it again`},
+		{"password-protected xlsx", locked, "password-protected (encrypted) or an old .xls workbook; export it unprotected"},
+		{"empty folder", emptyDir, "empty folder: no files to load"},
+		{"missing file", missing, "no such file or directory"},
+	}
+	if os.Geteuid() != 0 { // root reads a chmod 000 file anyway
+		unreadable := put("unreadable.json", []byte(`[{"id":"x"}]`))
+		if err := os.Chmod(unreadable, 0); err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct{ name, path, want string }{"unreadable file", unreadable, "cannot read: permission denied"})
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, withGood := range []bool{false, true} {
+				args := []string{"ingest", tc.path}
+				wantCode := 2
+				if withGood {
+					args, wantCode = append(args, good), 0
+				}
+				code, _, stderr := runCLI(t, args...)
+				if code != wantCode {
+					t.Errorf("with good input %v: exit %d, want %d\n%s", withGood, code, wantCode, stderr)
+				}
+				line := lineNaming(stderr, tc.path)
+				if line == "" {
+					t.Fatalf("no stderr line names %s:\n%s", tc.path, stderr)
+				}
+				if !strings.Contains(line, tc.want) {
+					t.Errorf("message %q lacks %q", line, tc.want)
+				}
+				if !withGood && !strings.Contains(stderr, "nothing usable was read") {
+					t.Errorf("stderr does not say nothing usable was read:\n%s", stderr)
+				}
+			}
+		})
+	}
+}
+
+// lineNaming returns the first line of s that names path.
+func lineNaming(s, path string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, path) {
+			return l
+		}
+	}
+	return ""
+}
