@@ -69,18 +69,24 @@ func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
 	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
+	t := time.Now()
 	if err := l.readCSV(ctx, src, "raw_portal", names, known); err != nil {
 		return err
 	}
+	Trace("portal csv: read_csv into raw_portal", t)
+	t = time.Now()
 	if _, err := l.db.ExecContext(ctx, stmts[1]); err != nil {
 		return err
 	}
 	if err := l.rejectWhere(ctx, src, "select rec, reason, raw from raw_portal_rejects order by rec"); err != nil {
 		return err
 	}
+	Trace("portal csv: rows that are not sign-ins", t)
+	t = time.Now()
 	if _, err := l.db.ExecContext(ctx, "drop table stage_signins; "+stmts[2]); err != nil {
 		return fmt.Errorf("map sign-ins: %w", err)
 	}
+	Trace("portal csv: mapping view", t)
 	if err := l.finishSignins(ctx, src); err != nil {
 		return err
 	}

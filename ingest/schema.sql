@@ -182,6 +182,54 @@ create or replace macro mfagap_time(t) as
     case when t like '%/Date(%' and try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint) between -62135596800000 and 253402300799999
          then cast(epoch_ms(try_cast(regexp_extract(t, '/Date\((-?\d+)', 1) as bigint)) as timestamp) end);
 
+-- IP addresses as 128-bit numbers, IPv4 mapped into ::ffff:0:0/96, for range
+-- tests without the inet extension (none can be downloaded at run time).
+-- NULL for anything that is not an address; an IPv6 address with an embedded
+-- dotted IPv4 tail is NULL too (never matches a trusted range: a finding is
+-- kept rather than hidden).
+create or replace macro mfagap_ip6_groups(a) as
+  case when strpos(a, '::') > 0 then
+    list_concat(
+      case when split_part(a, '::', 1) = '' then []::varchar[] else string_split(split_part(a, '::', 1), ':') end,
+      list_transform(range(greatest(0, 8
+        - len(case when split_part(a, '::', 1) = '' then []::varchar[] else string_split(split_part(a, '::', 1), ':') end)
+        - len(case when split_part(a, '::', 2) = '' then []::varchar[] else string_split(split_part(a, '::', 2), ':') end))), x -> '0'),
+      case when split_part(a, '::', 2) = '' then []::varchar[] else string_split(split_part(a, '::', 2), ':') end)
+  else string_split(a, ':') end;
+create or replace macro mfagap_ip6_hex(a) as
+  case when regexp_full_match(a, '[0-9a-f:]+') and len(mfagap_ip6_groups(a)) = 8
+        and len(a) - len(replace(a, '::', '')) <= 2
+        and list_bool_and(list_transform(mfagap_ip6_groups(a), g -> len(g) between 1 and 4))
+       then array_to_string(list_transform(mfagap_ip6_groups(a), g -> lpad(g, 4, '0')), '') end;
+create or replace macro mfagap_ip_num(ip) as
+  case
+    when ip is null then null
+    when regexp_full_match(trim(ip), '\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}')
+         and list_bool_and(list_transform(string_split(trim(ip), '.'), o -> cast(o as integer) <= 255))
+      then cast(281470681743360 as uhugeint)
+           + (cast(split_part(trim(ip), '.', 1) as uhugeint) << 24) + (cast(split_part(trim(ip), '.', 2) as uhugeint) << 16)
+           + (cast(split_part(trim(ip), '.', 3) as uhugeint) << 8) + cast(split_part(trim(ip), '.', 4) as uhugeint)
+    when mfagap_ip6_hex(lower(split_part(trim(ip), '%', 1))) is not null
+      then (cast(try_cast('0x' || substr(mfagap_ip6_hex(lower(split_part(trim(ip), '%', 1))), 1, 16) as ubigint) as uhugeint) << 64)
+           + cast(try_cast('0x' || substr(mfagap_ip6_hex(lower(split_part(trim(ip), '%', 1))), 17, 16) as ubigint) as uhugeint)
+  end;
+-- Whether ip lies in cidr ("203.0.113.0/24", "2001:db8::/32", or one address).
+create or replace macro mfagap_ip_in(ip, cidr) as
+  coalesce((
+    select case
+      when n is null or a is null or bits is null or bits < 0 or bits > 128 then false
+      when bits = 0 then true
+      else (a >> cast(128 - bits as uhugeint)) = (n >> cast(128 - bits as uhugeint))
+    end
+    from (select
+      mfagap_ip_num(ip) as a,
+      mfagap_ip_num(split_part(trim(cidr), '/', 1)) as n,
+      case when strpos(split_part(trim(cidr), '/', 1), ':') > 0
+           then coalesce(try_cast(nullif(split_part(trim(cidr), '/', 2), '') as integer), 128)
+           when coalesce(try_cast(nullif(split_part(trim(cidr), '/', 2), '') as integer), 32) between 0 and 32
+           then 96 + coalesce(try_cast(nullif(split_part(trim(cidr), '/', 2), '') as integer), 32) end as bits)
+  ), false);
+
 -- One authentication step that shows a second factor performed now.
 create or replace macro mfagap_step_mfa(succeeded, method, requirement, result_detail) as
   coalesce(succeeded, false)

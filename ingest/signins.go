@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"time"
 )
 
 //go:embed finish.sql
@@ -45,9 +46,11 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 		return err
 	}
 	for _, stmt := range splitStatements(finishSQL) {
+		t := time.Now()
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("finish: %s: %w", firstLine(strings.TrimSpace(stmt)), err)
 		}
+		Trace("finish: "+firstLine(strings.TrimSpace(stmt)), t)
 	}
 	if err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from stage_drop").Scan(&src.dupes); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -108,6 +109,8 @@ func analyzeFlags() []cli.Flag {
 		&cli.TimestampFlag{Name: "as-of", Layout: time.RFC3339, Timezone: time.UTC, Usage: "anchor time windows here (RFC 3339) instead of the newest event"},
 		&cli.StringSliceFlag{Name: "set", Usage: "override a check parameter: --set name=value (see 'mfagap checks --params')"},
 		&cli.StringSliceFlag{Name: "check", Usage: "run only this check id (repeatable)"},
+		&cli.StringSliceFlag{Name: "trusted-country", Usage: "ISO country code whose sign-ins are never unfamiliar (repeatable or comma list; adds to location.trusted_countries)"},
+		&cli.StringSliceFlag{Name: "trusted-ip", Usage: "address or CIDR range (IPv4 or IPv6) whose sign-ins are never unfamiliar (repeatable; adds to location.trusted_ips and the CA export's trusted named locations)"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when a finding of this severity or higher exists (info, low, medium, high, critical)"},
 	}
 }
@@ -181,6 +184,21 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 		}
 		last = strings.TrimSpace(k)
 		opts.Params[last] = strings.TrimSpace(v)
+	}
+	for flag, param := range map[string]string{"trusted-country": "location.trusted_countries", "trusted-ip": "location.trusted_ips"} {
+		list := c.StringSlice(flag)
+		if len(list) == 0 {
+			continue
+		}
+		if old := opts.Params[param]; old != "" {
+			list = append([]string{old}, list...)
+		}
+		opts.Params[param] = strings.Join(list, ",")
+	}
+	for _, r := range strings.Split(opts.Params["location.trusted_ips"], ",") {
+		if r = strings.TrimSpace(r); r != "" && !validRange(r) {
+			return opts, usageError{fmt.Errorf("trusted IP range %q: expected an address or CIDR such as 203.0.113.0/24 or 2001:db8::/32", r)}
+		}
 	}
 	if s := c.String("fail-on"); s != "" && queries.SeverityRank(s) < 0 {
 		return opts, usageError{fmt.Errorf("--fail-on %q: expected one of %s", s, strings.Join(queries.Severities, ", "))}
@@ -501,4 +519,13 @@ func flagsFirst(app *cli.App, args []string) []string {
 		out = append(append(out, "--"), positional...)
 	}
 	return out
+}
+
+// validRange reports whether s is an IP address or a CIDR range.
+func validRange(s string) bool {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }

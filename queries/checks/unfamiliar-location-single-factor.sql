@@ -7,8 +7,9 @@
 --   location.window_days days before as_of (a country where it completed MFA, or
 --   its most frequent country of successful sign-ins), not in
 --   location.trusted_countries (comma list of ISO codes, the --trusted-country
---   list), and from an address outside every trusted IP named location of the CA
---   export (IPv4 only). One finding per account and country.
+--   list), and from an address outside every trusted IP named location of the
+--   tenant's CA export and every location.trusted_ips range (the --trusted-ip
+--   list; IPv4 and IPv6 CIDRs). One finding per account and country.
 -- risk: A password-only session from a new country is the typical shape of a
 --   stolen password being used: nothing but the password stood between the
 --   attacker and the account.
@@ -20,7 +21,7 @@
 -- references: https://learn.microsoft.com/entra/identity/conditional-access/concept-assignment-network
 --   https://github.com/Azure/Azure-Sentinel/blob/master/Hunting%20Queries/SigninLogs/UserAccounts-NewSingleFactorAuth.yaml
 -- mitre: T1078.004
--- params: location.window_days=30, location.trusted_countries=
+-- params: location.window_days=30, location.trusted_countries=, location.trusted_ips=
 -- status: test
 with recent as (
   select *, coalesce(user_principal_name, user_id) as account
@@ -50,24 +51,17 @@ trusted_country as (
   where trim(c) <> ''
 ),
 trusted_range as (
-  select
-    split_part(cidr, '/', 1) as network,
-    coalesce(try_cast(nullif(split_part(cidr, '/', 2), '') as integer), 32) as prefix
-  from (select unnest(cidrs) as cidr from named_locations where is_trusted and location_type = 'ip')
-  where cidr not like '%:%'
-),
-trusted_range_int as (
-  select
-    prefix,
-    (try_cast(split_part(network, '.', 1) as bigint) << 24) + (try_cast(split_part(network, '.', 2) as bigint) << 16)
-      + (try_cast(split_part(network, '.', 3) as bigint) << 8) + try_cast(split_part(network, '.', 4) as bigint) as net
-  from trusted_range
+  -- trusted IP named locations of the tenant's CA export, and --trusted-ip
+  -- ranges (every tenant)
+  select tenant_id, cidr
+  from (select tenant_id, unnest(cidrs) as cidr from named_locations where is_trusted and location_type = 'ip')
+  union all
+  select null, trim(c)
+  from (select unnest(string_split(getvariable('location.trusted_ips'), ',')) as c)
+  where trim(c) <> ''
 ),
 single_factor as (
-  select
-    r.*,
-    (try_cast(split_part(r.ip_address, '.', 1) as bigint) << 24) + (try_cast(split_part(r.ip_address, '.', 2) as bigint) << 16)
-      + (try_cast(split_part(r.ip_address, '.', 3) as bigint) << 8) + try_cast(split_part(r.ip_address, '.', 4) as bigint) as ip_int
+  select r.*
   from recent r
   where r.event_type = 'interactive'
     and r.mfa_satisfied = 'none'
@@ -78,9 +72,9 @@ single_factor as (
 unfamiliar as (
   select s.*
   from single_factor s
-  where s.ip_int is null
-     or not exists (select 1 from trusted_range_int t
-                    where t.net is not null and (s.ip_int >> (32 - t.prefix)) = (t.net >> (32 - t.prefix)))
+  where not exists (select 1 from trusted_range t
+                    where (t.tenant_id is null or t.tenant_id = s.tenant_id)
+                      and mfagap_ip_in(s.ip_address, t.cidr))
 )
 select
   u.tenant_id,
