@@ -538,7 +538,8 @@ where e.object_type = 'group';
 -- from naming conventions (account_patterns, a weaker labelled signal).
 create or replace view account_classes as
 with reg as (
-  select r.tenant_id,
+  -- a register without a tenant column takes the tenant its account resolves to
+  select case when r.tenant_id = 'unknown' then coalesce(i.tenant_id, r.tenant_id) else r.tenant_id end as tenant_id,
     coalesce(r.account_upn, i.upn) as upn, coalesce(r.account_object_id, i.object_id) as object_id,
     case r.exception_type
       when 'service-account' then 'service' when 'shared-account' then 'shared-mailbox'
