@@ -57,7 +57,9 @@ func csvColumns(norm []string, aliases map[string]string) (names []string, known
 // (the others are read, so that column counts are checked, then dropped).
 // Rows DuckDB cannot parse (wrong column count, broken quoting) become
 // rejected rows with their line number and text. It returns the rows read.
-func (l *loader) readCSV(ctx context.Context, src *source, table string, names []string, keep map[string]bool) error {
+// extra are more select expressions (with their alias) computed during the
+// read, in parallel, instead of in a later pass over the table.
+func (l *loader) readCSV(ctx context.Context, src *source, table string, names []string, keep map[string]bool, extra ...string) error {
 	cols := make([]string, len(names))
 	var sel []string
 	for i, n := range names {
@@ -69,6 +71,7 @@ func (l *loader) readCSV(ctx context.Context, src *source, table string, names [
 	if len(sel) == 0 {
 		return fmt.Errorf("no known column in the header")
 	}
+	sel = append(sel, extra...)
 	// rec is numbered after the insert from rowid, which follows the file
 	// order (preserve_insertion_order): row_number() over () in the insert
 	// made DuckDB read the file on one thread, twice as slow (issue 5).

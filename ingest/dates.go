@@ -85,8 +85,17 @@ func (v *dateVote) order() (dayOrder, string) {
 // errAmbiguousDate is returned for a slash date whose order is unknown.
 var errAmbiguousDate = fmt.Errorf("day/month order unknown")
 
-// parseTime reads a timestamp in any of the forms above as UTC.
+// parseTime reads a timestamp in any of the forms above as UTC. Years outside
+// 1-9999 are errors, as in the mfagap_time macro: ISO text cannot carry them.
 func parseTime(s string, ord dayOrder) (time.Time, error) {
+	t, err := parseAnyTime(s, ord)
+	if err == nil && (t.Year() < 1 || t.Year() > 9999) {
+		return time.Time{}, fmt.Errorf("timestamp %q is outside years 1-9999", strings.TrimSpace(s))
+	}
+	return t, err
+}
+
+func parseAnyTime(s string, ord dayOrder) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty timestamp")
@@ -103,6 +112,9 @@ func parseTime(s string, ord dayOrder) (time.Time, error) {
 		ms, err := strconv.ParseInt(s[i:j], 10, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("timestamp %q: %w", s, err)
+		}
+		if ms < -62135596800000 || ms > 253402300799999 { // UnixMilli would wrap
+			return time.Time{}, fmt.Errorf("timestamp %q is outside years 1-9999", s)
 		}
 		return time.UnixMilli(ms).UTC(), nil
 	}

@@ -190,3 +190,40 @@ func FuzzTimeMacro(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTime feeds parseTime, the Go reader of side-input and Log
+// Analytics dates, in every day/month order. A value it accepts is a
+// timestamp of years 1-9999 that isoTime writes and parseTime reads back
+// unchanged (graph.sql and the side tables read that text), and the
+// file-wide vote never contradicts a value it decided alone.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2025-05-01T10:00:00Z", "2022-01-24T05:10:08.6816663-05:00", "/Date(1700000000000)/",
+		"/Date(-62135596800001)/", "/Date(99999999999999999)/", "9/19/2023, 1:45:17.287 PM", "19.09.2023 13:45",
+		"3/12/2025 7:22:01 AM", "12/12/2025 0:00", "2/30/2024 10:00", "13/13/2024 10:00", "", "0001-01-01T00:00:00Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v dateVote
+		v.observe(s)
+		fileOrder, _ := v.order()
+		for _, ord := range []dayOrder{orderUnknown, orderMonthFirst, orderDayFirst} {
+			tm, err := parseTime(s, ord)
+			if err != nil {
+				continue
+			}
+			if tm.Year() < 1 || tm.Year() > 9999 {
+				t.Fatalf("parseTime(%q, %s) = %v: outside years 1-9999", s, ord, tm)
+			}
+			back, err := parseTime(isoTime(tm), orderUnknown)
+			if err != nil || !back.Equal(tm) {
+				t.Fatalf("parseTime(%q, %s) = %v; isoTime %q reads back as %v, %v", s, ord, tm, isoTime(tm), back, err)
+			}
+			if ord == orderUnknown && fileOrder != orderUnknown {
+				// a value that decides alone must agree with the file's order it voted for
+				if other, err := parseTime(s, fileOrder); err != nil || !other.Equal(tm) {
+					t.Fatalf("parseTime(%q) = %v alone but %v, %v in a %s file", s, tm, other, err, fileOrder)
+				}
+			}
+		}
+	})
+}

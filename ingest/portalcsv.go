@@ -70,7 +70,7 @@ func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
 		return err
 	}
 	t := time.Now()
-	if err := l.readCSV(ctx, src, "raw_portal", names, known); err != nil {
+	if err := l.readCSV(ctx, src, "raw_portal", names, known, "mfagap_time(date) as created_at"); err != nil {
 		return err
 	}
 	Trace("portal csv: read_csv into raw_portal", t)
