@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +32,41 @@ func TestDetectHeaders(t *testing.T) {
 			}
 			if got != tc.want && !(tc.want == "" && got != "register-csv" && got != "users-csv") {
 				t.Errorf("detected %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// Exports mfagap recognises but does not read are skipped with a message
+// saying what they are; an unrelated CSV keeps the generic message.
+func TestNotUsedReason(t *testing.T) {
+	tests := []struct {
+		name, head, want string
+	}{
+		{"risk detections CSV", "\ufeff\"Activity\",\"ActivityDateTime\",\"DetectedDateTime\",\"IPAddress\",\"RequestId\",\"RiskEventType\",\"RiskLevel\",\"RiskState\",\"UserPrincipalName\"\n", "risk detections"},
+		{"risky users CSV", "Id,IsDeleted,RiskDetail,RiskLastUpdatedDateTime,RiskLevel,RiskState,UserDisplayName,UserPrincipalName\n", "risky users"},
+		{"CA per-policy rows JSON", `[{"RequestId":"r1","TimeGenerated":"2023-09-09T22:57:40Z","policyId":"p","displayName":"x","result":"success","conditionsSatisfied":1}]`, "per-policy results"},
+		{"lookup table", "ErrorCode,Status,Message\n", "unknown format: CSV header"},
+		{"a sign-in JSON missing a field is not a risk export", `[{"riskLevel":"high","userPrincipalName":"a@b.c"}]`, "unknown format: JSON records"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &sniff{head: []byte(tc.head)}
+			if tc.head[0] == '[' {
+				s.isJSON = true
+				var recs []map[string]json.RawMessage
+				if err := json.Unmarshal(s.head, &recs); err != nil {
+					t.Fatal(err)
+				}
+				s.keys = recs[0]
+			} else {
+				s.sniffCSV()
+			}
+			if f := detectFormat(s); f != nil {
+				t.Fatalf("detected as %s", f.id)
+			}
+			if got := unknownReason(s); !strings.Contains(got, tc.want) {
+				t.Errorf("reason %q, want it to contain %q", got, tc.want)
 			}
 		})
 	}

@@ -171,6 +171,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	if err := l.attachAuthDetails(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
 	}
+	if err := l.adoptTenant(ctx); err != nil {
+		return nil, err
+	}
 	return ReadSummary(ctx, db)
 }
 
@@ -243,6 +246,9 @@ func detectFormat(sn *sniff) *format {
 }
 
 func unknownReason(sn *sniff) string {
+	if r := notUsedReason(sn); r != "" {
+		return r
+	}
 	switch {
 	case sn.isJSON && sn.keys == nil:
 		return "unknown format: JSON without a complete object in the first MiB; expected sign-in records, CA policies or a directory export (see README, Supported inputs)"
