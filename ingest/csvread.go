@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strings"
+	"time"
 )
 
 //go:embed portal_headers.csv
@@ -85,6 +86,7 @@ from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', e
 	if err := l.ordered(ctx, q); err != nil {
 		return err
 	}
+	t := time.Now()
 	if _, err := l.db.ExecContext(ctx, fmt.Sprintf("update %[1]s set rec = rowid + 1 - (select min(rowid) from %[1]s)", table)); err != nil {
 		return err
 	}
@@ -92,6 +94,7 @@ from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', e
 	if err := l.db.QueryRowContext(ctx, "select count(*) from "+table).Scan(&good); err != nil {
 		return err
 	}
+	Trace("csv: number the records", t)
 	rows, err := l.db.QueryContext(ctx, `
 select line, lower(min(error_type)) || ': ' || min(error_message), min(csv_line)
 from csv_rejects group by line order by line`)

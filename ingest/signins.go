@@ -52,6 +52,7 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 		}
 		Trace("finish: "+firstLine(strings.TrimSpace(stmt)), t)
 	}
+	t := time.Now()
 	if err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from stage_drop").Scan(&src.dupes); err != nil {
 		return err
 	}
@@ -64,6 +65,7 @@ where source_id = $1`, src.id)
 	if err != nil {
 		return err
 	}
+	Trace("finish: duplicates, tenant and time range of the source", t)
 	// A loader may stage sign-ins as a view over its raw table (portal CSV).
 	var views int
 	if err := l.db.QueryRowContext(ctx, "select count(*) from duckdb_views() where view_name = 'stage_signins' and temporary").Scan(&views); err != nil {
