@@ -7,10 +7,13 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -117,9 +120,11 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 	q := fmt.Sprintf(`create or replace temp table raw_graph as
 select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
 from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient)
+	t := time.Now()
 	if err := l.ordered(ctx, q); err != nil {
 		return 0, 0, err
 	}
+	Trace("graph: read_json into raw_graph", t)
 	if _, err := l.db.ExecContext(ctx, "update raw_graph set rec = rowid + 1 where rec is null"); err != nil {
 		return 0, 0, err
 	}
@@ -147,13 +152,9 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 	if err != nil {
 		return err
 	}
-	type rej struct {
-		rec    int64
-		reason string
-	}
-	var rejs []rej
+	var rejs []recReject
 	for rows.Next() {
-		var r rej
+		var r recReject
 		if err := rows.Scan(&r.rec, &r.reason); err != nil {
 			rows.Close()
 			return err
@@ -161,6 +162,14 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 		rejs = append(rejs, r)
 	}
 	rows.Close()
+	if ndjson != nil {
+		lost, err := l.unreadRecords(ctx, src, *ndjson)
+		if err != nil {
+			return err
+		}
+		rejs = append(rejs, lost...)
+		sort.Slice(rejs, func(i, j int) bool { return rejs[i].rec < rejs[j].rec })
+	}
 	if len(rejs) > 0 {
 		raws := map[int64][]byte{}
 		if ndjson != nil {
@@ -185,14 +194,106 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 		}
 	}
 	for _, stmt := range splitStatements(graphSQL)[1:] {
+		t := time.Now()
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
 		}
+		Trace("graph: "+firstLine(stmt), t)
 	}
 	if _, err := l.db.ExecContext(ctx, "drop table raw_graph; drop table raw_graph_rejects"); err != nil {
 		return err
 	}
 	return l.finishSignins(ctx, src)
+}
+
+// recReject is a record to reject, by number, with its reason.
+type recReject struct {
+	rec    int64
+	reason string
+}
+
+// unreadRecords finds the records written to the NDJSON file that DuckDB's
+// lenient reader skipped (ignore_errors drops a line it cannot read): each
+// becomes a rejected row instead of vanishing. It costs a count when nothing
+// was skipped, and a scan of the record file only when something was.
+func (l *loader) unreadRecords(ctx context.Context, src *source, path string) ([]recReject, error) {
+	var n int64
+	if err := l.db.QueryRowContext(ctx, "select count(*) from raw_graph").Scan(&n); err != nil {
+		return nil, err
+	}
+	if n >= src.staged {
+		return nil, nil
+	}
+	rows, err := l.db.QueryContext(ctx, "select rec from raw_graph where rec is not null")
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[int64]bool, n)
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		have[r] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var lost []recReject
+	err = eachRecordNumber(path, func(rec int64) {
+		if !have[rec] {
+			lost = append(lost, recReject{rec, "DuckDB's JSON reader could not read the record (a value of an unexpected type or encoding)"})
+		}
+	})
+	return lost, err
+}
+
+// eachRecordNumber calls fn with the __rec of every line of an NDJSON file
+// written by splitToNDJSON or a graphSink.
+func eachRecordNumber(path string, fn func(int64)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A long record: its number is at the start, read the rest away.
+			head := append([]byte{}, line...)
+			for err == bufio.ErrBufferFull {
+				_, err = r.ReadSlice('\n')
+			}
+			line = head
+		}
+		if rec, ok := lineRecord(line); ok {
+			fn(rec)
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// lineRecord reads N from a line starting {"__rec":N.
+func lineRecord(line []byte) (int64, bool) {
+	const prefix = `{"__rec":`
+	if !bytes.HasPrefix(line, []byte(prefix)) {
+		return 0, false
+	}
+	rest := line[len(prefix):]
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	n, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	return n, err == nil
 }
 
 // lookupRecords returns the raw text of the wanted records of an NDJSON file
@@ -291,6 +392,7 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 			w.WriteByte(',')
 		}
 		w.Write(c[1:])
+		src.staged++
 		return w.WriteByte('\n')
 	})
 	if cerr := b.close(); err == nil {

@@ -102,6 +102,7 @@ type source struct {
 	ignored  int64 // valid records that are not sign-ins (see Source.Ignored)
 	dupes    int64 // sign-ins already loaded (counted by finishSignins)
 	loaded   int64 // for side inputs that do not go through finishSignins
+	staged   int64 // records written to an intermediate NDJSON file for DuckDB
 	notes    []string
 }
 

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Loaders of shapes that are not Graph records (diagnostic settings, Log
@@ -21,10 +23,11 @@ import (
 // graphSink collects Graph-shaped records of one source as NDJSON, each line
 // tagged with its record number so rejected rows keep their place.
 type graphSink struct {
-	src  *source
-	path string
-	f    *os.File
-	w    *bufio.Writer
+	src     *source
+	badUTF8 int // records whose invalid UTF-8 was replaced
+	path    string
+	f       *os.File
+	w       *bufio.Writer
 	// Rejects are spooled to a file and written at close: the database has
 	// one connection, and loaders query it (csvTable) while records flow.
 	rejPath string
@@ -80,6 +83,12 @@ func (g *graphSink) put(rec int64, meta map[string]string, body json.RawMessage)
 		fmt.Fprintf(g.w, `,%q:%s`, k, v)
 	}
 	b := []byte(strings.TrimSpace(string(body)))
+	if !utf8.Valid(b) {
+		// Keep the evidence: bad bytes become U+FFFD, and the note says so.
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+		g.badUTF8++
+	}
+	g.src.staged++
 	if len(b) > 2 {
 		g.w.WriteByte(',')
 		g.w.Write(compactJSON(b[1:]))
@@ -196,6 +205,9 @@ func (g *graphSink) notSignin(rec int64, what string, raw func() []byte) error {
 // (the unified audit log): they are always ignored, never rejected.
 func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool, kind string) error {
 	var err error
+	if g.badUTF8 > 0 {
+		g.src.note("%d records held invalid UTF-8; the bad bytes were replaced with U+FFFD", g.badUTF8)
+	}
 	if len(g.other) > 0 {
 		var total int64
 		whats := make([]string, 0, len(g.other))
