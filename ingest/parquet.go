@@ -99,10 +99,19 @@ func IsParquetDir(dir string) bool {
 
 // canonicalTables lists the persistent tables of the schema.
 func canonicalTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `select table_name from duckdb_tables()
+	out, err := columnStrings(ctx, db, `select table_name from duckdb_tables()
 where database_name = current_database() and schema_name = 'main' and not temporary order by table_name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	return out, nil
+}
+
+// columnStrings returns the first column of every row of q.
+func columnStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []string

@@ -88,7 +88,7 @@ where source_id = ?`, ident(adopted[id])), id, tenant.String, tenant.String, ten
 
 // tenantTables lists the canonical tables that carry a tenant_id, sorted.
 func tenantTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `
+	out, err := columnStrings(ctx, db, `
 select c.table_name
 from information_schema.columns c
 join information_schema.tables t using (table_catalog, table_schema, table_name)
@@ -99,14 +99,5 @@ order by 1`)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: list tables: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
