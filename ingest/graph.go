@@ -224,35 +224,28 @@ func (l *loader) unreadRecords(ctx context.Context, src *source, path string) ([
 	if n >= src.staged {
 		return nil, nil
 	}
-	rows, err := l.db.QueryContext(ctx, "select rec from raw_graph where rec is not null")
+	recs, err := queryColumn[int64](ctx, l.db, "select rec from raw_graph where rec is not null")
 	if err != nil {
 		return nil, err
 	}
-	have := make(map[int64]bool, n)
-	for rows.Next() {
-		var r int64
-		if err := rows.Scan(&r); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	have := make(map[int64]bool, len(recs))
+	for _, r := range recs {
 		have[r] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	var lost []recReject
-	err = eachRecordNumber(path, func(rec int64) {
+	err = eachRecordLine(path, func(rec int64, _ []byte) bool {
 		if !have[rec] {
 			lost = append(lost, recReject{rec, "DuckDB's JSON reader could not read the record (a value of an unexpected type or encoding)"})
 		}
+		return true
 	})
 	return lost, err
 }
 
-// eachRecordNumber calls fn with the __rec of every line of an NDJSON file
-// written by splitToNDJSON or a graphSink.
-func eachRecordNumber(path string, fn func(int64)) error {
+// eachRecordLine calls fn with the record number and the line of every
+// record of an NDJSON file written by splitToNDJSON or a graphSink (each line
+// starts {"__rec":N), until fn returns false.
+func eachRecordLine(path string, fn func(rec int64, line []byte) bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -260,22 +253,14 @@ func eachRecordNumber(path string, fn func(int64)) error {
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
 	for {
-		line, err := r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// A long record: its number is at the start, read the rest away.
-			head := append([]byte{}, line...)
-			for err == bufio.ErrBufferFull {
-				_, err = r.ReadSlice('\n')
-			}
-			line = head
+		line, err := r.ReadBytes('\n')
+		if rec, ok := lineRecord(line); ok && !fn(rec, line) {
+			return nil
 		}
-		if rec, ok := lineRecord(line); ok {
-			fn(rec)
+		if err == io.EOF {
+			return nil
 		}
 		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
 			return err
 		}
 	}
@@ -296,35 +281,16 @@ func lineRecord(line []byte) (int64, bool) {
 	return n, err == nil
 }
 
-// lookupRecords returns the raw text of the wanted records of an NDJSON file
-// written by splitToNDJSON (each line starts {"__rec":N,).
+// lookupRecords returns the raw text (bounded) of the wanted records of an
+// NDJSON file written by splitToNDJSON or a graphSink.
 func lookupRecords(path string, want map[int64]bool) map[int64][]byte {
-	max := len(want)
 	out := map[int64][]byte{}
-	f, err := os.Open(path)
-	if err != nil {
-		return out
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	for len(out) < max {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 {
-			var head struct {
-				Rec int64 `json:"__rec"`
-			}
-			prefix := line
-			if i := bytes.IndexByte(line, ','); i > 0 {
-				prefix = append(append([]byte{}, line[:i]...), '}')
-			}
-			if json.Unmarshal(prefix, &head) == nil && want[head.Rec] {
-				out[head.Rec] = bounded(bytes.TrimSpace(line))
-			}
+	eachRecordLine(path, func(rec int64, line []byte) bool {
+		if want[rec] {
+			out[rec] = bounded(bytes.TrimSpace(line))
 		}
-		if err != nil {
-			break
-		}
-	}
+		return len(out) < len(want)
+	})
 	return out
 }
 

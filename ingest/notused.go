@@ -40,7 +40,7 @@ func notUsedReason(sn *sniff) string {
 	return ""
 }
 
+// foldField is normHeader without the spaces ("Risk Level" = "riskLevel").
 func foldField(s string) string {
-	s = strings.TrimPrefix(s, "\ufeff")
-	return strings.ToLower(strings.Join(strings.Fields(s), ""))
+	return strings.ReplaceAll(normHeader(s), " ", "")
 }

@@ -99,7 +99,7 @@ func IsParquetDir(dir string) bool {
 
 // canonicalTables lists the persistent tables of the schema.
 func canonicalTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	out, err := columnStrings(ctx, db, `select table_name from duckdb_tables()
+	out, err := queryColumn[string](ctx, db, `select table_name from duckdb_tables()
 where database_name = current_database() and schema_name = 'main' and not temporary order by table_name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
@@ -107,20 +107,20 @@ where database_name = current_database() and schema_name = 'main' and not tempor
 	return out, nil
 }
 
-// columnStrings returns the first column of every row of q.
-func columnStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+// queryColumn returns the first column of every row of q.
+func queryColumn[T any](ctx context.Context, db *sql.DB, q string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

@@ -434,22 +434,13 @@ select * from read_json(%s, format = 'newline_delimited', maximum_object_size = 
 // their line in the split NDJSON file, so every rejected row shows what was
 // rejected (issue 6).
 func (l *loader) fillRejectedRaw(ctx context.Context, src *source, ndjson string) error {
-	rows, err := l.db.QueryContext(ctx, "select source_record from rejected_rows where source_id = ? and raw is null and source_record > 0", src.id)
-	if err != nil {
+	recs, err := queryColumn[int64](ctx, l.db, "select source_record from rejected_rows where source_id = ? and raw is null and source_record > 0", src.id)
+	if err != nil || len(recs) == 0 {
 		return err
 	}
-	want := map[int64]bool{}
-	for rows.Next() {
-		var rec int64
-		if err := rows.Scan(&rec); err != nil {
-			rows.Close()
-			return err
-		}
+	want := make(map[int64]bool, len(recs))
+	for _, rec := range recs {
 		want[rec] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(want) == 0 {
-		return err
 	}
 	found := lookupRecords(ndjson, want)
 	if len(found) == 0 {

@@ -48,20 +48,13 @@ func (l *loader) adoptTenant(ctx context.Context) error {
 		if t == "register_entries" {
 			cond += " and tenant_name is null"
 		}
-		rows, err := l.db.QueryContext(ctx, fmt.Sprintf("update %s set tenant_id = ? where %s returning source_id", ident(t), cond), tenant.String)
+		q := fmt.Sprintf("update %s set tenant_id = ? where %s returning source_id", ident(t), cond)
+		ids, err := queryColumn[int64](ctx, l.db, q, tenant.String)
 		if err != nil {
 			return fmt.Errorf("ingest: give %s the tenant of the run: %w", t, err)
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, id := range ids {
 			adopted[id] = t
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("ingest: give %s the tenant of the run: %w", t, err)
 		}
 	}
 	ids := make([]int64, 0, len(adopted))
@@ -88,7 +81,7 @@ where source_id = ?`, ident(adopted[id])), id, tenant.String, tenant.String, ten
 
 // tenantTables lists the canonical tables that carry a tenant_id, sorted.
 func tenantTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	out, err := columnStrings(ctx, db, `
+	out, err := queryColumn[string](ctx, db, `
 select c.table_name
 from information_schema.columns c
 join information_schema.tables t using (table_catalog, table_schema, table_name)
