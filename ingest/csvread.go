@@ -53,45 +53,74 @@ func csvColumns(norm []string, aliases map[string]string) (names []string, known
 	return names, known
 }
 
-// readCSV inserts the rows of src's CSV into table by name, reading every
-// column as text under the given names; only the columns in keep are inserted
-// (the others are read, so that column counts are checked, then dropped).
-// Rows DuckDB cannot parse (wrong column count, broken quoting) become
-// rejected rows with their line number and text. It returns the rows read.
-// extra are more select expressions (with their alias) computed during the
-// read, in parallel, instead of in a later pass over the table.
-func (l *loader) readCSV(ctx context.Context, src *source, table string, names []string, keep map[string]bool, extra ...string) error {
-	cols := make([]string, len(names))
-	var sel []string
-	for i, n := range names {
+// csvRead is one load of a CSV file through DuckDB's read_csv.
+type csvRead struct {
+	// names are the file's columns in order, by canonical key.
+	names []string
+	// want are the canonical keys insert reads. csv_read has those of the
+	// file (as text) and NULL for the others, and raw_row: a struct of the
+	// file's wanted columns, for the text of a rejected row.
+	want []string
+	// insert is an INSERT … SELECT … FROM csv_read statement.
+	insert string
+	// The rows insert adds are those of table where scope holds; their
+	// column rec is numbered 1, 2, … in file order once they are in.
+	table, rec, scope string
+}
+
+// readCSV runs r.insert over src's CSV, every column read as text. Every
+// column is read, so that column counts are checked; only the wanted ones
+// reach the insert, which computes its expressions during the read, in
+// parallel. Rows DuckDB cannot parse (wrong column count, broken quoting)
+// become rejected rows with their line number and text. It sets src.read.
+func (l *loader) readCSV(ctx context.Context, src *source, r csvRead) error {
+	cols := make([]string, len(r.names))
+	have := map[string]bool{}
+	for i, n := range r.names {
 		cols[i] = fmt.Sprintf("%s: 'VARCHAR'", quote(n))
-		if keep[n] {
+		have[n] = true
+	}
+	wanted := map[string]bool{}
+	var sel, present []string
+	for _, n := range r.want {
+		wanted[n] = true
+		if have[n] {
 			sel = append(sel, ident(n))
+		} else {
+			sel = append(sel, "null::varchar as "+ident(n))
 		}
 	}
-	if len(sel) == 0 {
+	for _, n := range r.names { // raw_row in the file's column order
+		if wanted[n] {
+			present = append(present, ident(n)+" := "+ident(n))
+		}
+	}
+	if len(present) == 0 {
 		return fmt.Errorf("no known column in the header")
 	}
-	sel = append(sel, extra...)
-	// rec is numbered after the insert from rowid, which follows the file
-	// order (preserve_insertion_order): row_number() over () in the insert
-	// made DuckDB read the file on one thread, twice as slow (issue 5).
-	q := fmt.Sprintf(`insert into %s by name
-select %s
+	view := fmt.Sprintf(`create or replace temp view csv_read as
+select %s, struct_pack(%s) as raw_row
 from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
   max_line_size = 16777216, null_padding = false)`,
-		table, strings.Join(sel, ", "), quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "))
-	defer l.db.ExecContext(ctx, "drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
-	if err := l.ordered(ctx, q); err != nil {
+		strings.Join(sel, ", "), strings.Join(present, ", "), quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "))
+	defer l.db.ExecContext(ctx, "drop view if exists csv_read; drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
+	if _, err := l.db.ExecContext(ctx, view); err != nil {
+		return err
+	}
+	// rec is numbered after the insert from rowid, which follows the file
+	// order (preserve_insertion_order): row_number() over () in the insert
+	// made DuckDB read the file on one thread, twice as slow (issue 5).
+	if err := l.ordered(ctx, r.insert); err != nil {
 		return err
 	}
 	t := time.Now()
-	if _, err := l.db.ExecContext(ctx, fmt.Sprintf("update %[1]s set rec = rowid + 1 - (select min(rowid) from %[1]s)", table)); err != nil {
+	number := fmt.Sprintf("update %[1]s set %[2]s = rowid + 1 - (select min(rowid) from %[1]s where %[3]s) where %[3]s", r.table, r.rec, r.scope)
+	if _, err := l.db.ExecContext(ctx, number); err != nil {
 		return err
 	}
 	var good int64
-	if err := l.db.QueryRowContext(ctx, "select count(*) from "+table).Scan(&good); err != nil {
+	if err := l.db.QueryRowContext(ctx, fmt.Sprintf("select count(*) from %s where %s", r.table, r.scope)).Scan(&good); err != nil {
 		return err
 	}
 	Trace("csv: number the records", t)

@@ -4,42 +4,9 @@
 -- getvariable('fallback_tenant') is the tenant for rows whose data names none;
 -- getvariable('finish_source') is the source being finished.
 --
--- Speed (issue 5): the duplicate test works on the four narrow key columns
--- and the wide rows are copied once, straight into signins. A window over
+-- Speed (issue 5): the wide rows are copied once, straight into signins; the
+-- rows not kept are found first, on the keys only (dedup.sql). A window over
 -- all staged rows and a staged copy of the kept ones cost 3x DuckDB's read.
-create or replace temp macro mfagap_row_tenant(t) as
-  coalesce(nullif(lower(trim(t)), ''), nullif(getvariable('fallback_tenant'), ''), 'unknown');
-
--- Staged rows (by source_record, which identifies a staged row; stage_signins
--- may be a view) that are not kept: a later copy of a sign-in in the same
--- file, or a sign-in already in signins.
-create or replace temp table stage_drop as
-with staged_keys as (
-  select source_record, mfagap_row_tenant(tenant_id) as tenant_id, request_id, event_type
-  from stage_signins
-  where request_id is not null
-),
--- Repeats are found on a 64-bit hash of the key (grouping fixed-width values
--- costs a fraction of grouping 36-character ids) and then confirmed on the
--- key itself, so a hash collision never drops a row.
-repeated_hashes as (
-  select hash(tenant_id, request_id, event_type) as h
-  from staged_keys
-  group by all
-  having count(*) > 1
-)
-select source_record
-from (
-  select k.source_record,
-    row_number() over (partition by k.tenant_id, k.request_id, k.event_type order by k.source_record) as n
-  from staged_keys k
-  where hash(k.tenant_id, k.request_id, k.event_type) in (select h from repeated_hashes)
-)
-where n > 1
-union all
-select k.source_record
-from staged_keys k
-semi join signins using (tenant_id, request_id, event_type);
 
 insert into signins by name
 with steps as (

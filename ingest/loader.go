@@ -217,8 +217,12 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if err := fm.load(ctx, l, src); err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.
 		src.note("load failed: %v", err)
-		if _, e := l.db.ExecContext(ctx, "delete from rejected_rows where source_id = ?", src.id); e != nil {
-			return e
+		// Some loaders write to the canonical tables as they read: nothing
+		// of the file is kept.
+		for _, t := range []string{"rejected_rows", "signins", "signin_auth_steps", "signin_ca_policies", "portal_auth_details"} {
+			if _, e := l.db.ExecContext(ctx, "delete from "+t+" where source_id = ?", src.id); e != nil {
+				return e
+			}
 		}
 		src.rejected, src.loaded, src.ignored, src.dupes = 0, 0, 0, 0
 		if err := l.reject(ctx, src, 0, fmt.Sprintf("file could not be loaded as %s: %v", fm.id, err), nil); err != nil {

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -58,41 +59,48 @@ func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
 	if positional {
 		src.note("header language not recognised; columns mapped by the portal's %d-column order, checked on the first row", len(names))
 	}
-	if err := l.stage(ctx); err != nil {
-		return err
-	}
-	stmts := splitStatements(portalCSVSQL)
-	if _, err := l.db.ExecContext(ctx, stmts[0]); err != nil {
-		return err
-	}
-	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type = %s", src.id, quote(portalEventType(src, known)))
+	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type = %s; set variable fallback_tenant = %s",
+		src.id, quote(portalEventType(src, known)), quote(src.tenant))
 	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
+	stmts := splitStatements(portalCSVSQL)
 	t := time.Now()
-	if err := l.readCSV(ctx, src, "raw_portal", names, known, "mfagap_time(date) as created_at"); err != nil {
+	err := l.readCSV(ctx, src, csvRead{
+		names:  names,
+		want:   portalKeys,
+		insert: stmts[0],
+		table:  "signins", rec: "source_record", scope: fmt.Sprintf("source_id = %d", src.id),
+	})
+	if err != nil {
 		return err
 	}
-	Trace("portal csv: read_csv into raw_portal", t)
+	Trace("portal csv: read_csv into signins", t)
 	t = time.Now()
-	if _, err := l.db.ExecContext(ctx, stmts[1]); err != nil {
+	if err := l.rejectWhere(ctx, src, stmts[1]); err != nil {
 		return err
 	}
-	if err := l.rejectWhere(ctx, src, "select rec, reason, raw from raw_portal_rejects order by rec"); err != nil {
+	if _, err := l.db.ExecContext(ctx, stmts[2]); err != nil {
 		return err
 	}
 	Trace("portal csv: rows that are not sign-ins", t)
-	t = time.Now()
-	if _, err := l.db.ExecContext(ctx, "drop table stage_signins; "+stmts[2]); err != nil {
-		return fmt.Errorf("map sign-ins: %w", err)
-	}
-	Trace("portal csv: mapping view", t)
-	if err := l.finishSignins(ctx, src); err != nil {
-		return err
-	}
-	_, err := l.db.ExecContext(ctx, "drop table raw_portal; drop table raw_portal_rejects")
-	return err
+	return l.finishInPlace(ctx, src)
 }
+
+// portalKeys are the canonical keys of portal_headers.csv, sorted: the
+// columns portal_csv.sql may read.
+var portalKeys = func() []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, k := range headerAliases {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}()
 
 func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 	names, known := csvColumns(src.sniff.norm, headerAliases)
@@ -105,12 +113,18 @@ func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 		known["ad_step_at"] = true
 	}
 	_, err := l.db.ExecContext(ctx, `create or replace temp table raw_authdetails (
-  rec bigint, request_id varchar, ad_step_at varchar, ad_method varchar, ad_method_detail varchar,
-  ad_requirement varchar, ad_succeeded varchar, ad_result_detail varchar)`)
+  request_id varchar, ad_step_at varchar, ad_method varchar, ad_method_detail varchar,
+  ad_requirement varchar, ad_succeeded varchar, ad_result_detail varchar, rec bigint)`)
 	if err != nil {
 		return err
 	}
-	if err := l.readCSV(ctx, src, "raw_authdetails", names, known); err != nil {
+	err = l.readCSV(ctx, src, csvRead{
+		names:  names,
+		want:   []string{"request_id", "ad_step_at", "ad_method", "ad_method_detail", "ad_requirement", "ad_succeeded", "ad_result_detail"},
+		insert: "insert into raw_authdetails by name select * exclude (raw_row), 0 as rec from csv_read",
+		table:  "raw_authdetails", rec: "rec", scope: "true",
+	})
+	if err != nil {
 		return err
 	}
 	if err := l.rejectWhere(ctx, src, `select rec, 'no Request ID', to_json(r)::varchar from raw_authdetails r

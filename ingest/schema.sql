@@ -184,6 +184,11 @@ create or replace macro ca_rule_obj(j) as
 create or replace macro ca_rule(r) as
   case when json_type(r) = 'VARCHAR' then ca_rule_obj(try_cast(r ->> '$' as json)) else ca_rule_obj(r) end;
 
+-- The tenant of a staged sign-in: its own, else getvariable('fallback_tenant')
+-- (set per source by finishSignins), else 'unknown'.
+create or replace macro mfagap_row_tenant(t) as
+  coalesce(nullif(lower(trim(t)), ''), nullif(getvariable('fallback_tenant'), ''), 'unknown');
+
 -- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
 -- microseconds), or PowerShell 5.1's "/Date(ms)/" → UTC timestamp.
 -- make_timestamp(epoch_us(…)) is the UTC wall clock without a trip through

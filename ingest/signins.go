@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"fmt"
 	"strings"
@@ -11,11 +12,14 @@ import (
 //go:embed finish.sql
 var finishSQL string
 
+//go:embed dedup.sql
+var dedupSQL string
+
 // stage makes empty staging tables shaped like the canonical ones. A sign-in
 // loader fills stage_signins (derived columns may stay null),
 // stage_signin_auth_steps and stage_signin_ca_policies, keyed by
-// source_record (unique per staged sign-in), then calls finishSignins. A
-// loader may replace stage_signins with a view over its raw table.
+// source_record (unique per staged sign-in), then calls finishSignins. (The
+// portal CSV loader writes straight to signins and calls finishInPlace.)
 func (l *loader) stage(ctx context.Context) error {
 	for _, t := range []string{"signins", "signin_auth_steps", "signin_ca_policies"} {
 		q := fmt.Sprintf("create or replace temp table stage_%s as select * from %s limit 0", t, t)
@@ -30,19 +34,18 @@ func (l *loader) stage(ctx context.Context) error {
 func (l *loader) finishSignins(ctx context.Context, src *source) error {
 	tenant := src.tenant
 	if tenant == "" {
-		// Rows without a tenant of their own take the tenant most rows of the
-		// same file name (an export comes from one tenant).
-		var t *string
-		err := l.db.QueryRowContext(ctx, `
-select tenant_id from stage_signins
-where nullif(trim(tenant_id), '') is not null
-group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
-		if err == nil && t != nil {
-			tenant = strings.ToLower(*t)
+		var err error
+		if tenant, err = l.commonTenant(ctx, "stage_signins", "true"); err != nil {
+			return err
 		}
 	}
 	vars := fmt.Sprintf("set variable fallback_tenant = %s; set variable finish_source = %d", quote(tenant), src.id)
 	if _, err := l.db.ExecContext(ctx, vars); err != nil {
+		return err
+	}
+	err := l.findRepeats(ctx, src, `select source_record, mfagap_row_tenant(tenant_id) as tenant_id, request_id, event_type
+from stage_signins where request_id is not null`)
+	if err != nil {
 		return err
 	}
 	for _, stmt := range splitStatements(finishSQL) {
@@ -52,38 +55,121 @@ group by tenant_id order by count(*) desc, tenant_id limit 1`).Scan(&t)
 		}
 		Trace("finish: "+firstLine(strings.TrimSpace(stmt)), t)
 	}
-	t := time.Now()
-	if err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from stage_drop").Scan(&src.dupes); err != nil {
+	if err := l.sourceSpan(ctx, src, "stage_signins", "true"); err != nil {
 		return err
 	}
-	_, err := l.db.ExecContext(ctx, `
-update sources set
-  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins where source_id = $1),
-  first_event = (select min(created_at) from stage_signins),
-  last_event = (select max(created_at) from stage_signins)
-where source_id = $1`, src.id)
-	if err != nil {
+	if err := l.sourceTenant(ctx, src); err != nil {
 		return err
 	}
-	Trace("finish: duplicates, tenant and time range of the source", t)
-	// A loader may stage sign-ins as a view over its raw table (portal CSV).
-	var views int
-	if err := l.db.QueryRowContext(ctx, "select count(*) from duckdb_views() where view_name = 'stage_signins' and temporary").Scan(&views); err != nil {
-		return err
-	}
-	drop := "drop table if exists stage_signins"
-	if views > 0 {
-		drop = "drop view stage_signins"
-	}
-	if _, err := l.db.ExecContext(ctx, drop); err != nil {
-		return err
-	}
-	for _, t := range []string{"stage_drop", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
+	for _, t := range []string{"stage_signins", "stage_drop", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
 		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// finishInPlace finishes the sign-ins of src that a loader wrote straight to
+// signins with the derived columns set, tenant_id ” where the data names no
+// tenant and without auth steps or CA policies: it gives those rows the
+// file's tenant and drops the repeats, as finishSignins does for staged rows.
+func (l *loader) finishInPlace(ctx context.Context, src *source) error {
+	t := time.Now()
+	mine := fmt.Sprintf("source_id = %d", src.id)
+	var untenanted bool
+	if err := l.db.QueryRowContext(ctx, "select count(*) > 0 from signins where tenant_id = '' and "+mine).Scan(&untenanted); err != nil {
+		return err
+	}
+	if untenanted {
+		tenant, err := l.commonTenant(ctx, "signins", mine)
+		if err != nil {
+			return err
+		}
+		if tenant == "" {
+			tenant = "unknown"
+		}
+		if _, err := l.db.ExecContext(ctx, "update signins set tenant_id = ? where tenant_id = '' and "+mine, tenant); err != nil {
+			return err
+		}
+	}
+	// The time range covers the repeats too, as for staged rows.
+	if err := l.sourceSpan(ctx, src, "signins", mine); err != nil {
+		return err
+	}
+	Trace("finish in place: tenant and time range", t)
+	if _, err := l.db.ExecContext(ctx, fmt.Sprintf("set variable finish_source = %d", src.id)); err != nil {
+		return err
+	}
+	err := l.findRepeats(ctx, src, "select source_record, tenant_id, request_id, event_type from signins where request_id is not null and "+mine)
+	if err != nil {
+		return err
+	}
+	t = time.Now()
+	if src.dupes > 0 {
+		q := "delete from signins where " + mine + " and source_record in (select source_record from stage_drop)"
+		if _, err := l.db.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	_, err = l.db.ExecContext(ctx, "drop table stage_drop")
+	Trace("finish in place: drop the repeats", t)
+	if err != nil {
+		return err
+	}
+	return l.sourceTenant(ctx, src)
+}
+
+// commonTenant is the tenant most sign-ins of table where cond holds name,
+// lower-cased; "" when none names one. Rows without a tenant of their own
+// take it: an export comes from one tenant.
+func (l *loader) commonTenant(ctx context.Context, table, cond string) (string, error) {
+	var t *string
+	err := l.db.QueryRowContext(ctx, fmt.Sprintf(`
+select lower(tenant_id) from %s where %s and nullif(trim(tenant_id), '') is not null
+group by lower(tenant_id) order by count(*) desc, lower(tenant_id) limit 1`, table, cond)).Scan(&t)
+	if err == sql.ErrNoRows || t == nil {
+		return "", nil
+	}
+	return *t, err
+}
+
+// findRepeats lists in stage_drop the sign-ins of src not to keep (dedup.sql)
+// among keys, a query of source_record, tenant_id, request_id and event_type
+// over its sign-ins, and counts them in src.dupes.
+func (l *loader) findRepeats(ctx context.Context, src *source, keys string) error {
+	t := time.Now()
+	if _, err := l.db.ExecContext(ctx, "create or replace temp view finish_keys as "+keys); err != nil {
+		return err
+	}
+	if _, err := l.db.ExecContext(ctx, dedupSQL); err != nil {
+		return fmt.Errorf("find repeated sign-ins: %w", err)
+	}
+	if _, err := l.db.ExecContext(ctx, "drop view finish_keys"); err != nil {
+		return err
+	}
+	err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from stage_drop").Scan(&src.dupes)
+	Trace("finish: repeated sign-ins", t)
+	return err
+}
+
+// sourceSpan records the time range of src's sign-ins: those of table where
+// cond holds.
+func (l *loader) sourceSpan(ctx context.Context, src *source, table, cond string) error {
+	_, err := l.db.ExecContext(ctx, fmt.Sprintf(`
+update sources set
+  first_event = (select min(created_at) from %[1]s where %[2]s),
+  last_event = (select max(created_at) from %[1]s where %[2]s)
+where source_id = $1`, table, cond), src.id)
+	return err
+}
+
+// sourceTenant records the tenant of src's sign-ins when they have one.
+func (l *loader) sourceTenant(ctx context.Context, src *source) error {
+	_, err := l.db.ExecContext(ctx, `
+update sources set
+  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins where source_id = $1)
+where source_id = $1`, src.id)
+	return err
 }
 
 // splitStatements splits an embedded SQL file at lines ending in ';'.
