@@ -95,13 +95,10 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 	return l.mapGraph(ctx, src, &ndjsonPath)
 }
 
-// stageGraph makes the staging tables and sets the variables graph.sql reads.
+// stageGraph sets the variables graph.sql reads.
 func (l *loader) stageGraph(ctx context.Context, src *source) error {
-	if err := l.stage(ctx); err != nil {
-		return err
-	}
-	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type_hint = %s",
-		src.id, quote(eventTypeHint(src.file.display)))
+	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type_hint = %s; set variable fallback_tenant = %s",
+		src.id, quote(eventTypeHint(src.file.display)), quote(src.tenant))
 	_, err := l.db.ExecContext(ctx, vars)
 	return err
 }
@@ -193,17 +190,24 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 			return err
 		}
 	}
-	for _, stmt := range splitStatements(graphSQL)[1:] {
+	stmts := splitStatements(graphSQL)
+	t := time.Now()
+	if _, err := l.db.ExecContext(ctx, stmts[1]); err != nil {
+		return fmt.Errorf("map sign-ins: %w", err)
+	}
+	Trace("graph: "+firstLine(stmts[1]), t)
+	if err := l.finishInPlace(ctx, src); err != nil {
+		return err
+	}
+	for _, stmt := range stmts[2:] {
 		t := time.Now()
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
 		}
 		Trace("graph: "+firstLine(stmt), t)
 	}
-	if _, err := l.db.ExecContext(ctx, "drop table raw_graph; drop table raw_graph_rejects"); err != nil {
-		return err
-	}
-	return l.finishSignins(ctx, src)
+	_, err = l.db.ExecContext(ctx, "drop table raw_graph; drop table raw_graph_rejects")
+	return err
 }
 
 // recReject is a record to reject, by number, with its reason.

@@ -1,5 +1,6 @@
 -- Graph /auditLogs/signIns records (v1.0 and beta; portal JSON download; MES,
--- Goose and Hawk output once keys are camelCase) → staging tables.
+-- Goose and Hawk output once keys are camelCase) → signins,
+-- signin_auth_steps and signin_ca_policies.
 -- The loader first creates raw_graph with read_graph(...) and the columns
 -- below; other formats that carry Graph-shaped records (diagnostic settings
 -- "properties") build raw_graph with the same columns and reuse this file.
@@ -29,9 +30,21 @@ select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_obj
     authenticationDetails: 'JSON', appliedConditionalAccessPolicies: 'JSON'
   });
 
-insert into stage_signins by name
+-- The statements after the macro run in order, the loader's own steps
+-- between them: raw_graph_rejects (rows that are not sign-ins) is made before
+-- the first; finishInPlace (the file's tenant for rows that name none, repeats
+-- dropped) runs after it, so the steps and policies go with the sign-ins kept.
+--
+-- Speed (issue 5): every sign-in is mapped and derived once, straight into
+-- signins (its MFA verdict from its authentication steps in the same pass);
+-- staging the mapped rows and copying them into signins with the derived
+-- columns cost a second pass over 1M wide rows.
+insert into signins by name
 select
-  coalesce(nullif(tenant_hint, ''), nullif(__tenant, ''), nullif(resourceTenantId, ''), nullif(homeTenantId, '')) as tenant_id,
+  -- '' when the data names no tenant: finishInPlace gives it the file's.
+  coalesce(nullif(lower(trim(coalesce(nullif(tenant_hint, ''), nullif(__tenant, ''),
+                                      nullif(resourceTenantId, ''), nullif(homeTenantId, '')))), ''),
+           getvariable('fallback_tenant')) as tenant_id,
   nullif(id, '') as request_id,
   nullif(correlationId, '') as correlation_id,
   mfagap_time(createdDateTime) as created_at,
@@ -48,10 +61,10 @@ select
     when isInteractive = false then 'non_interactive'
     else 'interactive'
   end as event_type,
-  userPrincipalName as user_principal_name,
+  nullif(lower(trim(userPrincipalName)), '') as user_principal_name,
   nullif(userId, '') as user_id,
   nullif(userDisplayName, '') as user_display_name,
-  userType as user_type,
+  nullif(lower(trim(userType)), '') as user_type,
   nullif(servicePrincipalId, '') as service_principal_id,
   nullif(servicePrincipalName, '') as service_principal_name,
   nullif(clientCredentialType, '') as client_credential_type,
@@ -60,12 +73,22 @@ select
   nullif(resourceDisplayName, '') as resource_display_name,
   nullif(resourceId, '') as resource_id,
   nullif(clientAppUsed, '') as client_app_used,
+  mfagap_is_legacy(nullif(clientAppUsed, '')) as is_legacy_auth,
+  mfagap_is_ropc(nullif(authenticationProtocol, ''), nullif(userAgent, '')) as is_ropc,
   nullif(authenticationProtocol, '') as authentication_protocol,
   status.errorCode as error_code,
   nullif(status.failureReason, '') as failure_reason,
   nullif(status.additionalDetails, '') as additional_details,
-  authenticationRequirement as authentication_requirement,
-  conditionalAccessStatus as conditional_access_status,
+  coalesce(status.errorCode = 0, false) as succeeded,
+  mfagap_requirement(authenticationRequirement) as authentication_requirement,
+  coalesce(nullif(__mfa_satisfied, ''),
+    mfagap_mfa_satisfied(
+      list_bool_or(list_transform(steps, d -> mfagap_step_mfa(d.succeeded, nullif(d.authenticationMethod, ''),
+        nullif(d.authenticationStepRequirement, ''), nullif(d.authenticationStepResultDetail, '')))),
+      list_bool_or(list_transform(steps, d -> mfagap_step_claim(nullif(d.authenticationMethod, ''),
+        nullif(d.authenticationStepResultDetail, '')))),
+      nullif(status.additionalDetails, ''), authenticationRequirement, status.errorCode)) as mfa_satisfied,
+  mfagap_ca_status(conditionalAccessStatus) as conditional_access_status,
   nullif(riskLevelDuringSignIn, '') as risk_level_during_signin,
   nullif(riskState, '') as risk_state,
   nullif(ipAddress, '') as ip_address,
@@ -83,15 +106,24 @@ select
   nullif(crossTenantAccessType, '') as cross_tenant_access_type,
   nullif(homeTenantId, '') as home_tenant_id,
   nullif(resourceTenantId, '') as resource_tenant_id,
-  nullif(__mfa_satisfied, '') as mfa_satisfied,
   getvariable('source_id') as source_id,
   rec as source_record
-from raw_graph
-where rec not in (select rec from raw_graph_rejects);
+from (
+  select *, mfagap_auth_steps(authenticationDetails) as steps
+  from raw_graph
+  anti join raw_graph_rejects using (rec)
+);
 
-insert into stage_signin_auth_steps by name
+-- The sign-ins kept (after finishInPlace), by record: the keys of their steps
+-- and policies.
+create or replace temp table graph_kept as
+select source_record as rec, tenant_id, request_id, event_type
+from signins
+where source_id = getvariable('source_id');
+
+insert into signin_auth_steps by name
 select
-  rec as source_record,
+  k.tenant_id, k.request_id, k.event_type,
   step,
   mfagap_time(d.authenticationStepDateTime) as step_at,
   nullif(d.authenticationMethod, '') as method,
@@ -100,37 +132,54 @@ select
   nullif(d.authenticationStepResultDetail, '') as result_detail,
   nullif(d.authenticationStepRequirement, '') as requirement,
   getvariable('source_id') as source_id,
-  'interactive' as event_type,
-  '' as tenant_id
+  rec as source_record
 from (
-  select rec, unnest(details) as d, generate_subscripts(details, 1) as step
-  from (
-    select rec, from_json(authenticationDetails,
-      '[{"authenticationStepDateTime":"VARCHAR","authenticationMethod":"VARCHAR","authenticationMethodDetail":"VARCHAR","succeeded":"BOOLEAN","authenticationStepResultDetail":"VARCHAR","authenticationStepRequirement":"VARCHAR"}]') as details
-    from raw_graph
-    where json_type(authenticationDetails) = 'ARRAY'
-      and rec not in (select rec from raw_graph_rejects)
-  )
-);
+  select rec, unnest(steps) as d, generate_subscripts(steps, 1) as step
+  from (select rec, mfagap_auth_steps(authenticationDetails) as steps from raw_graph)
+)
+join graph_kept k using (rec);
 
-insert into stage_signin_ca_policies by name
+-- Policy results. Include/exclude rules are objects in Graph exports and JSON
+-- strings holding the object in Log Analytics and diagnostic exports: they
+-- are read as objects (the fast way), and a sign-in where one did not read as
+-- an object (both members NULL) is read again rule by rule with ca_rule.
+insert into signin_ca_policies by name
 select
-  rec as source_record,
+  k.tenant_id, k.request_id, k.event_type,
   nullif(p.id, '') as policy_id,
   nullif(p.displayName, '') as policy_name,
   nullif(p.result, '') as result,
   p.enforcedGrantControls as enforced_grant_controls,
   p.conditionsSatisfied as conditions_satisfied,
   p.conditionsNotSatisfied as conditions_not_satisfied,
-  list_transform(p.includeRulesSatisfied, r -> ca_rule(r)) as include_rules_satisfied,
-  list_transform(p.excludeRulesSatisfied, r -> ca_rule(r)) as exclude_rules_satisfied,
+  p.include_rules_satisfied,
+  p.exclude_rules_satisfied,
   getvariable('source_id') as source_id,
-  'interactive' as event_type,
-  '' as tenant_id
+  rec as source_record
 from (
-  select rec, unnest(from_json(appliedConditionalAccessPolicies,
-    '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["JSON"],"excludeRulesSatisfied":["JSON"]}]')) as p
-  from raw_graph
-  where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
-    and rec not in (select rec from raw_graph_rejects)
-);
+  select rec, unnest(case
+    when list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
+           r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
+    then list_transform(from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["JSON"],"excludeRulesSatisfied":["JSON"]}]'),
+           p -> struct_pack(id := p.id, displayName := p.displayName, result := p.result,
+             enforcedGrantControls := p.enforcedGrantControls, conditionsSatisfied := p.conditionsSatisfied,
+             conditionsNotSatisfied := p.conditionsNotSatisfied,
+             include_rules_satisfied := list_transform(p.includeRulesSatisfied, r -> ca_rule(r)),
+             exclude_rules_satisfied := list_transform(p.excludeRulesSatisfied, r -> ca_rule(r))))
+    else list_transform(ps,
+           p -> struct_pack(id := p.id, displayName := p.displayName, result := p.result,
+             enforcedGrantControls := p.enforcedGrantControls, conditionsSatisfied := p.conditionsSatisfied,
+             conditionsNotSatisfied := p.conditionsNotSatisfied,
+             include_rules_satisfied := list_transform(p.includeRulesSatisfied, r -> ca_rule_obj_typed(r)),
+             exclude_rules_satisfied := list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))))
+    end) as p
+  from (
+    select rec, appliedConditionalAccessPolicies as j, from_json(appliedConditionalAccessPolicies,
+      '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') as ps
+    from raw_graph
+    where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
+  )
+)
+join graph_kept k using (rec);
+
+drop table graph_kept;

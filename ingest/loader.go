@@ -100,8 +100,8 @@ type source struct {
 	read     int64
 	rejected int64
 	ignored  int64 // valid records that are not sign-ins (see Source.Ignored)
-	dupes    int64 // sign-ins already loaded (counted by finishSignins)
-	loaded   int64 // for side inputs that do not go through finishSignins
+	dupes    int64 // sign-ins already loaded (counted by finishInPlace)
+	loaded   int64 // for side inputs that do not go through finishInPlace
 	staged   int64 // records written to an intermediate NDJSON file for DuckDB
 	notes    []string
 }
@@ -314,7 +314,7 @@ func (l *loader) recordSkip(ctx context.Context, display, sum, reason string) er
 }
 
 // closeSource writes the counts of a source. Loaders of sign-ins have already
-// set them through finishSignins; side-input loaders set src.loaded.
+// set them through finishInPlace; side-input loaders set src.loaded.
 func (l *loader) closeSource(ctx context.Context, src *source) error {
 	note := strings.Join(src.notes, "; ")
 	_, err := l.db.ExecContext(ctx, `

@@ -183,11 +183,16 @@ create or replace macro ca_rule_obj(j) as
   coalesce(j ->> '$.conditionalAccessCondition', '') || ':' || coalesce(j ->> '$.ruleSatisfied', '');
 create or replace macro ca_rule(r) as
   case when json_type(r) = 'VARCHAR' then ca_rule_obj(try_cast(r ->> '$' as json)) else ca_rule_obj(r) end;
+-- The same from a rule already read as STRUCT(conditionalAccessCondition,
+-- ruleSatisfied): parsing the rules with the policies costs less (issue 5).
+create or replace macro ca_rule_obj_typed(r) as
+  coalesce(r.conditionalAccessCondition, '') || ':' || coalesce(r.ruleSatisfied, '');
 
--- The tenant of a staged sign-in: its own, else getvariable('fallback_tenant')
--- (set per source by finishSignins), else 'unknown'.
-create or replace macro mfagap_row_tenant(t) as
-  coalesce(nullif(lower(trim(t)), ''), nullif(getvariable('fallback_tenant'), ''), 'unknown');
+-- A Graph sign-in's authenticationDetails (JSON) as a list of steps; NULL
+-- when it is not an array.
+create or replace macro mfagap_auth_steps(j) as
+  case when json_type(j) = 'ARRAY' then from_json(j,
+    '[{"authenticationStepDateTime":"VARCHAR","authenticationMethod":"VARCHAR","authenticationMethodDetail":"VARCHAR","succeeded":"BOOLEAN","authenticationStepResultDetail":"VARCHAR","authenticationStepRequirement":"VARCHAR"}]') end;
 
 -- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
 -- microseconds), or PowerShell 5.1's "/Date(ms)/" → UTC timestamp.

@@ -9,70 +9,14 @@ import (
 	"time"
 )
 
-//go:embed finish.sql
-var finishSQL string
-
 //go:embed dedup.sql
 var dedupSQL string
 
-// stage makes empty staging tables shaped like the canonical ones. A sign-in
-// loader fills stage_signins (derived columns may stay null),
-// stage_signin_auth_steps and stage_signin_ca_policies, keyed by
-// source_record (unique per staged sign-in), then calls finishSignins. (The
-// portal CSV loader writes straight to signins and calls finishInPlace.)
-func (l *loader) stage(ctx context.Context) error {
-	for _, t := range []string{"signins", "signin_auth_steps", "signin_ca_policies"} {
-		q := fmt.Sprintf("create or replace temp table stage_%s as select * from %s limit 0", t, t)
-		if _, err := l.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("stage %s: %w", t, err)
-		}
-	}
-	return nil
-}
-
-// finishSignins moves the staged rows of src into the canonical tables.
-func (l *loader) finishSignins(ctx context.Context, src *source) error {
-	tenant := src.tenant
-	if tenant == "" {
-		var err error
-		if tenant, err = l.commonTenant(ctx, "stage_signins", "true"); err != nil {
-			return err
-		}
-	}
-	vars := fmt.Sprintf("set variable fallback_tenant = %s; set variable finish_source = %d", quote(tenant), src.id)
-	if _, err := l.db.ExecContext(ctx, vars); err != nil {
-		return err
-	}
-	err := l.findRepeats(ctx, src, `select source_record, mfagap_row_tenant(tenant_id) as tenant_id, request_id, event_type
-from stage_signins where request_id is not null`)
-	if err != nil {
-		return err
-	}
-	for _, stmt := range splitStatements(finishSQL) {
-		t := time.Now()
-		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("finish: %s: %w", firstLine(strings.TrimSpace(stmt)), err)
-		}
-		Trace("finish: "+firstLine(strings.TrimSpace(stmt)), t)
-	}
-	if err := l.sourceSpan(ctx, src, "stage_signins", "true"); err != nil {
-		return err
-	}
-	if err := l.sourceTenant(ctx, src); err != nil {
-		return err
-	}
-	for _, t := range []string{"stage_signins", "stage_drop", "stage_signin_auth_steps", "stage_signin_ca_policies"} {
-		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// finishInPlace finishes the sign-ins of src that a loader wrote straight to
-// signins with the derived columns set, tenant_id ” where the data names no
-// tenant and without auth steps or CA policies: it gives those rows the
-// file's tenant and drops the repeats, as finishSignins does for staged rows.
+// finishInPlace finishes the sign-ins of src, which its loader wrote straight
+// to signins with every derived column set and an empty tenant_id where the data
+// names no tenant: it gives those rows the file's tenant, drops the repeats
+// (dedup.sql) and counts what was kept. Auth steps and CA policies are written
+// after it, for the sign-ins kept.
 func (l *loader) finishInPlace(ctx context.Context, src *source) error {
 	t := time.Now()
 	mine := fmt.Sprintf("source_id = %d", src.id)
