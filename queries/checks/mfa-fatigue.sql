@@ -32,8 +32,13 @@ with denial_step as (
   where result_detail in ('MFA denied; user declined the authentication',
                           'MFA denied; user did not respond to mobile app notification')
 ),
-user_signin as (
-  select s.*, coalesce(s.user_principal_name, s.user_id) as account
+-- Read twice (denials, approvals): inlined, each reads signins with its own
+-- filter instead of a materialized copy of every interactive sign-in (issue 5).
+user_signin as not materialized (
+  select
+    s.tenant_id, s.request_id, s.event_type, s.created_at, s.ip_address, s.country,
+    s.app_display_name, s.additional_details, s.failure_reason, s.succeeded, s.error_code,
+    s.mfa_satisfied, coalesce(s.user_principal_name, s.user_id) as account
   from signins s
   where s.event_type = 'interactive'
     and coalesce(s.user_principal_name, s.user_id) is not null

@@ -23,8 +23,12 @@
 -- mitre: T1078.004
 -- params: location.window_days=30, location.trusted_countries=, location.trusted_ips=
 -- status: test
+-- Read twice (country habits, single-factor sign-ins), so materialized: only
+-- the columns used.
 with recent as (
-  select *, coalesce(user_principal_name, user_id) as account
+  select
+    tenant_id, event_type, created_at, country, city, ip_address, app_display_name,
+    client_app_used, mfa_satisfied, coalesce(user_principal_name, user_id) as account
   from signins
   where event_type in ('interactive', 'non_interactive')
     and succeeded
