@@ -36,7 +36,7 @@ func (l *loader) finishInPlace(ctx context.Context, src *source) error {
 			return err
 		}
 	}
-	// The time range covers the repeats too, as for staged rows.
+	// The time range is taken before the repeats go: it covers every sign-in read.
 	if err := l.sourceSpan(ctx, src, "signins", mine); err != nil {
 		return err
 	}
