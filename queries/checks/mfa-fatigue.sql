@@ -86,10 +86,10 @@ denials_per_account as (
   select
     tenant_id, account,
     count(*) as denials,
-    list_sort(list_distinct(list(detail))) as denial_details,
-    list_sort(list_distinct(list(ip_address))) as denial_ips,
-    list_sort(list_distinct(list(country))) as denial_countries,
-    list_sort(list_distinct(list(app_display_name))) as apps
+    coalesce(list_sort(list(distinct detail) filter (where detail is not null)), []) as denial_details,
+    coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), []) as denial_ips,
+    coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as denial_countries,
+    coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps
   from denial_in_episode
   group by all
 ),
@@ -100,8 +100,8 @@ approvals_per_account as (
     max(denials) as max_denials_before_approval,
     min(first_denial) as first_seen,
     max(approved_at) as last_seen,
-    list_sort(list_distinct(list(approval_ip))) as approval_ips,
-    list_sort(list_distinct(list(approval_country))) as approval_countries
+    coalesce(list_sort(list(distinct approval_ip) filter (where approval_ip is not null)), []) as approval_ips,
+    coalesce(list_sort(list(distinct approval_country) filter (where approval_country is not null)), []) as approval_countries
   from episode
   group by all
 )
