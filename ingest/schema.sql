@@ -602,3 +602,10 @@ where not exists (
   and not exists (select 1 from groups g where g.group_id = r.account_object_id)
   and not exists (select 1 from group_members m where m.group_id = r.account_object_id)
   and not exists (select 1 from ca_exclusions e where e.object_type = 'group' and e.object_id = r.account_object_id);
+
+-- For the checks (an aggregate): the distinct non-NULL values of x in a group,
+-- sorted; [] when there are none. The same list as
+-- list_sort(list_distinct(list(x))), without collecting and sorting every
+-- row's value first (issue 5: all checks at 10 M 22.5 s -> 20.1 s).
+create or replace macro mfagap_sorted_set(x) as
+  coalesce(list_sort(list(distinct x) filter (where x is not null)), []);

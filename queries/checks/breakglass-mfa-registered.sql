@@ -35,7 +35,7 @@ breakglass as (
   select
     coalesce(min(tenant_id) filter (where tenant_id <> 'unknown'), 'unknown') as tenant_id,
     min(upn) as upn, min(object_id) as object_id,
-    coalesce(list_sort(list(distinct source) filter (where source is not null)), []) as identified_by
+    mfagap_sorted_set(source) as identified_by
   from (
     select tenant_id, upn, object_id, source from account_classes where class = 'break-glass'
     union all
@@ -81,12 +81,12 @@ select
   tenant_id,
   account as subject,
   account || ', a break-glass account (' || array_to_string(any_value(identified_by), ', ') || '), is '
-    || array_to_string(coalesce(list_sort(list(distinct issue) filter (where issue is not null)), []), ' and ') || '.' as reason,
+    || array_to_string(mfagap_sorted_set(issue), ' and ') || '.' as reason,
   cast(getvariable('as_of') as timestamp) as first_seen,
   cast(getvariable('as_of') as timestamp) as last_seen,
   count(*) as event_count,
   any_value(identified_by) as identified_by,
-  coalesce(list_sort(list(distinct issue) filter (where issue is not null)), []) as issues
+  mfagap_sorted_set(issue) as issues
 from issue
 group by tenant_id, account
 order by tenant_id, subject;

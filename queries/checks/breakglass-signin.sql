@@ -55,8 +55,8 @@ signin as (
     any_value(succeeded) as succeeded, any_value(error_code) as error_code,
     any_value(app_display_name) as app_display_name, any_value(ip_address) as ip_address,
     any_value(country) as country, any_value(mfa_satisfied) as mfa_satisfied,
-    coalesce(list_sort(list(distinct source) filter (where source is not null)), []) as identified_by,
-    coalesce(list_sort(list(distinct detail) filter (where detail is not null)), []) as matched
+    mfagap_sorted_set(source) as identified_by,
+    mfagap_sorted_set(detail) as matched
   from signin_match
   group by tenant_id, request_id, event_type, created_at, source_id, source_record
 )
@@ -75,11 +75,11 @@ select
   count(*) filter (where succeeded) as successes,
   count(*) filter (where not succeeded) as failures,
   coalesce(list_sort(list_distinct(list(error_code) filter (where not succeeded))), []) as error_codes,
-  coalesce(list_sort(list(distinct mfa_satisfied) filter (where mfa_satisfied is not null)), []) as mfa,
-  coalesce(list_sort(list(distinct event_type) filter (where event_type is not null)), []) as event_types,
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries
+  mfagap_sorted_set(mfa_satisfied) as mfa,
+  mfagap_sorted_set(event_type) as event_types,
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries
 from signin
 group by tenant_id, account
 order by tenant_id, subject;

@@ -104,10 +104,10 @@ select
   list_sort(list_distinct(flatten(list(lines)))) as register_lines,
   count(*) filter (where succeeded) as successes,
   count(*) filter (where succeeded and mfa_satisfied = 'none') as successes_without_mfa,
-  coalesce(list_sort(list(distinct event_type) filter (where event_type is not null)), []) as event_types,
-  coalesce(list_sort(list(distinct app) filter (where app is not null)), []) as apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries
+  mfagap_sorted_set(event_type) as event_types,
+  mfagap_sorted_set(app) as apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries
 from per_signin
 group by tenant_id, account
 order by tenant_id, subject;

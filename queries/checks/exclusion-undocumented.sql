@@ -79,16 +79,16 @@ select
   case when j.object_type = 'guest' then 'guest:' || j.object_id else coalesce(j.upn, j.object_id) end as subject,
   'The ' || j.object_type || ' ' || coalesce(j.upn, rt.role_name, any_value(j.display_name), any_value(m.group_name), j.object_id) || ' is excluded from '
     || count(*) || ' enabled polic' || case when count(*) = 1 then 'y' else 'ies' end
-    || ' (' || array_to_string(coalesce(list_sort(list(distinct j.protection) filter (where j.protection is not null)), []), '; ') || ')'
-    || ', ' || array_to_string(coalesce(list_sort(list(distinct j.register_status) filter (where j.register_status is not null)), []), ', ') || '.' as reason,
+    || ' (' || array_to_string(mfagap_sorted_set(j.protection), '; ') || ')'
+    || ', ' || array_to_string(mfagap_sorted_set(j.register_status), ', ') || '.' as reason,
   cast(getvariable('as_of') as timestamp) as first_seen,
   cast(getvariable('as_of') as timestamp) as last_seen,
   count(*) as event_count,
   j.object_type,
   j.object_id,
   coalesce(rt.role_name, any_value(j.display_name), any_value(m.group_name)) as display_name,
-  coalesce(list_sort(list(distinct j.policy_name) filter (where j.policy_name is not null)), []) as policies,
-  coalesce(list_sort(list(distinct j.register_status) filter (where j.register_status is not null)), []) as register_status,
+  mfagap_sorted_set(j.policy_name) as policies,
+  mfagap_sorted_set(j.register_status) as register_status,
   list_sort(list_distinct(flatten(list(j.register_lines)))) as register_lines,
   coalesce(any_value(m.members), []) as group_members,
   coalesce(any_value(m.member_count), 0) as group_member_count

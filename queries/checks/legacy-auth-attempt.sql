@@ -37,23 +37,23 @@ select
   coalesce(user_principal_name, user_id, service_principal_name, 'unknown') as subject,
   coalesce(user_principal_name, user_id, service_principal_name, 'unknown')
     || ' had ' || count(*) || ' failed sign-in attempt' || case when count(*) = 1 then '' else 's' end
-    || ' over ' || array_to_string(coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []), ', ')
+    || ' over ' || array_to_string(mfagap_sorted_set(client_app_used), ', ')
     || ' (error code' || case when count(distinct error_code) = 1 then ' ' else 's ' end
-    || array_to_string(coalesce(list_sort(list(distinct error_code) filter (where error_code is not null)), []), ', ')
+    || array_to_string(mfagap_sorted_set(error_code), ', ')
     || case when count(*) filter (where error_code = 53003) = count(*) then ': blocked by Conditional Access' else '' end
     || ').' as reason,
   min(created_at) as first_seen,
   max(created_at) as last_seen,
   count(*) as event_count,
-  coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []) as protocols,
-  coalesce(list_sort(list(distinct error_code) filter (where error_code is not null)), []) as error_codes,
+  mfagap_sorted_set(client_app_used) as protocols,
+  mfagap_sorted_set(error_code) as error_codes,
   count(*) filter (where error_code = 53003) as blocked_by_ca,      -- 53003: blocked by Conditional Access
   count(*) filter (where error_code = 50126) as wrong_password,     -- 50126: invalid username or password
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
   count(distinct ip_address) as ip_count,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries,
-  coalesce(list_sort(list(distinct event_type) filter (where event_type is not null)), []) as event_types
+  mfagap_sorted_set(country) as countries,
+  mfagap_sorted_set(event_type) as event_types
 from legacy_failure
 group by tenant_id, subject
 order by tenant_id, subject;

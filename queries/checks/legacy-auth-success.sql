@@ -32,16 +32,16 @@ select
   coalesce(user_principal_name, user_id, service_principal_name, 'unknown') as subject,
   coalesce(user_principal_name, user_id, service_principal_name, 'unknown')
     || ' signed in ' || count(*) || ' time' || case when count(*) = 1 then '' else 's' end
-    || ' over ' || array_to_string(coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []), ', ')
+    || ' over ' || array_to_string(mfagap_sorted_set(client_app_used), ', ')
     || ' without the possibility of MFA.' as reason,
   min(created_at) as first_seen,
   max(created_at) as last_seen,
   count(*) as event_count,
-  coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []) as protocols,
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries,
-  coalesce(list_sort(list(distinct event_type) filter (where event_type is not null)), []) as event_types,
+  mfagap_sorted_set(client_app_used) as protocols,
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries,
+  mfagap_sorted_set(event_type) as event_types,
   any_value(user_display_name order by created_at desc) as display_name
 from legacy_success
 group by tenant_id, subject

@@ -86,10 +86,10 @@ denials_per_account as (
   select
     tenant_id, account,
     count(*) as denials,
-    coalesce(list_sort(list(distinct detail) filter (where detail is not null)), []) as denial_details,
-    coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), []) as denial_ips,
-    coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as denial_countries,
-    coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps
+    mfagap_sorted_set(detail) as denial_details,
+    mfagap_sorted_set(ip_address) as denial_ips,
+    mfagap_sorted_set(country) as denial_countries,
+    mfagap_sorted_set(app_display_name) as apps
   from denial_in_episode
   group by all
 ),
@@ -100,8 +100,8 @@ approvals_per_account as (
     max(denials) as max_denials_before_approval,
     min(first_denial) as first_seen,
     max(approved_at) as last_seen,
-    coalesce(list_sort(list(distinct approval_ip) filter (where approval_ip is not null)), []) as approval_ips,
-    coalesce(list_sort(list(distinct approval_country) filter (where approval_country is not null)), []) as approval_countries
+    mfagap_sorted_set(approval_ip) as approval_ips,
+    mfagap_sorted_set(approval_country) as approval_countries
   from episode
   group by all
 )

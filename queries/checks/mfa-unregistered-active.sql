@@ -25,7 +25,7 @@ with unregistered as (
   where is_mfa_registered = false
 ),
 class as (
-  select upn, coalesce(list_sort(list(distinct class) filter (where class is not null)), []) as classes
+  select upn, mfagap_sorted_set(class) as classes
   from account_classes
   group by upn
 ),
@@ -49,14 +49,14 @@ select
   max(created_at) as last_seen,
   count(*) as event_count,
   count(*) filter (where event_type = 'interactive') as interactive_successes,
-  coalesce(list_sort(list(distinct mfa_satisfied) filter (where mfa_satisfied is not null)), []) as mfa,
+  mfagap_sorted_set(mfa_satisfied) as mfa,
   any_value(is_admin) as is_admin,
   coalesce(any_value(methods_registered), []) as methods_registered,
   strftime(any_value(last_updated), '%Y-%m-%dT%H:%M:%SZ') as registration_report_updated,
   coalesce(any_value(classes), []) as account_classes,
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries
 from active
 group by tenant_id, subject
 order by tenant_id, subject;

@@ -59,11 +59,11 @@ select
   max(created_at) as last_seen,
   count(*) as event_count,
   list_sort(list_distinct(flatten(list(roles)))) as roles,
-  coalesce(list_sort(list(distinct app) filter (where app is not null)), []) as apps,
-  coalesce(list_sort(list(distinct client_app) filter (where client_app is not null)), []) as client_apps,
-  coalesce(list_sort(list(distinct ca_status) filter (where ca_status is not null)), []) as ca_statuses,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries
+  mfagap_sorted_set(app) as apps,
+  mfagap_sorted_set(client_app) as client_apps,
+  mfagap_sorted_set(ca_status) as ca_statuses,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries
 from per_signin
 group by tenant_id, account
 order by tenant_id, subject;

@@ -44,13 +44,13 @@ select
   max(created_at) as last_seen,
   count(*) as event_count,
   list_sort(list_distinct(list(lower(risk_level_during_signin)))) as risk_levels,
-  coalesce(list_sort(list(distinct risk_state) filter (where risk_state is not null)), []) as risk_states,
-  coalesce(list_sort(list(distinct event_type) filter (where event_type is not null)), []) as event_types,
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []) as client_apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries,
-  coalesce(list_sort(list(distinct conditional_access_status) filter (where conditional_access_status is not null)), []) as ca_statuses
+  mfagap_sorted_set(risk_state) as risk_states,
+  mfagap_sorted_set(event_type) as event_types,
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(client_app_used) as client_apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries,
+  mfagap_sorted_set(conditional_access_status) as ca_statuses
 from risky_single_factor
 group by tenant_id, subject
 order by tenant_id, subject;

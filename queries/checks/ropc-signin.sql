@@ -41,12 +41,12 @@ select
   count(*) filter (where succeeded) as successes,
   count(*) filter (where not succeeded) as failures,
   coalesce(list_sort(list_distinct(list(error_code) filter (where not succeeded))), []) as error_codes,
-  coalesce(list_sort(list(distinct authentication_protocol) filter (where authentication_protocol is not null)), []) as protocols,
-  coalesce(list_sort(list(distinct user_agent) filter (where user_agent is not null)), [])[1:10] as user_agents,
-  coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []) as client_apps,
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries
+  mfagap_sorted_set(authentication_protocol) as protocols,
+  mfagap_sorted_set(user_agent)[1:10] as user_agents,
+  mfagap_sorted_set(client_app_used) as client_apps,
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries
 from ropc
 group by tenant_id, subject
 order by tenant_id, subject;

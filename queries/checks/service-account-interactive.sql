@@ -29,7 +29,7 @@ with service_account as (
   select
     min(upn) as upn, min(object_id) as object_id,
     list_distinct(list(tenant_id)) as tenants,
-    coalesce(list_sort(list(distinct source) filter (where source is not null)), []) as identified_by
+    mfagap_sorted_set(source) as identified_by
   from account_classes
   where class = 'service'
   group by coalesce(upn, object_id)

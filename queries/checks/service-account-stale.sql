@@ -28,7 +28,7 @@ with service_account as (
   select
     coalesce(min(tenant_id) filter (where tenant_id <> 'unknown'), 'unknown') as tenant_id,
     min(upn) as upn, min(object_id) as object_id,
-    coalesce(list_sort(list(distinct source) filter (where source is not null)), []) as identified_by
+    mfagap_sorted_set(source) as identified_by
   from account_classes
   where class = 'service'
   group by coalesce(upn, object_id)

@@ -25,8 +25,8 @@ with shared_account as (
   select
     min(upn) as upn, min(object_id) as object_id,
     list_distinct(list(tenant_id)) as tenants,
-    coalesce(list_sort(list(distinct class) filter (where class is not null)), []) as classes,
-    coalesce(list_sort(list(distinct source) filter (where source is not null)), []) as identified_by
+    mfagap_sorted_set(class) as classes,
+    mfagap_sorted_set(source) as identified_by
   from account_classes
   where class in ('shared-mailbox', 'room', 'resource', 'resource-account')
   group by coalesce(upn, object_id)

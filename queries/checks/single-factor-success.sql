@@ -39,12 +39,12 @@ select
   min(created_at) as first_seen,
   max(created_at) as last_seen,
   count(*) as event_count,
-  coalesce(list_sort(list(distinct app_display_name) filter (where app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct client_app_used) filter (where client_app_used is not null)), []) as client_apps,
+  mfagap_sorted_set(app_display_name) as apps,
+  mfagap_sorted_set(client_app_used) as client_apps,
   count(*) filter (where is_legacy_auth) as legacy_events,
-  coalesce(list_sort(list(distinct authentication_requirement) filter (where authentication_requirement is not null)), []) as requirements,
-  coalesce(list_sort(list(distinct ip_address) filter (where ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct country) filter (where country is not null)), []) as countries,
+  mfagap_sorted_set(authentication_requirement) as requirements,
+  mfagap_sorted_set(ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(country) as countries,
   any_value(user_display_name order by created_at desc) as display_name
 from single_factor
 group by tenant_id, subject

@@ -90,11 +90,11 @@ select
   max(u.created_at) as last_seen,
   count(*) as event_count,
   u.country,
-  coalesce(list_sort(list(distinct u.city) filter (where u.city is not null)), []) as cities,
+  mfagap_sorted_set(u.city) as cities,
   coalesce(any_value(o.countries), []) as usual_countries,
-  coalesce(list_sort(list(distinct u.ip_address) filter (where u.ip_address is not null)), [])[1:20] as ip_addresses,
-  coalesce(list_sort(list(distinct u.app_display_name) filter (where u.app_display_name is not null)), []) as apps,
-  coalesce(list_sort(list(distinct u.client_app_used) filter (where u.client_app_used is not null)), []) as client_apps
+  mfagap_sorted_set(u.ip_address)[1:20] as ip_addresses,
+  mfagap_sorted_set(u.app_display_name) as apps,
+  mfagap_sorted_set(u.client_app_used) as client_apps
 from unfamiliar u
 left join (
   select tenant_id, account, list_sort(list(country)) as countries
