@@ -67,7 +67,7 @@ func eventTypeHint(display string) string {
 func loadGraph(ctx context.Context, l *loader, src *source) error {
 	sn := src.sniff
 	pascal := src.format.id == "graph-json-pascal"
-	if err := l.stageGraph(ctx, src); err != nil {
+	if err := l.setGraphVars(ctx, src); err != nil {
 		return err
 	}
 	// Fast path: clean UTF-8 arrays and NDJSON go straight to DuckDB's reader.
@@ -95,8 +95,8 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 	return l.mapGraph(ctx, src, &ndjsonPath)
 }
 
-// stageGraph sets the variables graph.sql reads.
-func (l *loader) stageGraph(ctx context.Context, src *source) error {
+// setGraphVars sets the variables readGraph and graph.sql read.
+func (l *loader) setGraphVars(ctx context.Context, src *source) error {
 	vars := fmt.Sprintf("set variable source_id = %d; set variable event_type_hint = %s; set variable fallback_tenant = %s",
 		src.id, quote(eventTypeHint(src.file.display)), quote(src.tenant))
 	_, err := l.db.ExecContext(ctx, vars)
@@ -190,21 +190,19 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 			return err
 		}
 	}
-	stmts := splitStatements(graphSQL)
-	t := time.Now()
-	if _, err := l.db.ExecContext(ctx, stmts[1]); err != nil {
-		return fmt.Errorf("map sign-ins: %w", err)
-	}
-	Trace("graph: "+firstLine(stmts[1]), t)
-	if err := l.finishInPlace(ctx, src); err != nil {
-		return err
-	}
-	for _, stmt := range stmts[2:] {
+	for i, stmt := range splitStatements(graphSQL)[1:] {
 		t := time.Now()
 		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
 		}
 		Trace("graph: "+firstLine(stmt), t)
+		if i == 0 {
+			// The sign-ins are in: their tenant and repeats are settled
+			// before the statements after write their steps and policies.
+			if err := l.finishInPlace(ctx, src); err != nil {
+				return err
+			}
+		}
 	}
 	_, err = l.db.ExecContext(ctx, "drop table raw_graph; drop table raw_graph_rejects")
 	return err

@@ -266,7 +266,7 @@ func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool,
 
 // loadSink maps the sink's records through graph.sql into the canonical tables.
 func (l *loader) loadSink(ctx context.Context, src *source, g *graphSink) error {
-	if err := l.stageGraph(ctx, src); err != nil {
+	if err := l.setGraphVars(ctx, src); err != nil {
 		return err
 	}
 	if _, _, err := l.readGraph(ctx, g.path, "newline_delimited", true); err != nil {
