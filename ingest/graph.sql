@@ -141,8 +141,10 @@ join graph_kept k using (rec);
 
 -- Policy results. Include/exclude rules are objects in Graph exports and JSON
 -- strings holding the object in Log Analytics and diagnostic exports: they
--- are read as objects (the fast way), and a sign-in where one did not read as
--- an object (both members NULL) is read again rule by rule with ca_rule.
+-- are read with the policies as objects (the fast way, issue 5); for a
+-- sign-in where one did not read as an object (both members NULL) the rules
+-- alone are read again, as JSON, and rule by rule with ca_rule. The two lists
+-- are unnested side by side: one entry per policy.
 insert into signin_ca_policies by name
 select
   k.tenant_id, k.request_id, k.event_type,
@@ -152,27 +154,18 @@ select
   p.enforcedGrantControls as enforced_grant_controls,
   p.conditionsSatisfied as conditions_satisfied,
   p.conditionsNotSatisfied as conditions_not_satisfied,
-  p.include_rules_satisfied,
-  p.exclude_rules_satisfied,
+  case when q is null then list_transform(p.includeRulesSatisfied, r -> ca_rule_obj_typed(r))
+       else list_transform(q.includeRulesSatisfied, r -> ca_rule(r)) end as include_rules_satisfied,
+  case when q is null then list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))
+       else list_transform(q.excludeRulesSatisfied, r -> ca_rule(r)) end as exclude_rules_satisfied,
   getvariable('source_id') as source_id,
   rec as source_record
 from (
-  select rec, unnest(case
+  select rec, unnest(ps) as p, unnest(case
     when list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
            r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
-    then list_transform(from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["JSON"],"excludeRulesSatisfied":["JSON"]}]'),
-           p -> struct_pack(id := p.id, displayName := p.displayName, result := p.result,
-             enforcedGrantControls := p.enforcedGrantControls, conditionsSatisfied := p.conditionsSatisfied,
-             conditionsNotSatisfied := p.conditionsNotSatisfied,
-             include_rules_satisfied := list_transform(p.includeRulesSatisfied, r -> ca_rule(r)),
-             exclude_rules_satisfied := list_transform(p.excludeRulesSatisfied, r -> ca_rule(r))))
-    else list_transform(ps,
-           p -> struct_pack(id := p.id, displayName := p.displayName, result := p.result,
-             enforcedGrantControls := p.enforcedGrantControls, conditionsSatisfied := p.conditionsSatisfied,
-             conditionsNotSatisfied := p.conditionsNotSatisfied,
-             include_rules_satisfied := list_transform(p.includeRulesSatisfied, r -> ca_rule_obj_typed(r)),
-             exclude_rules_satisfied := list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))))
-    end) as p
+    then from_json(j, '[{"includeRulesSatisfied":["JSON"],"excludeRulesSatisfied":["JSON"]}]')
+    end) as q
   from (
     select rec, appliedConditionalAccessPolicies as j, from_json(appliedConditionalAccessPolicies,
       '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') as ps
