@@ -114,17 +114,22 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 	// rec is the record number: __rec from splitToNDJSON, else the position,
 	// numbered after the load from rowid (file order): row_number() over ()
 	// in the load made DuckDB read on one thread (issue 5).
-	q := fmt.Sprintf(`create or replace temp table raw_graph as
+	// The records land in the stage database (compressed on disk, see
+	// stage); the statements after read them through the view raw_graph.
+	stage, err := l.stage(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
 select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
-from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient)
+from read_graph(%[2]s, %[3]s, %[4]t);
+update %[1]s.raw_graph set rec = rowid + 1 where rec is null;
+create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stage, quote(path), quote(fmtName), lenient)
 	t := time.Now()
 	if err := l.ordered(ctx, q); err != nil {
 		return 0, 0, err
 	}
 	Trace("graph: read_json into raw_graph", t)
-	if _, err := l.db.ExecContext(ctx, "update raw_graph set rec = rowid + 1 where rec is null"); err != nil {
-		return 0, 0, err
-	}
 	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where nullif(id, '') is null or mfagap_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)
 	return n, bad, err
 }
@@ -204,7 +209,7 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 			}
 		}
 	}
-	_, err = l.db.ExecContext(ctx, "drop table raw_graph; drop table raw_graph_rejects")
+	_, err = l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects")
 	return err
 }
 
