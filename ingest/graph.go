@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -197,7 +198,7 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 	}
 	for i, stmt := range splitStatements(graphSQL)[1:] {
 		t := time.Now()
-		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
+		if err := l.execByRecords(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
 		}
 		Trace("graph: "+firstLine(stmt), t)
@@ -211,6 +212,40 @@ where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
 	}
 	_, err = l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects")
 	return err
+}
+
+// policyChunk is how many records one run of a statement of graph.sql that
+// reads rec_lo and rec_hi covers.
+var policyChunk int64 = 250_000
+
+// execByRecords runs stmt; a statement that reads the variables rec_lo and
+// rec_hi runs once per range of policyChunk records of raw_graph, each range
+// its own transaction, so that what DuckDB holds outside its memory limit
+// while it appends is bounded by the range, not the file (issue 5). Records
+// are numbered from 1 in file order, and the stage table keeps that order,
+// so each range reads only its own blocks.
+func (l *loader) execByRecords(ctx context.Context, stmt string) error {
+	if !strings.Contains(stmt, "getvariable('rec_lo')") {
+		_, err := l.db.ExecContext(ctx, stmt)
+		return err
+	}
+	var lo, hi sql.NullInt64
+	if err := l.db.QueryRowContext(ctx, "select min(rec), max(rec) from raw_graph").Scan(&lo, &hi); err != nil {
+		return err
+	}
+	if !lo.Valid {
+		return nil
+	}
+	for from := lo.Int64; from <= hi.Int64; from += policyChunk {
+		vars := fmt.Sprintf("set variable rec_lo = %d; set variable rec_hi = %d", from, from+policyChunk-1)
+		if _, err := l.db.ExecContext(ctx, vars); err != nil {
+			return err
+		}
+		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recReject is a record to reject, by number, with its reason.

@@ -2,7 +2,11 @@ package ingest
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/mfagap/mfagap/gen"
 )
 
 // Raw Graph records are staged in a DuckDB file of the ingest temp folder,
@@ -44,5 +48,39 @@ func TestGraphStageLeavesNothing(t *testing.T) {
 	// The connection stays usable for the checks after the stage is gone.
 	if n := query1[int](t, db, "select count(*) from signin_ca_policies"); n < 0 {
 		t.Errorf("signin_ca_policies: %d", n)
+	}
+}
+
+// Policy results written range by range (policyChunk records per statement)
+// are the same rows as in one statement, on the fast path (an array) and the
+// careful path (concatenated arrays with a rejected record, numbered with gaps).
+func TestPolicyResultsByRange(t *testing.T) {
+	dir := t.TempDir()
+	fixture := filepath.Join(dir, "SignIns.json")
+	f, err := os.Create(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write(f, "graph-json", gen.Options{Rows: 300, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	careful := write(t, dir, "pages.json", "["+recAlice+"]\n[{\"id\": \"x\"},"+recBob+"]")
+	dump := func(chunk int64) []string {
+		t.Helper()
+		old := policyChunk
+		policyChunk = chunk
+		defer func() { policyChunk = old }()
+		db, _ := load(t, Options{}, fixture, careful)
+		return queryStrings(t, db, `select concat_ws('|', tenant_id, request_id, event_type, policy_id, policy_name, result,
+  enforced_grant_controls::varchar, include_rules_satisfied::varchar, exclude_rules_satisfied::varchar, source_id, source_record)
+from signin_ca_policies order by all`)
+	}
+	whole, ranged := dump(1<<40), dump(7)
+	if len(whole) < 10 {
+		t.Fatalf("only %d policy rows: the fixture should have policy results", len(whole))
+	}
+	if strings.Join(whole, "\n") != strings.Join(ranged, "\n") {
+		t.Errorf("policy rows differ when written in ranges of 7 records:\nwhole  %d rows\nranged %d rows", len(whole), len(ranged))
 	}
 }
