@@ -116,16 +116,15 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 	// numbered after the load from rowid (file order): row_number() over ()
 	// in the load made DuckDB read on one thread (issue 5).
 	// The records land in the stage database (compressed on disk, see
-	// stage); the statements after read them through the view raw_graph.
-	stage, err := l.stage(ctx)
-	if err != nil {
+	// attachStage); the statements after read them through the view raw_graph.
+	if err := l.attachStage(ctx); err != nil {
 		return 0, 0, err
 	}
 	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
 select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
 from read_graph(%[2]s, %[3]s, %[4]t);
 update %[1]s.raw_graph set rec = rowid + 1 where rec is null;
-create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stage, quote(path), quote(fmtName), lenient)
+create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stageDB, quote(path), quote(fmtName), lenient)
 	t := time.Now()
 	if err := l.ordered(ctx, q); err != nil {
 		return 0, 0, err

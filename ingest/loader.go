@@ -115,37 +115,39 @@ type loader struct {
 	db   *sql.DB
 	opts Options
 	tmp  string
-	// staged is set once the stage database is attached (see stage).
-	staged bool
+	// stageAttached is set once the stage database is attached (see
+	// attachStage).
+	stageAttached bool
 }
 
-// stageDB is the schema-qualified name of the stage database: a DuckDB file in
-// the loader's temp folder for raw records that are larger than the canonical
+// stageDB is the name of the stage database (a DuckDB catalog): a file in the
+// loader's temp folder for raw records that are larger than the canonical
 // rows made from them.
 const stageDB = "mfagap_stage"
 
-// stage attaches the stage database on first use and returns its name. A
-// table there is written compressed as it is filled and stays on disk, where
-// a temporary table is held uncompressed in memory and spilled whole past the
-// memory limit: a Graph export keeps about 4 KB of nested JSON per sign-in
-// (policy results, authentication steps), 40 GB at 10 M sign-ins, far more
-// spill than most machines have (issue 5).
-func (l *loader) stage(ctx context.Context) (string, error) {
-	if !l.staged {
-		q := "attach " + quote(filepath.Join(l.tmp, "stage.duckdb")) + " as " + stageDB
-		if _, err := l.db.ExecContext(ctx, q); err != nil {
-			return "", fmt.Errorf("ingest: stage database: %w", err)
-		}
-		l.staged = true
+// attachStage attaches the stage database on first use. A table there is
+// written compressed as it is filled and stays on disk, where a temporary
+// table is held uncompressed in memory and spilled whole past the memory
+// limit: a Graph export keeps about 4 KB of nested JSON per sign-in (policy
+// results, authentication steps), 40 GB at 10 M sign-ins, far more spill than
+// most machines have (issue 5).
+func (l *loader) attachStage(ctx context.Context) error {
+	if l.stageAttached {
+		return nil
 	}
-	return stageDB, nil
+	q := "attach " + quote(filepath.Join(l.tmp, "stage.duckdb")) + " as " + stageDB
+	if _, err := l.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("ingest: stage database: %w", err)
+	}
+	l.stageAttached = true
+	return nil
 }
 
 // detachStage closes the stage database before its folder is removed.
 func (l *loader) detachStage() {
-	if l.staged {
+	if l.stageAttached {
 		l.db.ExecContext(context.Background(), "detach "+stageDB)
-		l.staged = false
+		l.stageAttached = false
 	}
 }
 
