@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The tables may live in a temporary DuckDB file: the findings are the same
+// bytes as in memory, and the file's folder is gone after the command.
+func TestStorageDiskSameFindings(t *testing.T) {
+	tmp := t.TempDir()
+	out := t.TempDir()
+	var got [2][]byte
+	for i, storage := range []string{"memory", "disk"} {
+		jsonPath := filepath.Join(out, storage+".json")
+		code, stdout, stderr := runCLI(t, "report", "--storage", storage, "--temp-dir", tmp,
+			"-o", filepath.Join(out, storage+".html"), "--json", jsonPath, "../../testdata/exports")
+		if code != 0 {
+			t.Fatalf("--storage %s: exit %d\n%s\n%s", storage, code, stdout, stderr)
+		}
+		b, err := os.ReadFile(jsonPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[i] = b
+	}
+	if !bytes.Equal(got[0], got[1]) {
+		t.Error("findings JSON differs between --storage memory and --storage disk")
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "mfagap-db-*")); len(left) > 0 {
+		t.Errorf("temporary database left behind: %v", left)
+	}
+}
+
+func TestWorkDBChoice(t *testing.T) {
+	tmp := t.TempDir()
+	inputs := []string{"../../testdata/exports"}
+	for _, tc := range []struct {
+		storage, limit string
+		readBack, disk bool
+	}{
+		{"auto", "10GB", true, false},  // fits: in memory
+		{"auto", "1KB", true, true},    // does not fit: a file
+		{"auto", "1KB", false, false},  // plain ingest: nothing reads the tables back
+		{"memory", "1KB", true, false}, // forced
+		{"disk", "10GB", false, true},  // forced
+		{"", "1KB", true, true},        // empty means auto
+	} {
+		path, remove, err := workDB(tc.storage, inputs, tc.limit, tmp, tc.readBack)
+		if err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		if (path != "") != tc.disk || (remove != nil) != tc.disk {
+			t.Errorf("%+v: path %q, remove set %v; want a file: %v", tc, path, remove != nil, tc.disk)
+		}
+		if remove != nil {
+			if !strings.HasPrefix(path, tmp) {
+				t.Errorf("%+v: %s is not under --temp-dir %s", tc, path, tmp)
+			}
+			if _, err := os.Stat(filepath.Dir(path)); err != nil {
+				t.Errorf("%+v: folder not made: %v", tc, err)
+			}
+			remove()
+			if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
+				t.Errorf("%+v: folder not removed", tc)
+			}
+		}
+	}
+	for _, bad := range [][2]string{{"ssd", "1GB"}, {"auto", "lots"}} {
+		if _, _, err := workDB(bad[0], inputs, bad[1], tmp, true); err == nil {
+			t.Errorf("--storage %s --memory-limit %s: no error", bad[0], bad[1])
+		}
+	}
+}

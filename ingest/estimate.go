@@ -1,0 +1,118 @@
+package ingest
+
+import (
+	"archive/zip"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Bytes of DuckDB's in-memory tables per byte of input, by kind of file
+// (issue 5, measured on mfagap gen exports): 10 M portal CSV sign-ins are
+// 8.5 GB on disk and about 13 GB in uncompressed tables; 1 M Graph JSON
+// sign-ins are 4.7 GB and about 1.3 GB of sign-ins plus their steps and
+// policy results; Parquet is compressed about tenfold.
+const (
+	csvTableFactor     = 1.5
+	jsonTableFactor    = 0.4
+	parquetTableFactor = 10
+	gzipRatio          = 8 // text exports compress about eightfold
+)
+
+// EstimateTableBytes estimates the memory the inputs at paths take once
+// loaded into uncompressed in-memory tables, from their sizes and names
+// alone (nothing is read or expanded): folders are walked, .zip members
+// counted at their uncompressed size, .gz files at gzipRatio times theirs,
+// and a Parquet folder written by WriteParquet at parquetTableFactor. Paths
+// that cannot be read count as 0; the loader reports them.
+func EstimateTableBytes(paths []string) int64 {
+	var total float64
+	for _, p := range paths {
+		if IsParquetDir(p) {
+			filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && strings.HasSuffix(strings.ToLower(path), ".parquet") {
+					if info, err := d.Info(); err == nil {
+						total += float64(info.Size()) * parquetTableFactor
+					}
+				}
+				return nil
+			})
+			continue
+		}
+		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if info, err := d.Info(); err == nil && info.Mode().IsRegular() {
+				total += fileTableBytes(path, info.Size())
+			}
+			return nil
+		})
+	}
+	return int64(total)
+}
+
+// fileTableBytes estimates one file of the given size by its name.
+func fileTableBytes(path string, size int64) float64 {
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(lower, ".zip"):
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			return 0
+		}
+		defer zr.Close()
+		var t float64
+		for _, m := range zr.File {
+			if !m.FileInfo().IsDir() {
+				t += nameFactor(m.Name) * float64(m.UncompressedSize64)
+			}
+		}
+		return t
+	case strings.HasSuffix(lower, ".gz"):
+		return nameFactor(strings.TrimSuffix(lower, ".gz")) * float64(size) * gzipRatio
+	}
+	return nameFactor(lower) * float64(size)
+}
+
+func nameFactor(name string) float64 {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".tsv":
+		return csvTableFactor
+	case ".parquet":
+		return parquetTableFactor
+	case ".xlsx":
+		return 1
+	}
+	return jsonTableFactor
+}
+
+// ParseBytes reads a memory size as DuckDB's memory_limit takes it: a
+// number and a unit, B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB,
+// TiB (powers of 1024), case-insensitive, spaces allowed ("2.5GB",
+// "3 GiB"). A bare number is bytes.
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("memory size %q: expected a number and a unit such as 4GB or 3GiB", s)
+	}
+	mult := map[string]float64{
+		"": 1, "b": 1, "byte": 1, "bytes": 1,
+		"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+		"k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12,
+		"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+	}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("memory size %q: unknown unit %q (expected B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", s, unit)
+	}
+	return int64(v * mult), nil
+}

@@ -1,0 +1,57 @@
+package ingest
+
+import (
+	"archive/zip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEstimateTableBytes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, n int) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(strings.Repeat("x", n)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("InteractiveSignIns.csv", 1000)
+	write("signins.json", 1000)
+	write("old.json.gz", 100)
+	f, err := os.Create(filepath.Join(dir, "export.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("NonInteractiveSignIns.csv")
+	w.Write([]byte(strings.Repeat("y", 2000)))
+	zw.Close()
+	f.Close()
+
+	// 1.5 x 1000 (CSV) + 0.4 x 1000 (JSON) + 0.4 x 100 x 8 (gzip'd JSON) + 1.5 x 2000 (zip member)
+	want := int64(1500 + 400 + 320 + 3000)
+	if got := EstimateTableBytes([]string{dir}); got != want {
+		t.Errorf("folder: %d, want %d", got, want)
+	}
+	if got := EstimateTableBytes([]string{filepath.Join(dir, "signins.json"), filepath.Join(dir, "missing.csv")}); got != 400 {
+		t.Errorf("one file and a missing one: %d, want 400", got)
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{
+		"4GB": 4e9, "3GiB": 3 << 30, "2.5 gb": 2.5e9, "3072MiB": 3 << 30, "512": 512, "1KB": 1000, "10 TiB": 10 << 40,
+	} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "lots", "4 parsecs", "-1GB", "GB"} {
+		if _, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q): no error", in)
+		}
+	}
+	if _, err := ParseBytes(DefaultMemoryLimit()); err != nil {
+		t.Errorf("the default limit %q does not parse: %v", DefaultMemoryLimit(), err)
+	}
+}
