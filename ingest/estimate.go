@@ -13,11 +13,12 @@ import (
 // Bytes of DuckDB's in-memory tables per byte of input, by kind of file
 // (issue 5, measured on mfagap gen exports): 10 M portal CSV sign-ins are
 // 8.5 GB on disk and about 13 GB in uncompressed tables; 1 M Graph JSON
-// sign-ins are 4.7 GB and about 1.3 GB of sign-ins plus their steps and
-// policy results; Parquet is compressed about tenfold.
+// sign-ins are 4.7 GB, and their sign-ins (1.3 GB), authentication steps
+// and CA policy results (a row per policy per sign-in) filled a 3 GiB
+// memory limit and spilled; Parquet is compressed about tenfold.
 const (
 	csvTableFactor     = 1.5
-	jsonTableFactor    = 0.4
+	jsonTableFactor    = 1.0
 	parquetTableFactor = 10
 	gzipRatio          = 8 // text exports compress about eightfold
 )
