@@ -28,9 +28,10 @@ var version = "0.1.0-dev"
 
 // Exit codes.
 const (
-	exitOK       = 0
-	exitFindings = 1 // findings at or above --fail-on
-	exitUsage    = 2 // usage or input errors: nothing usable was read
+	exitOK          = 0
+	exitFindings    = 1   // findings at or above --fail-on
+	exitUsage       = 2   // usage or input errors: nothing usable was read
+	exitInterrupted = 130 // Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 )
 
 // usageError marks errors that are the user's to fix (exit 2).
@@ -40,12 +41,20 @@ type usageError struct{ error }
 type findingsError struct{ error }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext runs the CLI until ctx is cancelled (an interrupt).
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.Run(flagsFirst(app, args))
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	var fe findingsError
 	switch {
 	case err == nil:
 		return exitOK
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "mfagap: interrupted; nothing written after that point, temporary files removed")
+		return exitInterrupted
 	case errors.As(err, &fe):
 		fmt.Fprintln(stderr, "mfagap:", err)
 		return exitFindings
@@ -121,15 +130,13 @@ func analyzeFlags() []cli.Flag {
 type session struct {
 	db      *sql.DB
 	summary *ingest.Summary
-	cleanup func() // removes a temporary database; nil when there is none
+	cleanup func() // removes a temporary database; a no-op when there is none
 }
 
 // close closes the database and removes it when it was temporary.
 func (s *session) close() {
 	s.db.Close()
-	if s.cleanup != nil {
-		s.cleanup()
-	}
+	s.cleanup()
 }
 
 // workDB says where a session without --db keeps its tables: "" (in memory)

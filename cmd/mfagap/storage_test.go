@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,5 +74,24 @@ func TestWorkDBChoice(t *testing.T) {
 		if _, _, err := workDB(bad[0], inputs, bad[1], tmp, true); err == nil {
 			t.Errorf("--storage %s --memory-limit %s: no error", bad[0], bad[1])
 		}
+	}
+}
+
+// An interrupted run exits 130 and leaves no temporary folder behind.
+func TestInterruptedRunCleansUp(t *testing.T) {
+	tmp := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := runContext(ctx, []string{"mfagap", "report", "--storage", "disk", "--temp-dir", tmp,
+		"-o", filepath.Join(t.TempDir(), "r.html"), "../../testdata/exports"}, &out, &errb)
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want %d\n%s", code, exitInterrupted, errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stderr does not say interrupted: %q", errb.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in --temp-dir: %v", left)
 	}
 }
