@@ -22,8 +22,13 @@ import (
 // that writes each.
 var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json"}
 
-// Phases in the order they run and are printed. floor is DuckDB alone.
-var Phases = []string{"floor", "ingest", "analyze", "report"}
+// Phases in the order they are printed. floor is DuckDB alone, in memory;
+// floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
+// database does for inputs beyond the memory limit (--storage).
+var Phases = []string{"floor", "floor-disk", "ingest", "analyze", "report"}
+
+// DefaultPhases are those bench runs when none is named.
+var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 
 // Prepare writes one generated export of rows sign-ins in dir and returns its
 // path. The file name carries rows and seed, so an existing file is reused.

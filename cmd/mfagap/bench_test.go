@@ -1,0 +1,35 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/mfagap/mfagap/bench"
+)
+
+// The floor phases read the whole file with DuckDB alone, in memory and into
+// a database file that is gone afterwards.
+func TestBenchFloorPhases(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	path, err := bench.Prepare(dir, "csv", 200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, phase := range []string{"floor", "floor-disk"} {
+		code, stdout, stderr := runCLI(t, "bench", "--child", phase, "--child-format", "csv", "--file", path, "--dir", dir, "--temp-dir", tmp)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", phase, code, stderr)
+		}
+		var s bench.Sample
+		if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+			t.Fatalf("%s: %q: %v", phase, stdout, err)
+		}
+		if s.Rows != 200 || s.Phase != phase || s.Seconds <= 0 {
+			t.Errorf("%s: sample %+v, want 200 rows", phase, s)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in --temp-dir: %v", left)
+	}
+}
