@@ -27,22 +27,11 @@ const (
 // loaded into uncompressed in-memory tables, from their sizes and names
 // alone (nothing is read or expanded): folders are walked, .zip members
 // counted at their uncompressed size, .gz files at gzipRatio times theirs,
-// and a Parquet folder written by WriteParquet at parquetTableFactor. Paths
+// Parquet files (a folder written by WriteParquet too) at parquetTableFactor. Paths
 // that cannot be read count as 0; the loader reports them.
 func EstimateTableBytes(paths []string) int64 {
 	var total float64
 	for _, p := range paths {
-		if IsParquetDir(p) {
-			filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && strings.HasSuffix(strings.ToLower(path), ".parquet") {
-					if info, err := d.Info(); err == nil {
-						total += float64(info.Size()) * parquetTableFactor
-					}
-				}
-				return nil
-			})
-			continue
-		}
 		filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil

@@ -38,6 +38,27 @@ func TestEstimateTableBytes(t *testing.T) {
 	}
 }
 
+// A folder written by WriteParquet counts its Parquet files at ten times
+// their size (they are compressed) and its small JSON marker like any JSON.
+func TestEstimateParquetFolder(t *testing.T) {
+	dir := t.TempDir()
+	part := filepath.Join(dir, "signins", "tenant_id=t", "day=2025-01-01")
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range map[string]int{filepath.Join(part, "data_0.parquet"): 1000, filepath.Join(dir, "users.parquet"): 100, filepath.Join(dir, ParquetMarker): 50} {
+		if err := os.WriteFile(name, make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !IsParquetDir(dir) {
+		t.Fatal("fixture is not a Parquet folder")
+	}
+	if got, want := EstimateTableBytes([]string{dir}), int64(10*1000+10*100+50); got != want {
+		t.Errorf("Parquet folder: %d, want %d", got, want)
+	}
+}
+
 func TestParseBytes(t *testing.T) {
 	for in, want := range map[string]int64{
 		"4GB": 4e9, "3GiB": 3 << 30, "2.5 gb": 2.5e9, "3072MiB": 3 << 30, "512": 512, "1KB": 1000, "10 TiB": 10 << 40,

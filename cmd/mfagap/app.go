@@ -207,38 +207,34 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 		cleanup()
 		return nil, err
 	}
-	closeAll := func() {
-		db.Close()
-		cleanup()
-	}
+	s := &session{db: db, cleanup: cleanup}
 	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
 	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
 		opts.Progress = cleanWriter{c.App.ErrWriter}
 	}
-	var sum *ingest.Summary
 	if len(paths) > 0 {
-		sum, err = ingest.Files(ctx, db, paths, opts)
+		s.summary, err = ingest.Files(ctx, db, paths, opts)
 	} else {
-		sum, err = ingest.ReadSummary(ctx, db)
+		s.summary, err = ingest.ReadSummary(ctx, db)
 	}
 	if err != nil {
-		closeAll()
+		s.close()
 		return nil, err
 	}
-	for _, s := range sum.Sources {
-		if s.Kind == "skipped" {
-			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", clean(s.Path), clean(s.Note))
-		} else if s.Loaded == 0 && strings.HasPrefix(s.Note, "load failed: ") {
-			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: not loaded: %s\n", clean(s.Path), clean(strings.TrimPrefix(s.Note, "load failed: ")))
-		} else if s.Rejected > 0 {
-			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", clean(s.Path), s.Rejected, s.Read)
+	for _, src := range s.summary.Sources {
+		if src.Kind == "skipped" {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", clean(src.Path), clean(src.Note))
+		} else if src.Loaded == 0 && strings.HasPrefix(src.Note, "load failed: ") {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: not loaded: %s\n", clean(src.Path), clean(strings.TrimPrefix(src.Note, "load failed: ")))
+		} else if src.Rejected > 0 {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", clean(src.Path), src.Rejected, src.Read)
 		}
 	}
-	if !sum.Usable() {
-		closeAll()
+	if !s.summary.Usable() {
+		s.close()
 		return nil, usageError{errors.New("nothing usable was read from the inputs (see the messages above)")}
 	}
-	return &session{db: db, summary: sum, cleanup: cleanup}, nil
+	return s, nil
 }
 
 func analyzeOptions(c *cli.Context) (analyze.Options, error) {
