@@ -26,13 +26,33 @@ type DBOptions struct {
 	TempDir string
 	// Threads caps DuckDB's worker threads; 0 keeps the default.
 	Threads int
+	// Scratch says Path is mfagap's own temporary file, read by no other
+	// program: it is written in DuckDB's newest storage format, which a
+	// 10M-row load writes 12% faster (see scratchStorage). A file named by
+	// the user keeps the default format, which older DuckDB releases read.
+	Scratch bool
 }
+
+// scratchStorage is the storage format of temporary database files (the
+// --storage disk database and the stage database). Measured at 1M portal
+// sign-ins inserted into a new file, twice each, interleaved: 5.64-6.00 s
+// against 6.53-6.82 s in the default format (v1.0.0), and 69 MB
+// against 70-72 MB (issue 5).
+const scratchStorage = "v1.5.0"
 
 // Open opens (or creates) the database and makes sure the canonical tables
 // exist. It uses one connection: DuckDB settings and temporary tables are
 // per connection, and the loaders rely on both.
 func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
-	db, err := sql.Open("duckdb", opts.Path)
+	// The driver reads what follows a '?' as options, not as the file name.
+	if strings.Contains(opts.Path, "?") {
+		return nil, fmt.Errorf("open database %q: the path contains '?', which DuckDB's driver reads as the start of its options; use a path without it", opts.Path)
+	}
+	dsn := opts.Path
+	if opts.Scratch && dsn != "" {
+		dsn += "?storage_compatibility_version=" + scratchStorage
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
 	}

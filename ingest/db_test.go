@@ -2,6 +2,9 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,4 +30,52 @@ func TestDefaultMemoryLimit(t *testing.T) {
 		t.Fatal("no memory_limit")
 	}
 	t.Logf("default %s, DuckDB reports %s", got, setting)
+}
+
+// storageVersion is the storage format DuckDB reports for database name.
+func storageVersion(t *testing.T, db *sql.DB, name string) string {
+	t.Helper()
+	return query1[string](t, db, "select coalesce(tags['storage_version'], '') from duckdb_databases() where database_name = ?", name)
+}
+
+func TestScratchStorageFormat(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		scratch bool
+		want    string
+	}{{true, scratchStorage}, {false, "v1.0.0"}} {
+		path := filepath.Join(dir, fmt.Sprintf("scratch-%t.duckdb", tc.scratch))
+		db, err := Open(ctx, DBOptions{Path: path, Scratch: tc.scratch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".duckdb")
+		if got := storageVersion(t, db, name); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("Scratch %t: storage version %q, want %s…", tc.scratch, got, tc.want)
+		}
+		db.Close()
+	}
+	// The stage database, a temporary file too, is in the newest format.
+	db, err := Open(ctx, DBOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l := &loader{db: db, tmp: dir}
+	if err := l.attachStage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer l.detachStage()
+	if got := storageVersion(t, db, stageDB); !strings.HasPrefix(got, scratchStorage) {
+		t.Errorf("stage database: storage version %q, want %s…", got, scratchStorage)
+	}
+}
+
+func TestOpenRefusesQuestionMark(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "what?.duckdb")
+	_, err := Open(context.Background(), DBOptions{Path: path})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "'?'") {
+		t.Fatalf("Open(%q) error = %v, want one naming the path and the '?'", path, err)
+	}
 }

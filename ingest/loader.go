@@ -135,7 +135,7 @@ func (l *loader) attachStage(ctx context.Context) error {
 	if l.stageAttached {
 		return nil
 	}
-	q := "attach " + quote(filepath.Join(l.tmp, "stage.duckdb")) + " as " + stageDB
+	q := "attach " + quote(filepath.Join(l.tmp, "stage.duckdb")) + " as " + stageDB + " (storage_version " + quote(scratchStorage) + ")"
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("ingest: stage database: %w", err)
 	}

@@ -202,7 +202,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 			}
 		}
 	}
-	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir")})
+	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: dbPath != c.String("db")})
 	if err != nil {
 		cleanup()
 		return nil, err
