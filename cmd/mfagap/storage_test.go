@@ -41,16 +41,15 @@ func TestWorkDBChoice(t *testing.T) {
 	inputs := []string{"../../testdata/exports"}
 	for _, tc := range []struct {
 		storage, limit string
-		readBack, disk bool
+		disk           bool
 	}{
-		{"auto", "10GB", true, false},  // fits: in memory
-		{"auto", "1KB", true, true},    // does not fit: a file
-		{"auto", "1KB", false, false},  // plain ingest: nothing reads the tables back
-		{"memory", "1KB", true, false}, // forced
-		{"disk", "10GB", false, true},  // forced
-		{"", "1KB", true, true},        // empty means auto
+		{"auto", "10GB", false},  // fits: in memory
+		{"auto", "1KB", true},    // does not fit: a file
+		{"memory", "1KB", false}, // forced
+		{"disk", "10GB", true},   // forced
+		{"", "1KB", true},        // empty means auto
 	} {
-		path, remove, err := workDB(tc.storage, inputs, tc.limit, tmp, tc.readBack)
+		path, remove, err := workDB(tc.storage, inputs, tc.limit, tmp)
 		if err != nil {
 			t.Fatalf("%+v: %v", tc, err)
 		}
@@ -71,7 +70,7 @@ func TestWorkDBChoice(t *testing.T) {
 		}
 	}
 	for _, bad := range [][2]string{{"ssd", "1GB"}, {"auto", "lots"}} {
-		if _, _, err := workDB(bad[0], inputs, bad[1], tmp, true); err == nil {
+		if _, _, err := workDB(bad[0], inputs, bad[1], tmp); err == nil {
 			t.Errorf("--storage %s --memory-limit %s: no error", bad[0], bad[1])
 		}
 	}
