@@ -187,20 +187,20 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	if needInputs && len(paths) == 0 && c.String("db") == "" {
 		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or .zip archives (try: mfagap %s testdata/exports)", c.Command.Name)}
 	}
-	dbPath, cleanup := c.String("db"), func() {}
+	dbPath, cleanup, scratch := c.String("db"), func() {}, false
 	if dbPath == "" && len(paths) > 0 {
 		p, remove, err := workDB(c.String("storage"), paths, c.String("memory-limit"), c.String("temp-dir"))
 		if err != nil {
 			return nil, err
 		}
 		if remove != nil {
-			dbPath, cleanup = p, remove
+			dbPath, cleanup, scratch = p, remove, true
 			if c.String("storage") == "auto" && !c.Bool("quiet") {
 				fmt.Fprintf(c.App.ErrWriter, "mfagap: the inputs would not fit in the memory limit uncompressed; tables kept compressed in %s (removed at exit; --storage memory to keep them in memory)\n", clean(filepath.Dir(p)))
 			}
 		}
 	}
-	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: dbPath != c.String("db")})
+	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: scratch})
 	if err != nil {
 		cleanup()
 		return nil, err
