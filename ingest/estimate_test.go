@@ -28,13 +28,13 @@ func TestEstimateTableBytes(t *testing.T) {
 	zw.Close()
 	f.Close()
 
-	// 1.5 x 1000 (CSV) + 1 x 1000 (JSON) + 1 x 100 x 8 (gzip'd JSON) + 1.5 x 2000 (zip member)
-	want := int64(1500 + 1000 + 800 + 3000)
+	// 1.5 x 1000 (CSV) + 0.6 x 1000 (JSON) + 0.6 x 100 x 8 (gzip'd JSON) + 1.5 x 2000 (zip member)
+	want := int64(1500 + 600 + 480 + 3000)
 	if got := EstimateTableBytes([]string{dir}); got != want {
 		t.Errorf("folder: %d, want %d", got, want)
 	}
-	if got := EstimateTableBytes([]string{filepath.Join(dir, "signins.json"), filepath.Join(dir, "missing.csv")}); got != 1000 {
-		t.Errorf("one file and a missing one: %d, want 1000", got)
+	if got := EstimateTableBytes([]string{filepath.Join(dir, "signins.json"), filepath.Join(dir, "missing.csv")}); got != 600 {
+		t.Errorf("one file and a missing one: %d, want 600", got)
 	}
 }
 
@@ -54,7 +54,7 @@ func TestEstimateParquetFolder(t *testing.T) {
 	if !IsParquetDir(dir) {
 		t.Fatal("fixture is not a Parquet folder")
 	}
-	if got, want := EstimateTableBytes([]string{dir}), int64(10*1000+10*100+50); got != want {
+	if got, want := EstimateTableBytes([]string{dir}), int64(10*1000+10*100+30); got != want {
 		t.Errorf("Parquet folder: %d, want %d", got, want)
 	}
 }
