@@ -171,6 +171,12 @@ func workDB(storage string, paths []string, memoryLimit, tempDir string) (string
 	default:
 		return "", nil, usageError{fmt.Errorf("--storage %q: expected auto, memory or disk", storage)}
 	}
+	return tempDBFile(tempDir)
+}
+
+// tempDBFile names a DuckDB file in a new folder under tempDir and returns
+// the function that removes the folder.
+func tempDBFile(tempDir string) (string, func(), error) {
 	dir, err := os.MkdirTemp(tempDir, "mfagap-db-")
 	if err != nil {
 		return "", nil, fmt.Errorf("temporary database: %w", err)

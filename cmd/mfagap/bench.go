@@ -131,13 +131,13 @@ func benchChild(c *cli.Context, phase string) error {
 	switch phase {
 	case "floor", "floor-disk":
 		var path string
-		if phase == "floor-disk" {
-			tmp, err := os.MkdirTemp(c.String("temp-dir"), "mfagap-bench-")
+		if phase == "floor-disk" { // the file mfagap's --storage disk would use, in DuckDB's default format
+			p, remove, err := tempDBFile(c.String("temp-dir"))
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(tmp)
-			path = filepath.Join(tmp, "floor.duckdb")
+			defer remove()
+			path = p
 		}
 		db, err := ingest.Open(ctx, ingest.DBOptions{Path: path, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir")})
 		if err != nil {
