@@ -61,10 +61,10 @@ select
     when isInteractive = false then 'non_interactive'
     else 'interactive'
   end as event_type,
-  nullif(lower(trim(userPrincipalName)), '') as user_principal_name,
+  nullif(lower(mfagap_trim(userPrincipalName)), '') as user_principal_name,
   nullif(userId, '') as user_id,
   nullif(userDisplayName, '') as user_display_name,
-  nullif(lower(trim(userType)), '') as user_type,
+  nullif(lower(mfagap_trim(userType)), '') as user_type,
   nullif(servicePrincipalId, '') as service_principal_id,
   nullif(servicePrincipalName, '') as service_principal_name,
   nullif(clientCredentialType, '') as client_credential_type,

@@ -23,16 +23,15 @@ insert into signins by name
 select
   -- Rows that name no tenant are '' here and get the file's tenant in
   -- finishInPlace (the tenant most rows of the file name).
-  coalesce(nullif(lower(trim(coalesce(nullif(resource_tenant_id, ''), nullif(home_tenant_id, '')))), ''),
-           getvariable('fallback_tenant')) as tenant_id,
-  trim(request_id) as request_id,
+  coalesce(nullif(tenant_t, ''), getvariable('fallback_tenant')) as tenant_id,
+  request_id_t as request_id,
   nullif(correlation_id, '') as correlation_id,
   coalesce(ts, timestamp '0001-01-01') as created_at,
   case when bad is null then getvariable('event_type') else 'mfagap:rejected' end as event_type,
-  nullif(lower(trim(user_principal_name)), '') as user_principal_name,
+  nullif(lower(mfagap_trim(user_principal_name)), '') as user_principal_name,
   nullif(user_id, '') as user_id,
   nullif(user_display_name, '') as user_display_name,
-  nullif(lower(trim(user_type)), '') as user_type,
+  nullif(lower(mfagap_trim(user_type)), '') as user_type,
   nullif(service_principal_id, '') as service_principal_id,
   nullif(service_principal_name, '') as service_principal_name,
   nullif(client_credential_type, '') as client_credential_type,
@@ -54,20 +53,16 @@ select
   mfagap_ca_status(conditional_access) as conditional_access_status,
   nullif(ip_address, '') as ip_address,
   -- Location is "City, State, CC": split from the right; parts may be empty.
-  nullif(trim(list_extract(string_split(location, ','), -1)), '') as country,
-  case when len(string_split(location, ',')) >= 3
-       then nullif(trim(array_to_string(string_split(location, ',')[1:-3], ',')), '')
-       when len(string_split(location, ',')) = 2
-       then nullif(trim(string_split(location, ',')[1]), '') end as city,
-  case when len(string_split(location, ',')) >= 3
-       then nullif(trim(list_extract(string_split(location, ','), -2)), '') end as state,
+  nullif(mfagap_trim(country_raw), '') as country,
+  nullif(mfagap_trim(city_raw), '') as city,
+  nullif(mfagap_trim(state_raw), '') as state,
   nullif(device_id, '') as device_id,
   nullif(operating_system, '') as operating_system,
   nullif(browser, '') as browser,
-  case when lower(trim(compliant)) in ('true', 'yes') then true
-       when lower(trim(compliant)) in ('false', 'no') then false end as is_compliant,
-  case when lower(trim(managed)) in ('true', 'yes') then true
-       when lower(trim(managed)) in ('false', 'no') then false end as is_managed,
+  case when compliant_t in ('true', 'yes') then true
+       when compliant_t in ('false', 'no') then false end as is_compliant,
+  case when managed_t in ('true', 'yes') then true
+       when managed_t in ('false', 'no') then false end as is_managed,
   nullif(trust_type, '') as trust_type,
   nullif(user_agent, '') as user_agent,
   nullif(cross_tenant_access_type, '') as cross_tenant_access_type,
@@ -75,20 +70,38 @@ select
   nullif(resource_tenant_id, '') as resource_tenant_id,
   getvariable('source_id') as source_id,
   0 as source_record  -- numbered from the file order after the insert
+-- Each value that is trimmed or split is computed once, in the projections
+-- below: mfagap_trim (see schema.sql) names its argument several times, and
+-- a macro's argument is evaluated as often as it is named.
 from (
   select *,
-    coalesce(try_cast(trim(error_code) as integer),
-             case when lower(trim(status)) = 'success' then 0 end) as code,
+    coalesce(try_cast(error_code_t as integer),
+             case when lower(mfagap_trim(status)) = 'success' then 0 end) as code,
     case
-      when ts is not null and nullif(trim(request_id), '') is not null
-           and (nullif(trim(error_code), '') is null or try_cast(trim(error_code) as integer) is not null)
+      when ts is not null and nullif(request_id_t, '') is not null
+           and (nullif(error_code_t, '') is null or try_cast(error_code_t as integer) is not null)
         then null
-      when nullif(trim(date), '') is null then 'no sign-in date (Date (UTC) column is empty)'
+      when nullif(mfagap_trim(date), '') is null then 'no sign-in date (Date (UTC) column is empty)'
       when ts is null then 'Date (UTC) "' || date || '" is not an ISO 8601 timestamp'
-      when nullif(trim(request_id), '') is null then 'no Request ID'
+      when nullif(request_id_t, '') is null then 'no Request ID'
       else 'Sign-in error code "' || error_code || '" is not a number'
-    end as bad
-  from (select mfagap_time(date) as ts, * from csv_read)
+    end as bad,
+    lower(mfagap_trim(tenant_raw)) as tenant_t,
+    -- Location is "City, State, CC": split from the right; parts may be empty.
+    list_extract(loc, -1) as country_raw,
+    case when len(loc) >= 3 then array_to_string(loc[1:-3], ',')
+         when len(loc) = 2 then loc[1] end as city_raw,
+    case when len(loc) >= 3 then list_extract(loc, -2) end as state_raw
+  from (
+    select mfagap_time(date) as ts,
+      mfagap_trim(request_id) as request_id_t,
+      mfagap_trim(error_code) as error_code_t,
+      coalesce(nullif(resource_tenant_id, ''), nullif(home_tenant_id, '')) as tenant_raw,
+      string_split(location, ',') as loc,
+      lower(mfagap_trim(compliant)) as compliant_t,
+      lower(mfagap_trim(managed)) as managed_t,
+      *
+    from csv_read)
 );
 
 select source_record, failure_reason, additional_details
