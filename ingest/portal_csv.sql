@@ -52,8 +52,7 @@ select
   mfagap_mfa_satisfied(null, null, nullif(mfa_result, ''), authentication_requirement, code) as mfa_satisfied,
   mfagap_ca_status(conditional_access) as conditional_access_status,
   nullif(ip_address, '') as ip_address,
-  -- Location is "City, State, CC": split from the right; parts may be empty.
-  nullif(mfagap_trim(country_raw), '') as country,
+  nullif(mfagap_trim(country_raw), '') as country,  -- location parts: see below
   nullif(mfagap_trim(city_raw), '') as city,
   nullif(mfagap_trim(state_raw), '') as state,
   nullif(device_id, '') as device_id,
