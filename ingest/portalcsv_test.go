@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -122,5 +123,56 @@ func TestUnknownFilesAreReported(t *testing.T) {
 	}
 	if sum.Usable() {
 		t.Error("nothing usable, but Usable() says otherwise")
+	}
+}
+
+// TestPortalCSVLongLines reads rows that span DuckDB's read buffers (32 MiB,
+// set in csvread.go) and lines up to the 16 MiB maximum; a longer line
+// becomes a rejected row naming its line, and the rows after it still load.
+func TestPortalCSVLongLines(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(portalHeader + "\n")
+	agent := func(n int) string { return strings.Repeat("a", n) }
+	want := map[string]int{}
+	row := func(req string, n int) {
+		r := portalRow(map[int]string{0: "2025-03-04T08:19:41Z", 1: req, 2: agent(n), 6: "alice@contoso.com", 20: tenantA, 25: "Success", 26: "0", 28: "Browser"})
+		b.WriteString(r + "\n")
+	}
+	for i := 0; i < 40; i++ { // 40 MiB of rows: several buffers, rows across their edges
+		req := fmt.Sprintf("r%02d", i)
+		want[req] = 1<<20 + i*4099
+		row(req, want[req])
+	}
+	want["big"] = 15 << 20 // under the 16 MiB line maximum
+	row("big", want["big"])
+	row("huge", 17<<20) // line 43: over it
+	want["after"] = 10
+	row("after", 10)
+	p := write(t, t.TempDir(), "InteractiveSignIns_2025-03-01_2025-03-31.csv", b.String())
+	db, sum := load(t, Options{}, p)
+	s := sum.Sources[0]
+	if s.Read != 43 || s.Loaded != 42 || s.Rejected != 1 {
+		t.Fatalf("read %d loaded %d rejected %d note %q", s.Read, s.Loaded, s.Rejected, s.Note)
+	}
+	rows, err := db.Query("select request_id, length(user_agent) from signins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]int{}
+	for rows.Next() {
+		var req string
+		var n int
+		if err := rows.Scan(&req, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[req] = n
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("user agent lengths by request id:\n got %v\nwant %v", got, want)
+	}
+	reasons := strings.Join(rejectReasons(t, db), " | ")
+	if !strings.Contains(reasons, "line 43") || !strings.Contains(strings.ToLower(reasons), "maximum") {
+		t.Errorf("reject reasons %q: want line 43 and the line maximum", reasons)
 	}
 }
