@@ -53,6 +53,17 @@ func csvColumns(norm []string, aliases map[string]string) (names []string, known
 	return names, known
 }
 
+// csvLineSize renders read_csv's line maximum (longer lines become rejected
+// rows) and its read buffer size. DuckDB's default buffer is 16 × the line
+// maximum, 256 MiB for 16 MiB lines; buffers that large are handed back to
+// the kernel when freed, so every byte of the file was read into freshly
+// zeroed pages: a 10 M-row ingest had 3.5-3.8 M page faults and 17-79 s of
+// system time, against 1.8-2.1 M and 10-11 s with 32 MiB, wall 68-76 s
+// against 73-121 s (issue 5). DuckDB refuses a buffer below the maximum.
+func csvLineSize(maxLine int) string {
+	return fmt.Sprintf("max_line_size = %d, buffer_size = %d", maxLine, 2*maxLine)
+}
+
 // csvRead is one load of a CSV file through DuckDB's read_csv.
 type csvRead struct {
 	// names are the file's columns in order, by canonical key.
@@ -102,14 +113,8 @@ func (l *loader) readCSV(ctx context.Context, src *source, r csvRead) error {
 select %s, struct_pack(%s) as raw_row
 from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
-  max_line_size = 16777216, buffer_size = 33554432, null_padding = false)`,
-		strings.Join(sel, ", "), strings.Join(present, ", "), quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "))
-	// buffer_size: DuckDB's default is 16 × max_line_size, 256 MiB here.
-	// Buffers that large are handed back to the kernel when freed, so every
-	// byte of the file was read into freshly zeroed pages: at 10 M rows
-	// 3.5-3.8 M page faults and 17-79 s of system time, against 1.8-2.1 M and
-	// 10-11 s with 32 MiB (the default for DuckDB's own 2 MB line maximum),
-	// wall 68-76 s against 73-121 s (issue 5). It must exceed max_line_size.
+  %s, null_padding = false)`,
+		strings.Join(sel, ", "), strings.Join(present, ", "), quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "), csvLineSize(16<<20))
 	defer l.db.ExecContext(ctx, "drop view if exists csv_read; drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
 	if _, err := l.db.ExecContext(ctx, view); err != nil {
 		return err

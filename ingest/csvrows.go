@@ -19,11 +19,10 @@ func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[i
 			return nil, err
 		}
 	}
-	// buffer_size: 2 × max_line_size rather than DuckDB's 16 × (see readCSV).
 	q := fmt.Sprintf(`create temp table csv_rows as
 select * from read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
-  max_line_size = 67108864, buffer_size = 134217728, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
-		quote(src.sniff.disk), quote(string(src.sniff.delim)))
+  %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
+		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(64<<20))
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
 		return nil, err
 	}
