@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,6 +95,23 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		return err
 	}
 	return l.mapGraph(ctx, src, &ndjsonPath)
+}
+
+// graphColumnRe matches one member of read_graph's columns literal
+// (graph.sql): name: 'DuckDB type'.
+var graphColumnRe = regexp.MustCompile(`(\w+): '([^']+)'`)
+
+// graphRecordColumns returns the members read_graph (graph.sql) reads from a
+// Graph record, in order, with their DuckDB types, taken from its columns
+// literal so that other readers of Graph-shaped records read the same.
+func graphRecordColumns() [][2]string {
+	macro := splitStatements(graphSQL)[0]
+	macro = macro[strings.Index(macro, "columns = {"):]
+	var out [][2]string
+	for _, m := range graphColumnRe.FindAllStringSubmatch(macro, -1) {
+		out = append(out, [2]string{m[1], m[2]})
+	}
+	return out
 }
 
 // setGraphVars sets the variables readGraph and graph.sql read.
