@@ -20,7 +20,7 @@ import (
 
 // Formats are the export shapes the benchmark measures, with the gen format
 // that writes each.
-var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json"}
+var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson"}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -36,11 +36,14 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv or json)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want csv, json or ndjson)", format)
 	}
 	name := fmt.Sprintf("SignIns_bench_%d_%d.json", rows, seed)
-	if format == "csv" {
+	switch format {
+	case "csv":
 		name = fmt.Sprintf("InteractiveSignIns_bench_%d_%d.csv", rows, seed)
+	case "ndjson":
+		name = fmt.Sprintf("PT1H_bench_%d_%d.json", rows, seed)
 	}
 	path := filepath.Join(dir, name)
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
@@ -67,7 +70,7 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 // row count: the fastest any loader built on DuckDB can be.
 func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) {
 	reader := "read_csv"
-	if format == "json" {
+	if format != "csv" {
 		reader = "read_json"
 	}
 	// DuckDB's default keeps insertion order; so does mfagap's raw load.
