@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,6 +109,48 @@ from signin_ca_policies order by all`,
 			}
 			if !strings.Contains(careful, "diagnostic-json|signins|") || strings.Count(careful, "\n") < 1000 {
 				t.Errorf("too little loaded to compare:\n%.500s", careful)
+			}
+		})
+	}
+}
+
+// CA rules come as objects (Graph) or as JSON strings holding the object (Log
+// Analytics, diagnostic exports); the loader reads a source's rules as text
+// when its first sign-ins have string rules (ca_rules_text), else typed, with
+// a second reading as text for a sign-in whose rules are not objects. A file
+// that mixes them, in either order, gives every rule as 'condition:rule'.
+func TestPolicyRulesObjectsAndStrings(t *testing.T) {
+	policy := func(id, rule string) string {
+		return `{"id":"` + id + `","displayName":"CA ` + id + `","result":"success","enforcedGrantControls":["Mfa"],` +
+			`"includeRulesSatisfied":[` + rule + `],"excludeRulesSatisfied":[]}`
+	}
+	object := `{"conditionalAccessCondition":"users","ruleSatisfied":"allUsers"}`
+	text := `"{\"conditionalAccessCondition\":\"application\",\"ruleSatisfied\":\"allApps\"}"`
+	rec := func(id, pols string) string {
+		return `{"id":"` + id + `","createdDateTime":"2025-05-01T10:00:00Z","userPrincipalName":"a@contoso.com",` +
+			`"resourceTenantId":"00000000-0000-4000-8000-00000000000a","status":{"errorCode":0},"appliedConditionalAccessPolicies":[` + pols + `]}`
+	}
+	// Past the 1000 sign-ins the loader looks at: read typed, then as text.
+	var objects []string
+	for i := range 1100 {
+		objects = append(objects, rec(fmt.Sprintf("o%d", i), policy("p1", object)))
+	}
+	stringsLater := strings.Join(objects, ",") + "," + rec("r2", policy("p2", text)+","+policy("p3", `"not json"`))
+	stringsFirst := rec("r1", policy("p2", text)+","+policy("p3", `"not json"`)) + "," + rec("r2", policy("p1", object))
+	for _, tc := range []struct {
+		name, body string
+		textMode   bool
+	}{{"strings after 1100 objects", stringsLater, false}, {"strings first", stringsFirst, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, _ := load(t, Options{}, write(t, t.TempDir(), "SignIns.json", "["+tc.body+"]"))
+			got := strings.Join(queryStrings(t, db, `select distinct concat_ws(' ', policy_id, policy_name, result, enforced_grant_controls::varchar,
+  include_rules_satisfied::varchar) from signin_ca_policies order by all`), "|")
+			want := "p1 CA p1 success [Mfa] ['users:allUsers']|p2 CA p2 success [Mfa] ['application:allApps']|p3 CA p3 success [Mfa] [':']"
+			if got != want {
+				t.Errorf("policies\n got %s\nwant %s", got, want)
+			}
+			if m := query1[bool](t, db, "select getvariable('ca_rules_text')"); m != tc.textMode {
+				t.Errorf("ca_rules_text = %v, want %v", m, tc.textMode)
 			}
 		})
 	}

@@ -140,11 +140,13 @@ from (
 join graph_kept k using (rec);
 
 -- Policy results. Include/exclude rules are objects in Graph exports and JSON
--- strings holding the object in Log Analytics and diagnostic exports: they
--- are read with the policies as objects (the fast way, issue 5); for a
--- sign-in where one did not read as an object (both members NULL) the rules
--- alone are read again, as JSON, and rule by rule with ca_rule. The two lists
--- are unnested side by side: one entry per policy.
+-- strings holding the object in Log Analytics and diagnostic exports. Objects
+-- are read with the policies, typed (the fast way, issue 5); for a sign-in
+-- where a rule did not read as an object (both members NULL), or every
+-- sign-in when the loader found string rules in the source
+-- (getvariable('ca_rules_text'), see mapGraph), the policies are read with
+-- the rules as text, and each rule is parsed by ca_rule_text. The two lists
+-- are unnested side by side: one entry per policy, p or q.
 -- The loader runs this statement once per range of records (rec_lo..rec_hi,
 -- policyChunk records each): appending the policies' nested lists holds
 -- memory DuckDB does not count against memory_limit until the statement ends
@@ -153,30 +155,34 @@ join graph_kept k using (rec);
 insert into signin_ca_policies by name
 select
   k.tenant_id, k.request_id, k.event_type,
-  nullif(p.id, '') as policy_id,
-  nullif(p.displayName, '') as policy_name,
-  nullif(p.result, '') as result,
-  p.enforcedGrantControls as enforced_grant_controls,
-  p.conditionsSatisfied as conditions_satisfied,
-  p.conditionsNotSatisfied as conditions_not_satisfied,
+  nullif(case when q is null then p.id else q.id end, '') as policy_id,
+  nullif(case when q is null then p.displayName else q.displayName end, '') as policy_name,
+  nullif(case when q is null then p.result else q.result end, '') as result,
+  case when q is null then p.enforcedGrantControls else q.enforcedGrantControls end as enforced_grant_controls,
+  case when q is null then p.conditionsSatisfied else q.conditionsSatisfied end as conditions_satisfied,
+  case when q is null then p.conditionsNotSatisfied else q.conditionsNotSatisfied end as conditions_not_satisfied,
   case when q is null then list_transform(p.includeRulesSatisfied, r -> ca_rule_obj_typed(r))
-       else list_transform(q.includeRulesSatisfied, r -> ca_rule(r)) end as include_rules_satisfied,
+       else list_transform(q.includeRulesSatisfied, r -> ca_rule_text(r)) end as include_rules_satisfied,
   case when q is null then list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))
-       else list_transform(q.excludeRulesSatisfied, r -> ca_rule(r)) end as exclude_rules_satisfied,
+       else list_transform(q.excludeRulesSatisfied, r -> ca_rule_text(r)) end as exclude_rules_satisfied,
   getvariable('source_id') as source_id,
   rec as source_record
 from (
-  select rec, unnest(ps) as p, unnest(case
-    when list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
-           r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
-    then from_json(j, '[{"includeRulesSatisfied":["JSON"],"excludeRulesSatisfied":["JSON"]}]')
-    end) as q
+  select rec, unnest(ps) as p, unnest(qs) as q
   from (
-    select rec, appliedConditionalAccessPolicies as j, from_json(appliedConditionalAccessPolicies,
-      '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') as ps
-    from raw_graph
-    where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
-      and rec between getvariable('rec_lo') and getvariable('rec_hi')
+    select rec, ps, case
+      when getvariable('ca_rules_text')
+        or list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
+             r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
+      then from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]')
+      end as qs
+    from (
+      select rec, appliedConditionalAccessPolicies as j, case when not getvariable('ca_rules_text') then from_json(appliedConditionalAccessPolicies,
+        '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') end as ps
+      from raw_graph
+      where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
+        and rec between getvariable('rec_lo') and getvariable('rec_hi')
+    )
   )
 )
 join (select * from graph_kept where rec between getvariable('rec_lo') and getvariable('rec_hi')) k using (rec);
