@@ -135,8 +135,9 @@ func TestPolicyRulesObjectsAndStrings(t *testing.T) {
 	for i := range 1100 {
 		objects = append(objects, rec(fmt.Sprintf("o%d", i), policy("p1", object)))
 	}
-	stringsLater := strings.Join(objects, ",") + "," + rec("r2", policy("p2", text)+","+policy("p3", `"not json"`))
-	stringsFirst := rec("r1", policy("p2", text)+","+policy("p3", `"not json"`)) + "," + rec("r2", policy("p1", object))
+	others := "," + policy("p3", `"not json"`) + "," + policy("p4", "5")
+	stringsLater := strings.Join(objects, ",") + "," + rec("r2", policy("p2", text)+others)
+	stringsFirst := rec("r1", policy("p2", text)+others) + "," + rec("r2", policy("p1", object))
 	for _, tc := range []struct {
 		name, body string
 		textMode   bool
@@ -145,7 +146,7 @@ func TestPolicyRulesObjectsAndStrings(t *testing.T) {
 			db, _ := load(t, Options{}, write(t, t.TempDir(), "SignIns.json", "["+tc.body+"]"))
 			got := strings.Join(queryStrings(t, db, `select distinct concat_ws(' ', policy_id, policy_name, result, enforced_grant_controls::varchar,
   include_rules_satisfied::varchar) from signin_ca_policies order by all`), "|")
-			want := "p1 CA p1 success [Mfa] ['users:allUsers']|p2 CA p2 success [Mfa] ['application:allApps']|p3 CA p3 success [Mfa] [':']"
+			want := "p1 CA p1 success [Mfa] ['users:allUsers']|p2 CA p2 success [Mfa] ['application:allApps']|p3 CA p3 success [Mfa] [':']|p4 CA p4 success [Mfa] [':']"
 			if got != want {
 				t.Errorf("policies\n got %s\nwant %s", got, want)
 			}
