@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // Diagnostic settings archive (FORMATS.md §5): storage-account PT1H.json
@@ -132,9 +131,6 @@ func diagFastShape(sn *sniff) bool {
 // (see loadDiagnostic). Rewriting each record in Go and reading the result
 // took 17 times DuckDB's own read of the file (issue 5).
 func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64, err error) {
-	if err := l.attachStage(ctx); err != nil {
-		return 0, 0, err
-	}
 	var props, sel []string
 	for _, c := range graphRecordColumns() {
 		name, typ := c[0], c[1]
@@ -152,22 +148,12 @@ func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64,
 	for _, c := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(c), quote(signinCategories[c])))
 	}
-	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
-select null::bigint as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint,
+	q := fmt.Sprintf(`select null::bigint as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint,
   null::bigint as __rec, tenantId as __tenant,
-  case lower(category) %[2]s end as __event_type, null::varchar as __mfa_satisfied,
-  %[3]s
-from read_json(%[4]s, format = 'newline_delimited', maximum_object_size = 67108864,
-  columns = {time: 'VARCHAR', tenantId: 'VARCHAR', category: 'VARCHAR', properties: %[5]s});
-update %[1]s.raw_graph set rec = rowid + 1;
-create or replace temp view raw_graph as select * from %[1]s.raw_graph`,
-		stageDB, strings.Join(cats, " "), strings.Join(sel, ",\n  "), quote(path), quote("STRUCT("+strings.Join(props, ", ")+")"))
-	t := time.Now()
-	if err := l.ordered(ctx, q); err != nil {
-		return 0, 0, err
-	}
-	Trace("diagnostic: read_json into raw_graph", t)
-	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where __event_type is null
-  or nullif(id, '') is null or mfagap_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)
-	return n, bad, err
+  case lower(category) %s end as __event_type, null::varchar as __mfa_satisfied,
+  %s
+from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864,
+  columns = {time: 'VARCHAR', tenantId: 'VARCHAR', category: 'VARCHAR', properties: %s})`,
+		strings.Join(cats, " "), strings.Join(sel, ",\n  "), quote(path), quote("STRUCT("+strings.Join(props, ", ")+")"))
+	return l.stageRawGraph(ctx, "diagnostic", q, "__event_type is null or "+graphUnusable)
 }

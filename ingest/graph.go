@@ -130,26 +130,36 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 			return 0, 0, err
 		}
 	}
-	// rec is the record number: __rec from splitToNDJSON, else the position,
-	// numbered after the load from rowid (file order): row_number() over ()
-	// in the load made DuckDB read on one thread (issue 5).
-	// The records land in the stage database (compressed on disk, see
-	// attachStage); the statements after read them through the view raw_graph.
+	return l.stageRawGraph(ctx, "graph", fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
+from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient), graphUnusable)
+}
+
+// graphUnusable is true for a raw_graph row that cannot be a sign-in: no id
+// (request id) or no readable createdDateTime. mapGraph rejects such rows.
+const graphUnusable = "nullif(id, '') is null or mfagap_time(createdDateTime) is null"
+
+// stageRawGraph makes raw_graph from query (its columns: rec, tenant_hint,
+// event_type_hint, then read_graph's) and returns its row count and the rows
+// for which bad holds. rec is the record number: __rec from splitToNDJSON,
+// else the position, numbered after the load from rowid (file order):
+// row_number() over () in the load made DuckDB read on one thread (issue 5).
+// The records land in the stage database (compressed on disk, see
+// attachStage); the statements after read them through the view raw_graph.
+func (l *loader) stageRawGraph(ctx context.Context, what, query, bad string) (n, nbad int64, err error) {
 	if err := l.attachStage(ctx); err != nil {
 		return 0, 0, err
 	}
 	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
-select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
-from read_graph(%[2]s, %[3]s, %[4]t);
+%[2]s;
 update %[1]s.raw_graph set rec = rowid + 1 where rec is null;
-create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stageDB, quote(path), quote(fmtName), lenient)
+create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stageDB, query)
 	t := time.Now()
 	if err := l.ordered(ctx, q); err != nil {
 		return 0, 0, err
 	}
-	Trace("graph: read_json into raw_graph", t)
-	err = l.db.QueryRowContext(ctx, `select count(*), count(*) filter (where nullif(id, '') is null or mfagap_time(createdDateTime) is null) from raw_graph`).Scan(&n, &bad)
-	return n, bad, err
+	Trace(what+": read_json into raw_graph", t)
+	err = l.db.QueryRowContext(ctx, "select count(*), count(*) filter (where "+bad+") from raw_graph").Scan(&n, &nbad)
+	return n, nbad, err
 }
 
 // mapGraph rejects unusable rows of raw_graph and maps the rest. ndjson is the
@@ -164,7 +174,7 @@ select rec,
     else 'createdDateTime ' || coalesce('"' || createdDateTime || '"', 'missing') || ' is not a timestamp'
   end as reason
 from raw_graph
-where nullif(id, '') is null or mfagap_time(createdDateTime) is null`)
+where `+graphUnusable)
 	if err != nil {
 		return err
 	}
