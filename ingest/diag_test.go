@@ -62,25 +62,7 @@ func TestDiagnosticFastPath(t *testing.T) {
 	}), "\n"))
 
 	dump := func(t *testing.T, fast bool, path string) (string, int64) {
-		t.Helper()
-		old := diagFast
-		diagFast = fast
-		defer func() { diagFast = old }()
-		before := diagFastReads.Load()
-		db, _ := load(t, Options{TempDir: t.TempDir()}, path)
-		var out []string
-		for _, q := range []string{
-			`select concat_ws('|', format, kind, tenant_id, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_ignored, first_event, last_event, note) from sources`,
-			`select concat_ws('|', source_record, reason, raw) from rejected_rows order by all`,
-			`select s::varchar from signins s order by source_record`,
-			`select s::varchar from signin_auth_steps s order by all`,
-			`select concat_ws('|', tenant_id, request_id, event_type, policy_id, policy_name, result, enforced_grant_controls::varchar,
-  conditions_satisfied, conditions_not_satisfied, include_rules_satisfied::varchar, exclude_rules_satisfied::varchar, source_record)
-from signin_ca_policies order by all`,
-		} {
-			out = append(out, queryStrings(t, db, q)...)
-		}
-		return strings.Join(out, "\n"), diagFastReads.Load() - before
+		return loadByPath(t, &diagFast, fast, &diagFastReads, path)
 	}
 	for _, tc := range []struct {
 		name, path string
@@ -98,15 +80,7 @@ from signin_ca_policies order by all`,
 			if (n == 1) != tc.fast {
 				t.Errorf("fast path loaded %d files, want fast = %v", n, tc.fast)
 			}
-			if got != careful {
-				a, b := strings.Split(careful, "\n"), strings.Split(got, "\n")
-				for i := range min(len(a), len(b)) {
-					if a[i] != b[i] {
-						t.Fatalf("row %d differs:\ncareful %s\nfast    %s", i, a[i], b[i])
-					}
-				}
-				t.Fatalf("careful %d rows, fast %d", len(a), len(b))
-			}
+			sameLoad(t, careful, got)
 			if !strings.Contains(careful, "diagnostic-json|signins|") || strings.Count(careful, "\n") < 1000 {
 				t.Errorf("too little loaded to compare:\n%.500s", careful)
 			}

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -84,8 +85,15 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 			src.read = n
 			return l.mapGraph(ctx, src, nil)
 		}
-		// Concatenated arrays, a broken record, or a record of the wrong
-		// shape: the careful path below says exactly which record and why.
+		// Several arrays back to back (or objects among them): joined
+		// into one array, DuckDB reads them all the same.
+		if err != nil && !sn.ndjson && graphJoin {
+			if ok, err := l.readJoined(ctx, src); ok || err != nil {
+				return err
+			}
+		}
+		// A broken record, or a record of the wrong shape: the careful
+		// path below says exactly which record and why.
 	}
 	ndjsonPath := filepath.Join(l.tmp, fmt.Sprintf("records-%d.ndjson", src.id))
 	if err := l.splitToNDJSON(ctx, src, ndjsonPath, pascal); err != nil {
@@ -95,6 +103,34 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		return err
 	}
 	return l.mapGraph(ctx, src, &ndjsonPath)
+}
+
+// graphJoin turns readJoined on; tests turn it off to compare it with the
+// careful path, and read graphJoinReads (files it loaded).
+var (
+	graphJoin      = true
+	graphJoinReads atomic.Int64
+)
+
+// readJoined loads a Graph JSON file that holds several top-level arrays or
+// objects through joinArrays and DuckDB's array reader. ok is false, with no
+// error, when the file is not such a sequence or DuckDB finds a record it
+// cannot use there: the careful path then loads the file.
+func (l *loader) readJoined(ctx context.Context, src *source) (ok bool, err error) {
+	joined := filepath.Join(l.tmp, fmt.Sprintf("joined-%d.json", src.id))
+	defer os.Remove(joined)
+	values, jerr := joinArrays(src.sniff.disk, joined)
+	if jerr != nil || values < 2 {
+		return false, nil
+	}
+	n, bad, rerr := l.readGraph(ctx, joined, "array", false)
+	if rerr != nil || bad > 0 {
+		return false, nil
+	}
+	os.Remove(joined)
+	src.read = n
+	graphJoinReads.Add(1)
+	return true, l.mapGraph(ctx, src, nil)
 }
 
 // graphColumnRe matches one member of read_graph's columns literal

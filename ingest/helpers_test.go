@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"database/sql"
+	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -28,4 +30,51 @@ func rejectReasons(t *testing.T, db *sql.DB) []string {
 		out = append(out, r)
 	}
 	return out
+}
+
+// dumpLoaded is every row a load left in sources (but the path and hash),
+// rejected_rows, signins, signin_auth_steps and signin_ca_policies, in a
+// fixed order: two loads of the same data by different paths compare equal.
+func dumpLoaded(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	var out []string
+	for _, q := range []string{
+		`select concat_ws('|', format, kind, tenant_id, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_ignored, first_event, last_event, note) from sources order by all`,
+		`select concat_ws('|', source_record, reason, raw) from rejected_rows order by all`,
+		`select s::varchar from signins s order by source_id, source_record`,
+		`select s::varchar from signin_auth_steps s order by all`,
+		`select concat_ws('|', tenant_id, request_id, event_type, policy_id, policy_name, result, enforced_grant_controls::varchar,
+  conditions_satisfied, conditions_not_satisfied, include_rules_satisfied::varchar, exclude_rules_satisfied::varchar, source_record)
+from signin_ca_policies order by all`,
+	} {
+		out = append(out, queryStrings(t, db, q)...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// sameLoad fails t at the first line where two dumpLoaded outputs differ.
+func sameLoad(t *testing.T, want, got string) {
+	t.Helper()
+	if got == want {
+		return
+	}
+	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			t.Fatalf("row %d differs:\nwant %s\ngot  %s", i, a[i], b[i])
+		}
+	}
+	t.Fatalf("want %d rows, got %d", len(a), len(b))
+}
+
+// loadByPath loads path with a loader path switched on or off (*on), and
+// returns dumpLoaded and how many files that path loaded (reads).
+func loadByPath(t *testing.T, on *bool, value bool, reads *atomic.Int64, path string) (string, int64) {
+	t.Helper()
+	old := *on
+	*on = value
+	defer func() { *on = old }()
+	before := reads.Load()
+	db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+	return dumpLoaded(t, db), reads.Load() - before
 }
