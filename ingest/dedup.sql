@@ -1,9 +1,10 @@
--- The sign-ins of one source that are not kept: a later copy of a sign-in in
--- the same file, or a sign-in another file already loaded (same tenant,
--- request id and event type). finish_keys is a view of the source's sign-ins
--- (source_record, which identifies a row of the source, tenant_id,
--- request_id, event_type), staged or already in signins; the source is
--- getvariable('finish_source').
+-- The sign-ins of the sources being finished that are not kept: a later copy
+-- of a sign-in in the same file or in a file loaded before it, or a sign-in
+-- another file already loaded (same tenant, request id and event type).
+-- finish_keys is a view of their sign-ins (source_id and source_record, which
+-- identify a row, tenant_id, request_id, event_type); the sources are
+-- getvariable('finish_sources'): one file, or the files of a batch
+-- (batch.go), whose source ids follow their load order.
 --
 -- Speed (issue 5): the test works on the four narrow key columns only.
 -- Repeats are found on a 64-bit hash of the key (grouping fixed-width values
@@ -16,16 +17,17 @@ with repeated_hashes as (
   group by all
   having count(*) > 1
 )
-select source_record
+select source_id, source_record
 from (
-  select k.source_record,
-    row_number() over (partition by k.tenant_id, k.request_id, k.event_type order by k.source_record) as n
+  select k.source_id, k.source_record,
+    row_number() over (partition by k.tenant_id, k.request_id, k.event_type order by k.source_id, k.source_record) as n
   from finish_keys k
   where hash(k.tenant_id, k.request_id, k.event_type) in (select h from repeated_hashes)
 )
 where n > 1
 union all
-select k.source_record
+select k.source_id, k.source_record
 from finish_keys k
-semi join (select tenant_id, request_id, event_type from signins where source_id <> getvariable('finish_source'))
+semi join (select tenant_id, request_id, event_type from signins
+           where not list_contains(getvariable('finish_sources'), source_id))
   using (tenant_id, request_id, event_type);

@@ -131,6 +131,12 @@ func diagFastShape(sn *sniff) bool {
 // (see loadDiagnostic). Rewriting each record in Go and reading the result
 // took 17 times DuckDB's own read of the file (issue 5).
 func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64, err error) {
+	return l.stageRawGraph(ctx, "diagnostic", diagQuery(quote(path), false), "__event_type is null or "+graphUnusable, "")
+}
+
+// diagQuery is the select of readDiagnostic on paths (a DuckDB path or list
+// of paths), with the filename column when fname is set.
+func diagQuery(paths string, fname bool) string {
 	var props, sel []string
 	for _, c := range graphRecordColumns() {
 		name, typ := c[0], c[1]
@@ -144,16 +150,19 @@ func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64,
 		}
 		props = append(props, name+" "+typ)
 	}
+	if fname {
+		sel = append(sel, "filename")
+	}
 	var cats []string
 	for _, c := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(c), quote(signinCategories[c])))
 	}
-	q := fmt.Sprintf(`select null::bigint as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint,
-  null::bigint as __rec, tenantId as __tenant,
+	q := fmt.Sprintf(`select null::bigint as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
+  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, null::bigint as __rec, tenantId as __tenant,
   case lower(category) %s end as __event_type, null::varchar as __mfa_satisfied,
   %s
-from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864,
+from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864, filename = %t,
   columns = {time: 'VARCHAR', tenantId: 'VARCHAR', category: 'VARCHAR', properties: %s})`,
-		strings.Join(cats, " "), strings.Join(sel, ",\n  "), quote(path), quote("STRUCT("+strings.Join(props, ", ")+")"))
-	return l.stageRawGraph(ctx, "diagnostic", q, "__event_type is null or "+graphUnusable)
+		strings.Join(cats, " "), strings.Join(sel, ",\n  "), paths, fname, quote("STRUCT("+strings.Join(props, ", ")+")"))
+	return q
 }

@@ -110,6 +110,7 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 var (
 	graphJoin      = true
 	graphJoinReads atomic.Int64
+	batchReads     atomic.Int64 // files loaded in a batch (batch.go)
 )
 
 // readJoined loads a Graph JSON file that holds several top-level arrays or
@@ -166,8 +167,9 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 			return 0, 0, err
 		}
 	}
-	return l.stageRawGraph(ctx, "graph", fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint') as event_type_hint, *
-from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient), graphUnusable)
+	return l.stageRawGraph(ctx, "graph", fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
+  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, *
+from read_graph(%s, %s, %t, false)`, quote(path), quote(fmtName), lenient), graphUnusable, "")
 }
 
 // graphUnusable is true for a raw_graph row that cannot be a sign-in: no id
@@ -175,19 +177,22 @@ from read_graph(%s, %s, %t)`, quote(path), quote(fmtName), lenient), graphUnusab
 const graphUnusable = "nullif(id, '') is null or mfagap_time(createdDateTime) is null"
 
 // stageRawGraph makes raw_graph from query (its columns: rec, tenant_hint,
-// event_type_hint, then read_graph's) and returns its row count and the rows
-// for which bad holds. rec is the record number: __rec from splitToNDJSON,
+// event_type_hint, source_id, fallback_tenant, then read_graph's) and
+// returns its row count and the rows for which bad holds. rec is the record number: __rec from splitToNDJSON,
 // else the position, numbered after the load from rowid (file order):
 // row_number() over () in the load made DuckDB read on one thread (issue 5).
 // The records land in the stage database (compressed on disk, see
 // attachStage); the statements after read them through the view raw_graph.
-func (l *loader) stageRawGraph(ctx context.Context, what, query, bad string) (n, nbad int64, err error) {
+// after runs once the records are numbered, with the stage table's name
+// in place of %[1]s (a batch numbers them by file, batch.go).
+func (l *loader) stageRawGraph(ctx context.Context, what, query, bad, after string) (n, nbad int64, err error) {
 	if err := l.attachStage(ctx); err != nil {
 		return 0, 0, err
 	}
 	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
 %[2]s;
 update %[1]s.raw_graph set rec = rowid + 1 where rec is null;
+`+after+`
 create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stageDB, query)
 	t := time.Now()
 	if err := l.ordered(ctx, q); err != nil {
@@ -201,8 +206,15 @@ create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stageDB
 // mapGraph rejects unusable rows of raw_graph and maps the rest. ndjson is the
 // careful path's record file, where rejected rows' raw text is looked up.
 func (l *loader) mapGraph(ctx context.Context, src *source, ndjson *string) error {
+	return l.mapGraphSources(ctx, []*source{src}, ndjson)
+}
+
+// mapGraphSources maps raw_graph holding the records of srcs, in load order;
+// several sources (a batch, batch.go) only when no row is unusable.
+func (l *loader) mapGraphSources(ctx context.Context, srcs []*source, ndjson *string) error {
+	src := srcs[0]
 	_, err := l.db.ExecContext(ctx, `create or replace temp table raw_graph_rejects as
-select rec,
+select source_id, rec,
   case
     when id is null and createdDateTime is null and status is null and userPrincipalName is null
       then 'record does not match the sign-in schema (a member has the wrong JSON type)'
@@ -271,6 +283,13 @@ where `+graphUnusable)
               where json_type(appliedConditionalAccessPolicies) = 'ARRAY' limit 1000)))`); err != nil {
 		return err
 	}
+	ids := make([]string, len(srcs))
+	for i, s := range srcs {
+		ids[i] = strconv.Itoa(s.id)
+	}
+	if _, err := l.db.ExecContext(ctx, "set variable map_sources = ["+strings.Join(ids, ", ")+"]::integer[]"); err != nil {
+		return err
+	}
 	for i, stmt := range splitStatements(graphSQL)[1:] {
 		t := time.Now()
 		if err := l.execByRecords(ctx, stmt); err != nil {
@@ -278,9 +297,10 @@ where `+graphUnusable)
 		}
 		Trace("graph: "+firstLine(stmt), t)
 		if i == 0 {
-			// The sign-ins are in: their tenant and repeats are settled
-			// before the statements after write their steps and policies.
-			if err := l.finishInPlace(ctx, src); err != nil {
+			// The sign-ins are in: their tenant and repeats are settled,
+			// each file's as if loaded alone, before the statements after
+			// write their steps and policies.
+			if err := l.finishSources(ctx, srcs); err != nil {
 				return err
 			}
 		}

@@ -4,15 +4,18 @@
 -- The loader first creates raw_graph with read_graph(...) and the columns
 -- below; other formats that carry Graph-shaped records (diagnostic settings
 -- "properties") build raw_graph with the same columns and reuse this file.
--- Extra columns: rec (record number), tenant_hint, event_type_hint.
+-- Extra columns: rec (record number in its file), tenant_hint,
+-- event_type_hint, source_id, fallback_tenant (the file's tenant for rows that
+-- name none): raw_graph holds the records of one file, or of several small
+-- ones loaded together (batch.go).
 -- Loaders that rewrite other shapes into Graph records (records.go) add
 -- __tenant (tenant named by the envelope), __event_type (event type named by
 -- the envelope: diagnostic category, Log Analytics table; it wins over the
 -- record's own hints) and __mfa_satisfied (set when the source cannot tell,
 -- e.g. 'unknown' for the unified audit log).
 
-create or replace temp macro read_graph(path, fmt, lenient) as table
-select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_object_size = 67108864,
+create or replace temp macro read_graph(path, fmt, lenient, fname) as table
+select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_object_size = 67108864, filename = fname,
   columns = {
     __rec: 'BIGINT', __tenant: 'VARCHAR', __event_type: 'VARCHAR', __mfa_satisfied: 'VARCHAR',
     id: 'VARCHAR', createdDateTime: 'VARCHAR', userDisplayName: 'VARCHAR',
@@ -44,7 +47,7 @@ select
   -- '' when the data names no tenant: finishInPlace gives it the file's.
   coalesce(nullif(lower(trim(coalesce(nullif(tenant_hint, ''), nullif(__tenant, ''),
                                       nullif(resourceTenantId, ''), nullif(homeTenantId, '')))), ''),
-           getvariable('fallback_tenant')) as tenant_id,
+           fallback_tenant) as tenant_id,
   nullif(id, '') as request_id,
   nullif(correlationId, '') as correlation_id,
   mfagap_time(createdDateTime) as created_at,
@@ -106,20 +109,20 @@ select
   nullif(crossTenantAccessType, '') as cross_tenant_access_type,
   nullif(homeTenantId, '') as home_tenant_id,
   nullif(resourceTenantId, '') as resource_tenant_id,
-  getvariable('source_id') as source_id,
+  source_id,
   rec as source_record
 from (
   select *, mfagap_auth_steps(authenticationDetails) as steps
   from raw_graph
-  anti join raw_graph_rejects using (rec)
+  anti join raw_graph_rejects using (source_id, rec)
 );
 
 -- The sign-ins kept (after finishInPlace), by record: the keys of their steps
 -- and policies.
 create or replace temp table graph_kept as
-select source_record as rec, tenant_id, request_id, event_type
+select source_id, source_record as rec, tenant_id, request_id, event_type
 from signins
-where source_id = getvariable('source_id');
+where list_contains(getvariable('map_sources'), source_id);
 
 insert into signin_auth_steps by name
 select
@@ -131,13 +134,13 @@ select
   d.succeeded as succeeded,
   nullif(d.authenticationStepResultDetail, '') as result_detail,
   nullif(d.authenticationStepRequirement, '') as requirement,
-  getvariable('source_id') as source_id,
+  source_id,
   rec as source_record
 from (
-  select rec, unnest(steps) as d, generate_subscripts(steps, 1) as step
-  from (select rec, mfagap_auth_steps(authenticationDetails) as steps from raw_graph)
+  select source_id, rec, unnest(steps) as d, generate_subscripts(steps, 1) as step
+  from (select source_id, rec, mfagap_auth_steps(authenticationDetails) as steps from raw_graph)
 )
-join graph_kept k using (rec);
+join graph_kept k using (source_id, rec);
 
 -- Policy results. Include/exclude rules are objects in Graph exports and JSON
 -- strings holding the object in Log Analytics and diagnostic exports. Objects
@@ -165,19 +168,19 @@ select
        else list_transform(q.includeRulesSatisfied, r -> ca_rule_text(r)) end as include_rules_satisfied,
   case when q is null then list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))
        else list_transform(q.excludeRulesSatisfied, r -> ca_rule_text(r)) end as exclude_rules_satisfied,
-  getvariable('source_id') as source_id,
+  source_id,
   rec as source_record
 from (
-  select rec, unnest(ps) as p, unnest(qs) as q
+  select source_id, rec, unnest(ps) as p, unnest(qs) as q
   from (
-    select rec, ps, case
+    select source_id, rec, ps, case
       when getvariable('ca_rules_text')
         or list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
              r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
       then from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]')
       end as qs
     from (
-      select rec, appliedConditionalAccessPolicies as j, case when not getvariable('ca_rules_text') then from_json(appliedConditionalAccessPolicies,
+      select source_id, rec, appliedConditionalAccessPolicies as j, case when not getvariable('ca_rules_text') then from_json(appliedConditionalAccessPolicies,
         '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') end as ps
       from raw_graph
       where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
@@ -185,6 +188,6 @@ from (
     )
   )
 )
-join (select * from graph_kept where rec between getvariable('rec_lo') and getvariable('rec_hi')) k using (rec);
+join (select * from graph_kept where rec between getvariable('rec_lo') and getvariable('rec_hi')) k using (source_id, rec);
 
 drop table graph_kept;

@@ -31,10 +31,16 @@ func hashAsync(path string) *hashing {
 	h := &hashing{done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
+		hashSlots <- struct{}{}
+		defer func() { <-hashSlots }()
 		h.sum, h.err = sha256File(path)
 	}()
 	return h
 }
+
+// hashSlots bounds the files hashed at once: a batch (batch.go) starts the
+// hashes of hundreds of small files before it loads them.
+var hashSlots = make(chan struct{}, 4)
 
 func (h *hashing) wait() (string, error) {
 	<-h.done

@@ -39,7 +39,8 @@ func dumpLoaded(t *testing.T, db *sql.DB) string {
 	t.Helper()
 	var out []string
 	for _, q := range []string{
-		`select concat_ws('|', format, kind, tenant_id, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_ignored, first_event, last_event, note) from sources order by all`,
+		`select concat_ws('|', source_id, path, format, kind, tenant_id, rows_read, rows_loaded, rows_rejected, rows_duplicate, rows_ignored, first_event, last_event, note)
+from sources order by source_id`,
 		`select concat_ws('|', source_record, reason, raw) from rejected_rows order by all`,
 		`select s::varchar from signins s order by source_id, source_record`,
 		`select s::varchar from signin_auth_steps s order by all`,
@@ -67,14 +68,14 @@ func sameLoad(t *testing.T, want, got string) {
 	t.Fatalf("want %d rows, got %d", len(a), len(b))
 }
 
-// loadByPath loads path with a loader path switched on or off (*on), and
+// loadByPath loads paths with a loader path switched on or off (*on), and
 // returns dumpLoaded and how many files that path loaded (reads).
-func loadByPath(t *testing.T, on *bool, value bool, reads *atomic.Int64, path string) (string, int64) {
+func loadByPath(t *testing.T, on *bool, value bool, reads *atomic.Int64, paths ...string) (string, int64) {
 	t.Helper()
 	old := *on
 	*on = value
 	defer func() { *on = old }()
 	before := reads.Load()
-	db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+	db, _ := load(t, Options{TempDir: t.TempDir()}, paths...)
 	return dumpLoaded(t, db), reads.Load() - before
 }

@@ -118,6 +118,11 @@ type loader struct {
 	// stageAttached is set once the stage database is attached (see
 	// attachStage).
 	stageAttached bool
+	// batch holds small files of one kind (batchKind) waiting to be
+	// loaded together (batch.go).
+	batch      []*prepared
+	batchKind  string
+	batchBytes int64
 }
 
 // stageDB is the name of the stage database (a DuckDB catalog): a file in the
@@ -205,6 +210,12 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 			bar.endFile(ctx, db)
 		}
 	}
+	if err := l.flushBatch(ctx); err != nil {
+		return nil, err
+	}
+	if bar != nil {
+		bar.endFile(ctx, db) // the rows of the last batch
+	}
 	if err := l.attachAuthDetails(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
 	}
@@ -214,7 +225,32 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	return ReadSummary(ctx, db)
 }
 
+// file loads f, or adds it to the batch of small files loaded together
+// (batch.go); a file that cannot join the batch loads it first.
 func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
+	p, err := l.prepare(ctx, f, seq)
+	if err != nil || p == nil {
+		return err
+	}
+	if l.batchAdd(p) {
+		return nil
+	}
+	if err := l.flushBatch(ctx); err != nil {
+		return err
+	}
+	return l.loadOne(ctx, p)
+}
+
+// prepared is a file detected and registered as a source, not yet loaded.
+type prepared struct {
+	src  *source
+	hash *hashing
+	size int64 // bytes on disk
+}
+
+// prepare detects f's format and registers it as a source; it records a
+// file it cannot read or recognise as skipped and returns nil.
+func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, error) {
 	// The SHA-256 is computed while the file is detected and loaded: hashing
 	// first added a whole extra read of a big export before the load (issue 5).
 	h := hashAsync(f.disk)
@@ -222,9 +258,9 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if err != nil {
 		sum, herr := h.wait()
 		if herr != nil {
-			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
+			return nil, l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
 		}
-		return l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
+		return nil, l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
 	}
 	var fm *format
 	if len(bytesTrim(sn.head)) > 0 {
@@ -234,44 +270,68 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 		sum, herr := h.wait()
 		switch {
 		case herr != nil:
-			return l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
+			return nil, l.recordSkip(ctx, f.display, "", fmt.Sprintf("cannot read: %v", unwrapPathErr(herr)))
 		case len(bytesTrim(sn.head)) == 0:
-			return l.recordSkip(ctx, f.display, sum, "empty file: nothing to load; export it again")
+			return nil, l.recordSkip(ctx, f.display, sum, "empty file: nothing to load; export it again")
 		}
-		return l.recordSkip(ctx, f.display, sum, unknownReason(sn))
+		return nil, l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
 	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant}
 	if src.tenant == "" {
 		src.tenant = strings.ToLower(l.opts.Tenant)
 	}
 	if err := l.newSource(ctx, src, ""); err != nil {
-		return err
+		return nil, err
 	}
 	if strings.HasPrefix(sn.encoding, "utf-16") {
 		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
 	}
+	p := &prepared{src: src, hash: h}
+	if st, err := os.Stat(sn.disk); err == nil {
+		p.size = st.Size()
+	}
+	return p, nil
+}
+
+// loadOne loads a prepared file on its own and closes its source.
+func (l *loader) loadOne(ctx context.Context, p *prepared) error {
+	src, fm := p.src, p.src.format
 	if err := fm.load(ctx, l, src); err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.
 		src.note("load failed: %v", err)
 		// Some loaders write to the canonical tables as they read: nothing
 		// of the file is kept.
-		for _, t := range []string{"rejected_rows", "signins", "signin_auth_steps", "signin_ca_policies", "portal_auth_details"} {
-			if _, e := l.db.ExecContext(ctx, "delete from "+t+" where source_id = ?", src.id); e != nil {
-				return e
-			}
+		if e := l.discard(ctx, src); e != nil {
+			return e
 		}
-		src.rejected, src.loaded, src.ignored, src.dupes = 0, 0, 0, 0
 		if err := l.reject(ctx, src, 0, fmt.Sprintf("file could not be loaded as %s: %v", fm.id, err), nil); err != nil {
 			return err
 		}
 		src.read = 1
 	}
-	sum, herr := h.wait()
+	return l.closeHashed(ctx, p)
+}
+
+// discard removes what a load of src wrote and resets its counts.
+func (l *loader) discard(ctx context.Context, src *source) error {
+	for _, t := range []string{"rejected_rows", "signins", "signin_auth_steps", "signin_ca_policies", "portal_auth_details"} {
+		if _, err := l.db.ExecContext(ctx, "delete from "+t+" where source_id = ?", src.id); err != nil {
+			return err
+		}
+	}
+	src.rejected, src.loaded, src.ignored, src.dupes, src.read = 0, 0, 0, 0, 0
+	return nil
+}
+
+// closeHashed records the SHA-256 of a loaded file and closes its source.
+func (l *loader) closeHashed(ctx context.Context, p *prepared) error {
+	src := p.src
+	sum, herr := p.hash.wait()
 	if herr != nil {
 		src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
 	}
 	if _, err := l.db.ExecContext(ctx, "update sources set sha256 = ? where source_id = ?", sum, src.id); err != nil {
-		return fmt.Errorf("ingest %s: %w", f.display, err)
+		return fmt.Errorf("ingest %s: %w", src.file.display, err)
 	}
 	return l.closeSource(ctx, src)
 }

@@ -18,41 +18,62 @@ var dedupSQL string
 // (dedup.sql) and counts what was kept. Auth steps and CA policies are written
 // after it, for the sign-ins kept.
 func (l *loader) finishInPlace(ctx context.Context, src *source) error {
+	return l.finishSources(ctx, []*source{src})
+}
+
+// finishSources is finishInPlace for the files of a batch (batch.go) at
+// once, each finished as if loaded alone, in the order of srcs (the order of
+// their source ids).
+func (l *loader) finishSources(ctx context.Context, srcs []*source) error {
 	t := time.Now()
-	mine := fmt.Sprintf("source_id = %d", src.id)
-	var untenanted bool
-	if err := l.db.QueryRowContext(ctx, "select count(*) > 0 from signins where tenant_id = '' and "+mine).Scan(&untenanted); err != nil {
+	ids := make([]string, len(srcs))
+	byID := make(map[int]*source, len(srcs))
+	for i, s := range srcs {
+		ids[i] = fmt.Sprint(s.id)
+		byID[s.id] = s
+	}
+	list := "[" + strings.Join(ids, ", ") + "]::integer[]"
+	mine := "source_id in (" + strings.Join(ids, ", ") + ")"
+	untenanted, err := l.ints(ctx, "select distinct source_id from signins where tenant_id = '' and "+mine+" order by 1")
+	if err != nil {
 		return err
 	}
-	if untenanted {
-		tenant, err := l.commonTenant(ctx, "signins", mine)
+	for _, id := range untenanted {
+		one := fmt.Sprintf("source_id = %d", id)
+		tenant, err := l.commonTenant(ctx, "signins", one)
 		if err != nil {
 			return err
 		}
 		if tenant == "" {
 			tenant = "unknown"
 		}
-		if _, err := l.db.ExecContext(ctx, "update signins set tenant_id = ? where tenant_id = '' and "+mine, tenant); err != nil {
+		if _, err := l.db.ExecContext(ctx, "update signins set tenant_id = ? where tenant_id = '' and "+one, tenant); err != nil {
 			return err
 		}
 	}
 	// The time range is taken before the repeats go: it covers every sign-in read.
-	if err := l.sourceSpan(ctx, src, "signins", mine); err != nil {
+	if _, err := l.db.ExecContext(ctx, `
+update sources set
+  first_event = (select min(created_at) from signins s where s.source_id = sources.source_id),
+  last_event = (select max(created_at) from signins s where s.source_id = sources.source_id)
+where `+mine); err != nil {
 		return err
 	}
 	Trace("finish in place: tenant and time range", t)
-	if _, err := l.db.ExecContext(ctx, fmt.Sprintf("set variable finish_source = %d", src.id)); err != nil {
+	if _, err := l.db.ExecContext(ctx, "set variable finish_sources = "+list); err != nil {
 		return err
 	}
-	err := l.findRepeats(ctx, src, "select source_record, tenant_id, request_id, event_type from signins where request_id is not null and "+mine)
+	err = l.findRepeats(ctx, byID, "select source_id, source_record, tenant_id, request_id, event_type from signins where request_id is not null and "+mine)
 	if err != nil {
 		return err
 	}
 	t = time.Now()
-	if src.dupes > 0 {
-		q := "delete from signins where " + mine + " and source_record in (select source_record from stage_drop)"
-		if _, err := l.db.ExecContext(ctx, q); err != nil {
-			return err
+	for _, s := range srcs {
+		if s.dupes > 0 {
+			q := fmt.Sprintf("delete from signins where source_id = %[1]d and source_record in (select source_record from stage_drop where source_id = %[1]d)", s.id)
+			if _, err := l.db.ExecContext(ctx, q); err != nil {
+				return err
+			}
 		}
 	}
 	_, err = l.db.ExecContext(ctx, "drop table stage_drop")
@@ -60,7 +81,30 @@ func (l *loader) finishInPlace(ctx context.Context, src *source) error {
 	if err != nil {
 		return err
 	}
-	return l.sourceTenant(ctx, src)
+	// The tenant of each file's sign-ins when they have one.
+	_, err = l.db.ExecContext(ctx, `
+update sources set
+  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins s where s.source_id = sources.source_id)
+where `+mine)
+	return err
+}
+
+// ints runs a query of one integer column.
+func (l *loader) ints(ctx context.Context, q string) ([]int, error) {
+	rows, err := l.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // commonTenant is the tenant most sign-ins of table where cond holds name,
@@ -77,10 +121,10 @@ group by lower(tenant_id) order by count(*) desc, lower(tenant_id) limit 1`, tab
 	return *t, err
 }
 
-// findRepeats lists in stage_drop the sign-ins of src not to keep (dedup.sql)
-// among keys, a query of source_record, tenant_id, request_id and event_type
-// over its sign-ins, and counts them in src.dupes.
-func (l *loader) findRepeats(ctx context.Context, src *source, keys string) error {
+// findRepeats lists in stage_drop the sign-ins not to keep (dedup.sql)
+// among keys, a query of source_id, source_record, tenant_id, request_id and
+// event_type over the sign-ins of srcs, and counts them in each source's dupes.
+func (l *loader) findRepeats(ctx context.Context, srcs map[int]*source, keys string) error {
 	t := time.Now()
 	if _, err := l.db.ExecContext(ctx, "create or replace temp view finish_keys as "+keys); err != nil {
 		return err
@@ -91,29 +135,26 @@ func (l *loader) findRepeats(ctx context.Context, src *source, keys string) erro
 	if _, err := l.db.ExecContext(ctx, "drop view finish_keys"); err != nil {
 		return err
 	}
-	err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from stage_drop").Scan(&src.dupes)
+	rows, err := l.db.QueryContext(ctx, "select source_id, count(distinct source_record) from stage_drop group by source_id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for _, s := range srcs {
+		s.dupes = 0
+	}
+	for rows.Next() {
+		var id int
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		if s := srcs[id]; s != nil {
+			s.dupes = n
+		}
+	}
 	Trace("finish: repeated sign-ins", t)
-	return err
-}
-
-// sourceSpan records the time range of src's sign-ins: those of table where
-// cond holds.
-func (l *loader) sourceSpan(ctx context.Context, src *source, table, cond string) error {
-	_, err := l.db.ExecContext(ctx, fmt.Sprintf(`
-update sources set
-  first_event = (select min(created_at) from %[1]s where %[2]s),
-  last_event = (select max(created_at) from %[1]s where %[2]s)
-where source_id = $1`, table, cond), src.id)
-	return err
-}
-
-// sourceTenant records the tenant of src's sign-ins when they have one.
-func (l *loader) sourceTenant(ctx context.Context, src *source) error {
-	_, err := l.db.ExecContext(ctx, `
-update sources set
-  tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins where source_id = $1)
-where source_id = $1`, src.id)
-	return err
+	return rows.Err()
 }
 
 // splitStatements splits an embedded SQL file at lines ending in ';'.
