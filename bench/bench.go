@@ -20,7 +20,7 @@ import (
 
 // Formats are the export shapes the benchmark measures, with the gen format
 // that writes each.
-var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson"}
+var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -36,7 +36,10 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv, json or ndjson)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want csv, json, ndjson or archive)", format)
+	}
+	if format == "archive" {
+		return prepareArchive(dir, rows, seed)
 	}
 	name := fmt.Sprintf("SignIns_bench_%d_%d.json", rows, seed)
 	switch format {
@@ -65,8 +68,44 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	return path, os.Rename(tmp, path)
 }
 
-// Floor loads path with DuckDB's defaults (auto-detection, insertion order
-// kept) into a fresh table and returns the
+// prepareArchive writes the diagnostic archive (one PT1H.json per category
+// and hour) into a folder of dir named after rows and seed, reused when a
+// previous run finished it, and returns the folder.
+func prepareArchive(dir string, rows int, seed int64) (string, error) {
+	path := filepath.Join(dir, fmt.Sprintf("archive_bench_%d_%d", rows, seed))
+	done := filepath.Join(path, ".complete")
+	if _, err := os.Stat(done); err == nil {
+		return path, nil
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return "", fmt.Errorf("bench: %w", err)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return "", fmt.Errorf("bench: %w", err)
+	}
+	if _, err := gen.WriteFiles(path, gen.ArchiveFormat, gen.Options{Rows: rows, Seed: seed}); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(done, nil, 0o644)
+}
+
+// Size is the bytes of the file at path, or of the files under it.
+func Size(path string) int64 {
+	var n int64
+	filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// Floor loads path (every JSON file under it for an archive) with DuckDB's
+// defaults (auto-detection, insertion order kept) into a fresh table and
+// returns the
 // row count: the fastest any loader built on DuckDB can be.
 func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) {
 	reader := "read_csv"
@@ -74,6 +113,9 @@ func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) 
 		reader = "read_json"
 	}
 	// DuckDB's default keeps insertion order; so does mfagap's raw load.
+	if format == "archive" {
+		path = filepath.Join(path, "**", "*.json") // every PT1H.json of the folder
+	}
 	q := fmt.Sprintf("set preserve_insertion_order = true; create table bench_floor as select * from %s('%s')", reader, strings.ReplaceAll(path, "'", "''"))
 	if _, err := db.ExecContext(ctx, q); err != nil {
 		return 0, fmt.Errorf("floor %s: %w", path, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -689,4 +690,45 @@ type countingWriter int
 func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
+}
+
+// The archive layout holds exactly the records of diag-ndjson, each in the
+// file of its category and hour.
+func TestArchive(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Rows: 3000, Seed: 9, Days: 3}
+	paths, err := WriteFiles(dir, ArchiveFormat, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 4*24 {
+		t.Fatalf("%d files for 3 days of 4 categories", len(paths))
+	}
+	var got []string
+	for _, p := range paths {
+		rel, _ := filepath.Rel(dir, p)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		if len(parts) != 12 || parts[11] != "PT1H.json" || parts[1] != "resourceId=" || parts[10] != "m=00" {
+			t.Fatalf("path %s is not a storage-account archive path", rel)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range decodeLines(t, data) {
+			cat := m["category"].(string)
+			ts := m["time"].(string) // 2025-03-01T13:…
+			want := fmt.Sprintf("insights-logs-%s y=%s m=%s d=%s h=%s", strings.ToLower(cat), ts[0:4], ts[5:7], ts[8:10], ts[11:13])
+			if have := strings.Join([]string{parts[0], parts[6], parts[7], parts[8], parts[9]}, " "); have != want {
+				t.Fatalf("record of %s %s in %s", cat, ts, rel)
+			}
+		}
+		got = append(got, strings.Split(strings.TrimSpace(string(data)), "\n")...)
+	}
+	want := strings.Split(strings.TrimSpace(string(generate(t, "diag-ndjson", o))), "\n")
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the archive holds %d records, diag-ndjson %d, not the same", len(got), len(want))
+	}
 }

@@ -100,6 +100,8 @@ func span(o Options) string {
 //	             NonInteractiveSignIns_AuthDetails_… (each with a header, even if empty)
 //	graph-json:  SignIns_<start>_<end>.json, one bare JSON array
 //	diag-ndjson: PT1H.json, one diagnostic record per line
+//	diag-archive: the same records, one PT1H.json per category and hour in
+//	             a storage account's folder layout (ArchiveFormat)
 func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -108,6 +110,8 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 	switch format {
 	case "portal-csv":
 		return writePortal(dir, opts)
+	case ArchiveFormat:
+		return writeArchive(dir, opts)
 	case "graph-json", "diag-ndjson":
 		name := "SignIns_" + span(o) + ".json"
 		if format == "diag-ndjson" {
@@ -127,7 +131,7 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 		}
 		return []string{path}, nil
 	}
-	return nil, fmt.Errorf("gen: unknown format %q (want one of %v)", format, Formats)
+	return nil, fmt.Errorf("gen: unknown format %q (want one of %v)", format, FileFormats)
 }
 
 // portalFile is one output file of the portal CSV download.

@@ -21,7 +21,7 @@ func genCommand() *cli.Command {
 			"(break-glass and service accounts, legacy protocols, a password spray, an MFA fatigue burst).",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "rows", Value: 10000, Usage: "number of sign-in events"},
-			&cli.StringFlag{Name: "format", Value: "portal-csv", Usage: fmt.Sprintf("one of %v", gen.Formats)},
+			&cli.StringFlag{Name: "format", Value: "portal-csv", Usage: fmt.Sprintf("one of %v (diag-archive: one PT1H.json per category and hour, in a storage account's folders)", gen.FileFormats)},
 			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 			&cli.IntFlag{Name: "users", Usage: "distinct users (default: scaled to rows)"},
 			&cli.IntFlag{Name: "tenants", Value: 1, Usage: "tenants"},
