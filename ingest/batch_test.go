@@ -94,9 +94,9 @@ func TestBatchedFiles(t *testing.T) {
 		batched int64 // files loaded in batches
 	}{
 		{"diagnostic archive", []string{diagDir}, int64(len(diagFiles))}, // and an empty file, skipped
-		// The file alone, then again alone (a batch tells files apart by
-		// path) with all its records repeats, then the rest in a batch.
-		{"a file given twice", []string{diagFiles[0], diagDir}, int64(len(diagFiles) - 1)},
+		// The file alone (a batch tells files apart by path), then again,
+		// all its records repeats, with the rest in a batch.
+		{"a file given twice", []string{diagFiles[0], diagDir}, int64(len(diagFiles))},
 		{"a record of another category", []string{diagMixed}, 0},
 		{"extractor pages", []string{mesDir}, 7},
 	} {

@@ -103,8 +103,10 @@ type source struct {
 	ignored  int64 // valid records that are not sign-ins (see Source.Ignored)
 	dupes    int64 // sign-ins already loaded (counted by finishInPlace)
 	loaded   int64 // for side inputs that do not go through finishInPlace
-	staged   int64 // records written to an intermediate NDJSON file for DuckDB
-	notes    []string
+	// registered is set once its row is in sources (register).
+	registered bool
+	staged     int64 // records written to an intermediate NDJSON file for DuckDB
+	notes      []string
 }
 
 func (s *source) note(format string, args ...any) {
@@ -123,6 +125,8 @@ type loader struct {
 	batch      []*prepared
 	batchKind  string
 	batchBytes int64
+	// lastID is the largest source id given (nextSourceID).
+	lastID int
 }
 
 // stageDB is the name of the stage database (a DuckDB catalog): a file in the
@@ -235,8 +239,12 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
 	if l.batchAdd(p) {
 		return nil
 	}
+	// Another kind, or the batch is full: it loads, and f starts the next.
 	if err := l.flushBatch(ctx); err != nil {
 		return err
+	}
+	if l.batchAdd(p) {
+		return nil
 	}
 	return l.loadOne(ctx, p)
 }
@@ -280,7 +288,7 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	if src.tenant == "" {
 		src.tenant = strings.ToLower(l.opts.Tenant)
 	}
-	if err := l.newSource(ctx, src, ""); err != nil {
+	if err := l.newSource(ctx, src); err != nil {
 		return nil, err
 	}
 	if strings.HasPrefix(sn.encoding, "utf-16") {
@@ -296,6 +304,9 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 // loadOne loads a prepared file on its own and closes its source.
 func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 	src, fm := p.src, p.src.format
+	if err := l.register(ctx, src); err != nil {
+		return err
+	}
 	if err := fm.load(ctx, l, src); err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.
 		src.note("load failed: %v", err)
@@ -380,27 +391,60 @@ func unknownReason(sn *sniff) string {
 
 func bytesTrim(b []byte) []byte { return []byte(strings.TrimSpace(string(b[:min(len(b), 4096)]))) }
 
-func (l *loader) newSource(ctx context.Context, src *source, sum string) error {
-	var id int
-	if err := l.db.QueryRowContext(ctx, "select coalesce(max(source_id), 0) + 1 from sources").Scan(&id); err != nil {
-		return fmt.Errorf("ingest: %w", err)
+// nextSourceID returns the id of the next source: one more than the
+// largest in sources when first asked (Parquet folders load before the
+// files), then counted here, which saves a query per file.
+func (l *loader) nextSourceID(ctx context.Context) (int, error) {
+	if l.lastID == 0 {
+		if err := l.db.QueryRowContext(ctx, "select coalesce(max(source_id), 0) from sources").Scan(&l.lastID); err != nil {
+			return 0, fmt.Errorf("ingest: %w", err)
+		}
 	}
+	l.lastID++
+	return l.lastID, nil
+}
+
+// newSource gives src its id; register writes its row in sources, before
+// its load.
+func (l *loader) newSource(ctx context.Context, src *source) error {
+	id, err := l.nextSourceID(ctx)
 	src.id = id
+	return err
+}
+
+// register writes the sources rows of srcs not written yet, in one
+// statement: one per file took 2.6 ms a file, 7 s of 21 s for 2681 hourly
+// files of a diagnostic archive (issue 5).
+func (l *loader) register(ctx context.Context, srcs ...*source) error {
+	var rows []string
+	var args []any
+	for _, src := range srcs {
+		if src.registered {
+			continue
+		}
+		rows = append(rows, "(?, ?, '', ?, ?, ?)")
+		args = append(args, src.id, src.file.display, src.format.id, src.format.kind, nullable(src.tenant))
+	}
+	if len(rows) == 0 {
+		return nil
+	}
 	_, err := l.db.ExecContext(ctx,
-		"insert into sources (source_id, path, sha256, format, kind, tenant_id) values (?, ?, ?, ?, ?, ?)",
-		id, src.file.display, sum, src.format.id, src.format.kind, nullable(src.tenant))
+		"insert into sources (source_id, path, sha256, format, kind, tenant_id) values "+strings.Join(rows, ", "), args...)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", src.file.display, err)
+		return fmt.Errorf("ingest %s: %w", srcs[0].file.display, err)
+	}
+	for _, src := range srcs {
+		src.registered = true
 	}
 	return nil
 }
 
 func (l *loader) recordSkip(ctx context.Context, display, sum, reason string) error {
-	var id int
-	if err := l.db.QueryRowContext(ctx, "select coalesce(max(source_id), 0) + 1 from sources").Scan(&id); err != nil {
-		return fmt.Errorf("ingest: %w", err)
+	id, err := l.nextSourceID(ctx)
+	if err != nil {
+		return err
 	}
-	_, err := l.db.ExecContext(ctx,
+	_, err = l.db.ExecContext(ctx,
 		"insert into sources (source_id, path, sha256, format, kind, note) values (?, ?, ?, 'unknown', 'skipped', ?)",
 		id, display, sum, reason)
 	if err != nil {
