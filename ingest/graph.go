@@ -183,17 +183,23 @@ const graphUnusable = "nullif(id, '') is null or mfagap_time(createdDateTime) is
 // row_number() over () in the load made DuckDB read on one thread (issue 5).
 // The records land in the stage database (compressed on disk, see
 // attachStage); the statements after read them through the view raw_graph.
-// after runs once the records are numbered, with the stage table's name
-// in place of %[1]s (a batch numbers them by file, batch.go).
-func (l *loader) stageRawGraph(ctx context.Context, what, query, bad, after string) (n, nbad int64, err error) {
+// view, when set, is the select of the view instead, with the stage
+// table's name in place of %[1]s, and rec is left as the query gives it (a
+// batch numbers records by file in its view, batch.go).
+func (l *loader) stageRawGraph(ctx context.Context, what, query, bad, view string) (n, nbad int64, err error) {
 	if err := l.attachStage(ctx); err != nil {
 		return 0, 0, err
 	}
+	number := "update %[1]s.raw_graph set rec = rowid + 1 where rec is null;"
+	if view == "" {
+		view = "select * from %[1]s.raw_graph"
+	} else {
+		number = ""
+	}
 	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
 %[2]s;
-update %[1]s.raw_graph set rec = rowid + 1 where rec is null;
-`+after+`
-create or replace temp view raw_graph as select * from %[1]s.raw_graph`, stageDB, query)
+`+number+`
+create or replace temp view raw_graph as `+view, stageDB, query)
 	t := time.Now()
 	if err := l.ordered(ctx, q); err != nil {
 		return 0, 0, err
