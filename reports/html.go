@@ -87,15 +87,20 @@ type htmlView struct {
 	Window      analyze.Window
 	Inputs      []inputView
 	InputRoot   string
-	Checks      []checkView
-	Groups      []severityGroup
-	Severities  []severityCount
-	Statuses    []statusCount
-	Total       int
-	Tenants     []tenantRow
-	Charts      []chart
-	CSS         template.CSS
-	JS          template.JS
+	// With more than inputsListed files the provenance shows totals by
+	// format and the files with rejects or notes, the full list folded.
+	InputsCollapsed bool
+	InputGroups     []inputGroup
+	InputsFlagged   []inputView
+	Checks          []checkView
+	Groups          []severityGroup
+	Severities      []severityCount
+	Statuses        []statusCount
+	Total           int
+	Tenants         []tenantRow
+	Charts          []chart
+	CSS             template.CSS
+	JS              template.JS
 }
 
 // severityGroup holds the checks with findings of one severity.
@@ -148,6 +153,10 @@ func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
 		JS:          template.JS(echartsJS),
 	}
 	v.InputRoot, v.Inputs = inputViews(r.Inputs)
+	if len(v.Inputs) > inputsListed {
+		v.InputsCollapsed = true
+		v.InputGroups, v.InputsFlagged = inputGroups(v.Inputs)
+	}
 	if v.Title == "" {
 		v.Title = "Entra ID sign-in MFA gap report"
 	}
@@ -239,6 +248,50 @@ func tenantRows(r *analyze.Result) []tenantRow {
 type inputView struct {
 	analyze.Input
 	Short string
+}
+
+// inputsListed is the most input files the report lists before it folds
+// the list (a month of a storage-account archive is 2880 files).
+const inputsListed = 30
+
+// inputGroup is the totals of the input files of one format and kind.
+type inputGroup struct {
+	Format, Kind                                string
+	Files                                       int
+	Read, Loaded, Rejected, Duplicates, Ignored int64
+	FirstEvent, LastEvent                       *time.Time
+}
+
+// inputGroups totals in by format and kind (in order of first appearance)
+// and returns the inputs with rejected rows or a note.
+func inputGroups(in []inputView) (groups []inputGroup, flagged []inputView) {
+	at := map[[2]string]int{}
+	for _, x := range in {
+		k := [2]string{x.Format, x.Kind}
+		i, ok := at[k]
+		if !ok {
+			i = len(groups)
+			at[k] = i
+			groups = append(groups, inputGroup{Format: x.Format, Kind: x.Kind})
+		}
+		g := &groups[i]
+		g.Files++
+		g.Read += x.Read
+		g.Loaded += x.Loaded
+		g.Rejected += x.Rejected
+		g.Duplicates += x.Duplicates
+		g.Ignored += x.Ignored
+		if x.FirstEvent != nil && (g.FirstEvent == nil || x.FirstEvent.Before(*g.FirstEvent)) {
+			g.FirstEvent = x.FirstEvent
+		}
+		if x.LastEvent != nil && (g.LastEvent == nil || x.LastEvent.After(*g.LastEvent)) {
+			g.LastEvent = x.LastEvent
+		}
+		if x.Rejected > 0 || x.Note != "" {
+			flagged = append(flagged, x)
+		}
+	}
+	return groups, flagged
 }
 
 // inputViews strips the longest folder prefix common to every input path, so

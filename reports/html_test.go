@@ -161,3 +161,46 @@ func TestHTMLHostileStrings(t *testing.T) {
 		}
 	}
 }
+
+// Past inputsListed files (a storage-account archive), the provenance gives
+// totals by format, lists the files with rejected rows or notes, and folds
+// the full list, where every file still is.
+func TestHTMLManyInputs(t *testing.T) {
+	r := fixedResult()
+	in := r.Inputs[0]
+	r.Inputs = nil
+	for i := range inputsListed + 10 {
+		x := in
+		x.Path = fmt.Sprintf("archive/h=%02d/PT1H.json", i)
+		x.Format, x.Kind, x.Read, x.Loaded, x.Rejected, x.Duplicates, x.Note = "diagnostic-json", "signins", 10, 10, 0, 0, ""
+		if i == 7 {
+			x.Read, x.Rejected, x.Note = 12, 2, "two records of another category"
+		}
+		r.Inputs = append(r.Inputs, x)
+	}
+	got := writeHTML(t, r)
+	fold := strings.Index(got, `<details class="inputs-all">`)
+	if fold < 0 {
+		t.Fatal("the list of input files is not folded")
+	}
+	totals := fmt.Sprintf(`<td class="num">%d</td><td class="num">%d</td><td class="num">%d</td><td class="num warn">2</td>`,
+		inputsListed+10, 10*(inputsListed+10)+2, 10*(inputsListed+10))
+	if i := strings.Index(got, totals); i < 0 || i > fold {
+		t.Errorf("no totals row %q before the folded list", totals)
+	}
+	if i := strings.Index(got, "h=07/PT1H.json"); i < 0 || i > fold || !strings.Contains(got[:fold], "two records of another category") {
+		t.Error("the file with rejected rows is not listed before the folded list")
+	}
+	if strings.Contains(got[:fold], "h=08/PT1H.json") {
+		t.Error("a file without rejects or notes is listed outside the folded list")
+	}
+	for i := range inputsListed + 10 {
+		if !strings.Contains(got[fold:], fmt.Sprintf("h=%02d/PT1H.json", i)) {
+			t.Fatalf("file %d missing from the full list", i)
+		}
+	}
+	r.Inputs = r.Inputs[:inputsListed]
+	if strings.Contains(writeHTML(t, r), "<details") {
+		t.Error("a short list of files is folded")
+	}
+}
