@@ -34,7 +34,7 @@ func (l *loader) finishSources(ctx context.Context, srcs []*source) error {
 	}
 	list := "[" + strings.Join(ids, ", ") + "]::integer[]"
 	mine := "source_id in (" + strings.Join(ids, ", ") + ")"
-	untenanted, err := l.ints(ctx, "select distinct source_id from signins where tenant_id = '' and "+mine+" order by 1")
+	untenanted, err := queryColumn[int](ctx, l.db, "select distinct source_id from signins where tenant_id = '' and "+mine+" order by 1")
 	if err != nil {
 		return err
 	}
@@ -87,24 +87,6 @@ update sources set
   tenant_id = (select case when count(distinct tenant_id) = 1 then min(tenant_id) end from signins s where s.source_id = sources.source_id)
 where `+mine)
 	return err
-}
-
-// ints runs a query of one integer column.
-func (l *loader) ints(ctx context.Context, q string) ([]int, error) {
-	rows, err := l.db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // commonTenant is the tenant most sign-ins of table where cond holds name,
