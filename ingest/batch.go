@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -45,7 +46,10 @@ func batchKind(p *prepared) string {
 	}
 	switch p.src.format.id {
 	case "graph-json":
-		if graphJoin && !sn.ndjson && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") {
+		// Arrays only: a {"value": […]} page would join as one record
+		// without an id and send the whole batch file by file.
+		if graphJoin && !sn.ndjson && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") &&
+			bytes.HasPrefix(bytes.TrimLeft(sn.head, " \t\r\n"), []byte("[")) {
 			return "graph"
 		}
 	case "diagnostic-json":

@@ -86,7 +86,10 @@ func TestBatchedFiles(t *testing.T) {
 	mes(5, page([]json.RawMessage{noTenant(recs[300]), noTenant(recs[301])}))
 	mes(6, "[not json")
 	mes(7, page(recs[302:400]))
-	mes(8, page(recs[400:]))
+	mes(8, page(recs[400:500]))
+	wrapper, _ := json.Marshal(map[string]any{"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns", "value": recs[500:]})
+	mes(9, string(wrapper))  // a Graph page as returned: loads on its own
+	mes(10, page(recs[:20])) // repeats of file 1
 
 	for _, tc := range []struct {
 		name    string
@@ -98,7 +101,9 @@ func TestBatchedFiles(t *testing.T) {
 		// all its records repeats, with the rest in a batch.
 		{"a file given twice", []string{diagFiles[0], diagDir}, int64(len(diagFiles))},
 		{"a record of another category", []string{diagMixed}, 0},
-		{"extractor pages", []string{mesDir}, 7},
+		// 1-2 in a batch; 3 (a bare object) alone; 4, 5, 7, 8 in a batch (6
+		// is not JSON, skipped); 9 (a {"value"} page) alone; 10 alone.
+		{"extractor pages", []string{mesDir}, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dump := func(on bool) (string, int64) {
