@@ -37,8 +37,9 @@ const (
 )
 
 // batchKind is how a batch reads p: "graph" (Graph JSON arrays, joined and
-// compacted first) or "diagnostic" (clean diagnostic NDJSON); "" when p
-// loads on its own.
+// compacted first), "graph-nd" (Graph NDJSON: Untitled Goose, Extractor-Suite
+// SOF-ELK output) or "diagnostic" (clean diagnostic NDJSON); "" when p loads
+// on its own.
 func batchKind(p *prepared) string {
 	sn := p.src.sniff
 	if p.size > batchFileMax {
@@ -46,6 +47,10 @@ func batchKind(p *prepared) string {
 	}
 	switch p.src.format.id {
 	case "graph-json":
+		// DuckDB's NDJSON reader refuses a BOM (see diagFastShape).
+		if graphJoin && sn.ndjson && sn.encoding == "utf-8" {
+			return "graph-nd"
+		}
 		// Arrays only: a {"value": […]} page would join as one record
 		// without an id and send the whole batch file by file.
 		if graphJoin && !sn.ndjson && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") &&
@@ -172,13 +177,17 @@ func (l *loader) readBatch(ctx context.Context, kind string, b []*prepared, path
 	paths2 := "[" + strings.Join(list, ", ") + "]"
 	var query, bad string
 	switch kind {
-	case "graph":
+	case "graph", "graph-nd":
 		for _, stmt := range splitStatements(graphSQL)[:1] {
 			if _, err := l.db.ExecContext(ctx, stmt); err != nil {
 				return false, err
 			}
 		}
-		query = fmt.Sprintf("select __rec as rec, '' as tenant_hint, null::varchar as event_type_hint,\n  null::integer as source_id, null::varchar as fallback_tenant, *\nfrom read_graph(%s, 'array', false, true)", paths2)
+		format, lenient := "array", false
+		if kind == "graph-nd" {
+			format, lenient = "newline_delimited", true // as readGraph reads one file
+		}
+		query = fmt.Sprintf("select __rec as rec, '' as tenant_hint, null::varchar as event_type_hint,\n  null::integer as source_id, null::varchar as fallback_tenant, *\nfrom read_graph(%s, %s, %t, true)", paths2, quote(format), lenient)
 		bad = graphUnusable
 	default:
 		query = diagQuery(paths2, true)

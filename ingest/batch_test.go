@@ -91,6 +91,22 @@ func TestBatchedFiles(t *testing.T) {
 	mes(9, string(wrapper))  // a Graph page as returned: loads on its own
 	mes(10, page(recs[:20])) // repeats of file 1
 
+	// Untitled Goose: Graph NDJSON, a file per day; one line broken in
+	// the second file of the other folder.
+	gooseDir, gooseBad := filepath.Join(root, "goose"), filepath.Join(root, "goosebad")
+	for i := 0; i*150 < len(recs); i++ {
+		var lines []string
+		for _, r := range recs[i*150 : min(i*150+150, len(recs))] {
+			lines = append(lines, string(r))
+		}
+		name := fmt.Sprintf("signins_interactive_signin_log_2025-03-%02d.json", i+1)
+		write(t, root, filepath.Join("goose", name), strings.Join(lines, "\n")+"\n")
+		if i == 1 {
+			lines[4] = `{"id": broken`
+		}
+		write(t, root, filepath.Join("goosebad", name), strings.Join(lines, "\n")+"\n")
+	}
+
 	for _, tc := range []struct {
 		name    string
 		paths   []string
@@ -104,6 +120,8 @@ func TestBatchedFiles(t *testing.T) {
 		// 1-2 in a batch; 3 (a bare object) alone; 4, 5, 7, 8 in a batch (6
 		// is not JSON, skipped); 9 (a {"value"} page) alone; 10 alone.
 		{"extractor pages", []string{mesDir}, 6},
+		{"Graph NDJSON", []string{gooseDir}, 4},
+		{"Graph NDJSON with a broken line", []string{gooseBad}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dump := func(on bool) (string, int64) {
