@@ -94,7 +94,11 @@ var batching = true
 func (l *loader) flushBatch(ctx context.Context) error {
 	b, kind := l.batch, l.batchKind
 	l.batch, l.batchKind, l.batchBytes = nil, "", 0
-	return l.loadBatch(ctx, kind, b)
+	err := l.loadBatch(ctx, kind, b)
+	if l.bar != nil && len(b) > 0 {
+		l.bar.batchDone(ctx, l.db)
+	}
+	return err
 }
 
 // loadBatch loads the files of b together; any file DuckDB's reader cannot

@@ -127,6 +127,8 @@ type loader struct {
 	batchBytes int64
 	// lastID is the largest source id given (nextSourceID).
 	lastID int
+	// bar is the progress display, nil when off.
+	bar *loadProgress
 }
 
 // stageDB is the name of the stage database (a DuckDB catalog): a file in the
@@ -199,6 +201,7 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	if opts.Progress != nil {
 		bar = newLoadProgress(opts.Progress, files)
 		defer bar.finish()
+		l.bar = bar
 	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -207,18 +210,20 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 		if bar != nil {
 			bar.startFile(i, f)
 		}
-		if err := l.file(ctx, f, i); err != nil {
+		queued, err := l.file(ctx, f, i)
+		if err != nil {
 			return nil, err
 		}
 		if bar != nil {
-			bar.endFile(ctx, db)
+			if queued {
+				bar.queueFile() // counted when its batch is loaded
+			} else {
+				bar.endFile(ctx, db)
+			}
 		}
 	}
 	if err := l.flushBatch(ctx); err != nil {
 		return nil, err
-	}
-	if bar != nil {
-		bar.endFile(ctx, db) // the rows of the last batch
 	}
 	if err := l.attachAuthDetails(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
@@ -230,23 +235,24 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 }
 
 // file loads f, or adds it to the batch of small files loaded together
-// (batch.go); a file that cannot join the batch loads it first.
-func (l *loader) file(ctx context.Context, f inputFile, seq int) error {
+// (batch.go) and returns queued; a file that cannot join the batch loads it
+// first.
+func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, err error) {
 	p, err := l.prepare(ctx, f, seq)
 	if err != nil || p == nil {
-		return err
+		return false, err
 	}
 	if l.batchAdd(p) {
-		return nil
+		return true, nil
 	}
 	// Another kind, or the batch is full: it loads, and f starts the next.
 	if err := l.flushBatch(ctx); err != nil {
-		return err
+		return false, err
 	}
 	if l.batchAdd(p) {
-		return nil
+		return true, nil
 	}
-	return l.loadOne(ctx, p)
+	return false, l.loadOne(ctx, p)
 }
 
 // prepared is a file detected and registered as a source, not yet loaded.

@@ -27,6 +27,7 @@ type loadProgress struct {
 	mu        sync.Mutex
 	state     progress.State
 	doneBytes int64 // files finished
+	queued    int64 // files waiting in a batch (batch.go)
 	size      int64 // the current file
 	rchar0    int64 // rchar when the current file started
 	stop      chan struct{}
@@ -88,6 +89,29 @@ func (p *loadProgress) endFile(ctx context.Context, db *sql.DB) {
 	p.mu.Lock()
 	p.doneBytes += p.size
 	p.size = 0
+	p.state.Bytes, p.state.Rows = p.doneBytes, rows
+	s := p.state
+	p.mu.Unlock()
+	p.bar.Update(s)
+}
+
+// queueFile marks the current file as waiting in a batch: its bytes count
+// when the batch is loaded (batchDone), so the display does not reach the
+// end while the last batch still loads.
+func (p *loadProgress) queueFile() {
+	p.mu.Lock()
+	p.queued += p.size
+	p.size = 0
+	p.mu.Unlock()
+}
+
+// batchDone counts the files of a loaded batch and the rows loaded so far.
+func (p *loadProgress) batchDone(ctx context.Context, db *sql.DB) {
+	var rows int64
+	db.QueryRowContext(ctx, "select coalesce(sum(rows_loaded), 0) from sources").Scan(&rows)
+	p.mu.Lock()
+	p.doneBytes += p.queued
+	p.queued = 0
 	p.state.Bytes, p.state.Rows = p.doneBytes, rows
 	s := p.state
 	p.mu.Unlock()

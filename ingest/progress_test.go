@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -19,5 +20,29 @@ func TestProgressDisplay(t *testing.T) {
 	}
 	if strings.Count(got, "\n") != 1 {
 		t.Errorf("the display must stay on one line: %q", got)
+	}
+}
+
+// A file queued in a batch counts as read when the batch is loaded, not
+// when it joins the batch: the display does not reach the end while the
+// last batch still loads.
+func TestProgressBatch(t *testing.T) {
+	dir := t.TempDir()
+	a := inputFile{display: "a.json", disk: write(t, dir, "a.json", "["+recAlice+"]")}
+	b := inputFile{display: "b.json", disk: write(t, dir, "b.json", "["+recBob+"]")}
+	var out strings.Builder
+	p := newLoadProgress(&out, []inputFile{a, b})
+	defer p.finish()
+	db, _ := load(t, Options{}, a.disk, b.disk)
+	p.startFile(0, a)
+	p.queueFile()
+	p.startFile(1, b)
+	p.queueFile()
+	if p.state.Bytes != 0 || p.doneBytes != 0 {
+		t.Fatalf("queued files counted as read: %d bytes", p.state.Bytes)
+	}
+	p.batchDone(context.Background(), db)
+	if p.state.Bytes != p.total || p.state.Rows != 2 {
+		t.Fatalf("after the batch: %d of %d bytes, %d rows", p.state.Bytes, p.total, p.state.Rows)
 	}
 }
