@@ -145,7 +145,7 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 		err = l.mapGraphSources(ctx, srcs, nil)
 		if err == nil {
 			batchReads.Add(int64(len(b)))
-			return l.closeBatch(ctx, b)
+			return l.closeSources(ctx, b)
 		}
 	}
 	// Not taken whole, or failed while mapping: nothing of the batch is
@@ -236,36 +236,4 @@ join (select filename, min(rowid) as first from %[1]s.raw_graph group by filenam
 	}
 	Trace(fmt.Sprintf("%s batch: %d files staged", kind, len(b)), t)
 	return true, nil
-}
-
-// closeBatch is closeHashed for the files of a batch, in one statement:
-// three per file cost 3-5 ms each, more than their share of the load.
-func (l *loader) closeBatch(ctx context.Context, b []*prepared) error {
-	t := time.Now()
-	defer Trace(fmt.Sprintf("batch: %d files closed", len(b)), t)
-	var vals []string
-	for _, p := range b {
-		src := p.src
-		sum, herr := p.hash.wait()
-		if herr != nil {
-			src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
-		}
-		vals = append(vals, fmt.Sprintf("(%d, %s, %d, %d, %d, %s)", src.id, quote(sum), src.read, src.ignored, src.dupes,
-			quote(strings.Join(src.notes, "; "))))
-	}
-	_, err := l.db.ExecContext(ctx, `
-update sources set
-  sha256 = v.sha256,
-  rows_read = v.rows_read,
-  rows_rejected = (select count(*) from rejected_rows r where r.source_id = sources.source_id),
-  rows_ignored = v.rows_ignored,
-  rows_loaded = (select count(*) from signins s where s.source_id = sources.source_id),
-  rows_duplicate = v.rows_duplicate,
-  note = nullif(v.note, '')
-from (values `+strings.Join(vals, ", ")+`) v(source_id, sha256, rows_read, rows_ignored, rows_duplicate, note)
-where sources.source_id = v.source_id`)
-	if err != nil {
-		return fmt.Errorf("ingest: close %d files: %w", len(b), err)
-	}
-	return nil
 }
