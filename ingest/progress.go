@@ -84,11 +84,18 @@ func (p *loadProgress) startFile(i int, f inputFile) {
 
 // endFile counts the current file as read and the rows loaded so far.
 func (p *loadProgress) endFile(ctx context.Context, db *sql.DB) {
+	p.countRead(ctx, db, &p.size)
+}
+
+// countRead moves the bytes of *pending (the current file, or the files of
+// a batch) to those read, shows them with the rows loaded so far, and
+// empties *pending.
+func (p *loadProgress) countRead(ctx context.Context, db *sql.DB, pending *int64) {
 	var rows int64
 	db.QueryRowContext(ctx, "select coalesce(sum(rows_loaded), 0) from sources").Scan(&rows)
 	p.mu.Lock()
-	p.doneBytes += p.size
-	p.size = 0
+	p.doneBytes += *pending
+	*pending = 0
 	p.state.Bytes, p.state.Rows = p.doneBytes, rows
 	s := p.state
 	p.mu.Unlock()
@@ -107,15 +114,7 @@ func (p *loadProgress) queueFile() {
 
 // batchDone counts the files of a loaded batch and the rows loaded so far.
 func (p *loadProgress) batchDone(ctx context.Context, db *sql.DB) {
-	var rows int64
-	db.QueryRowContext(ctx, "select coalesce(sum(rows_loaded), 0) from sources").Scan(&rows)
-	p.mu.Lock()
-	p.doneBytes += p.queued
-	p.queued = 0
-	p.state.Bytes, p.state.Rows = p.doneBytes, rows
-	s := p.state
-	p.mu.Unlock()
-	p.bar.Update(s)
+	p.countRead(ctx, db, &p.queued)
 }
 
 func (p *loadProgress) finish() {
