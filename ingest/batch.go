@@ -105,29 +105,22 @@ func (l *loader) flushBatch(ctx context.Context) error {
 // take whole makes each file load on its own, where the careful path names
 // the record and the reason.
 func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) error {
-	switch len(b) {
-	case 0:
-		return nil
-	case 1:
-		return l.loadOne(ctx, b[0])
+	if len(b) < 2 {
+		return l.loadRead(ctx, kind, b, nil)
 	}
 	paths := make([]string, len(b))
-	srcs := make([]*source, len(b))
 	for i, p := range b {
 		paths[i] = p.src.sniff.disk
-		srcs[i] = p.src
-	}
-	if err := l.register(ctx, srcs...); err != nil {
-		return err
 	}
 	if kind == "graph" {
 		// Each file joined and compacted; one that is not a sequence of
-		// arrays and objects loads on its own, in its place.
+		// arrays and objects loads on its own, in its place, between the
+		// files joined before it and the rest.
 		for i, p := range b {
 			joined := filepath.Join(l.tmp, fmt.Sprintf("joined-%d.json", p.src.id))
 			defer os.Remove(joined)
 			if _, err := joinArrays(p.src.sniff.disk, joined); err != nil {
-				if err := l.loadBatch(ctx, kind, b[:i]); err != nil {
+				if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {
 					return err
 				}
 				if err := l.loadOne(ctx, p); err != nil {
@@ -137,6 +130,25 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 			}
 			paths[i] = joined
 		}
+	}
+	return l.loadRead(ctx, kind, b, paths)
+}
+
+// loadRead loads the files of b from paths (the files themselves, or their
+// joined copies) as one batch.
+func (l *loader) loadRead(ctx context.Context, kind string, b []*prepared, paths []string) error {
+	switch len(b) {
+	case 0:
+		return nil
+	case 1:
+		return l.loadOne(ctx, b[0])
+	}
+	srcs := make([]*source, len(b))
+	for i, p := range b {
+		srcs[i] = p.src
+	}
+	if err := l.register(ctx, srcs...); err != nil {
+		return err
 	}
 	t := time.Now()
 	defer Trace(fmt.Sprintf("%s batch of %d files: all", kind, len(b)), t)
@@ -182,10 +194,8 @@ func (l *loader) readBatch(ctx context.Context, kind string, b []*prepared, path
 	var query, bad string
 	switch kind {
 	case "graph", "graph-nd":
-		for _, stmt := range splitStatements(graphSQL)[:1] {
-			if _, err := l.db.ExecContext(ctx, stmt); err != nil {
-				return false, err
-			}
+		if err := l.defineReadGraph(ctx); err != nil {
+			return false, err
 		}
 		format, lenient := "array", false
 		if kind == "graph-nd" {

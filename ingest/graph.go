@@ -159,13 +159,17 @@ func (l *loader) setGraphVars(ctx context.Context, src *source) error {
 	return err
 }
 
+// defineReadGraph creates the read_graph macro (graph.sql's first statement).
+func (l *loader) defineReadGraph(ctx context.Context) error {
+	_, err := l.db.ExecContext(ctx, splitStatements(graphSQL)[0])
+	return err
+}
+
 // readGraph fills raw_graph and returns its row count and the rows that are
 // not usable sign-ins (unparseable, no id, no timestamp).
 func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bool) (n, bad int64, err error) {
-	for _, stmt := range splitStatements(graphSQL)[:1] {
-		if _, err := l.db.ExecContext(ctx, stmt); err != nil {
-			return 0, 0, err
-		}
+	if err := l.defineReadGraph(ctx); err != nil {
+		return 0, 0, err
 	}
 	return l.stageRawGraph(ctx, "graph", fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
   getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, *
