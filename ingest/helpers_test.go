@@ -68,14 +68,28 @@ func sameLoad(t *testing.T, want, got string) {
 	t.Fatalf("want %d rows, got %d", len(a), len(b))
 }
 
-// loadByPath loads paths with a loader path switched on or off (*on), and
-// returns dumpLoaded and how many files that path loaded (reads).
-func loadByPath(t *testing.T, on *bool, value bool, reads *atomic.Int64, paths ...string) (string, int64) {
+// loadBothWays loads paths with a loader path switched off (*on false) and
+// on, checks that the path took no file when off and want files when on
+// (reads counts them), that both loads left the same (dumpLoaded), and
+// returns that dump.
+func loadBothWays(t *testing.T, on *bool, reads *atomic.Int64, want int64, paths ...string) string {
 	t.Helper()
-	old := *on
-	*on = value
-	defer func() { *on = old }()
-	before := reads.Load()
-	db, _ := load(t, Options{TempDir: t.TempDir()}, paths...)
-	return dumpLoaded(t, db), reads.Load() - before
+	run := func(value bool) (string, int64) {
+		old := *on
+		*on = value
+		defer func() { *on = old }()
+		before := reads.Load()
+		db, _ := load(t, Options{TempDir: t.TempDir()}, paths...)
+		return dumpLoaded(t, db), reads.Load() - before
+	}
+	off, n := run(false)
+	if n != 0 {
+		t.Fatalf("switched off, the path took %d files", n)
+	}
+	got, n := run(true)
+	if n != want {
+		t.Errorf("the path took %d files, want %d", n, want)
+	}
+	sameLoad(t, off, got)
+	return got
 }
