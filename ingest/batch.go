@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -117,7 +116,7 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 		// arrays and objects loads on its own, in its place, between the
 		// files joined before it and the rest.
 		for i, p := range b {
-			joined := filepath.Join(l.tmp, fmt.Sprintf("joined-%d.json", p.src.id))
+			joined := l.joinedPath(p.src)
 			defer os.Remove(joined)
 			if _, err := joinArrays(p.src.sniff.disk, joined); err != nil {
 				if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {

@@ -118,7 +118,7 @@ var (
 // error, when the file is not such a sequence or DuckDB finds a record it
 // cannot use there: the careful path then loads the file.
 func (l *loader) readJoined(ctx context.Context, src *source) (ok bool, err error) {
-	joined := filepath.Join(l.tmp, fmt.Sprintf("joined-%d.json", src.id))
+	joined := l.joinedPath(src)
 	defer os.Remove(joined)
 	values, jerr := joinArrays(src.sniff.disk, joined)
 	if jerr != nil || values < 2 {
@@ -132,6 +132,11 @@ func (l *loader) readJoined(ctx context.Context, src *source) (ok bool, err erro
 	src.read = n
 	graphJoinReads.Add(1)
 	return true, l.mapGraph(ctx, src, nil)
+}
+
+// joinedPath is where joinArrays copies src (readJoined, batches).
+func (l *loader) joinedPath(src *source) string {
+	return filepath.Join(l.tmp, fmt.Sprintf("joined-%d.json", src.id))
 }
 
 // graphColumnRe matches one member of read_graph's columns literal
@@ -182,14 +187,15 @@ const graphUnusable = "nullif(id, '') is null or mfagap_time(createdDateTime) is
 
 // stageRawGraph makes raw_graph from query (its columns: rec, tenant_hint,
 // event_type_hint, source_id, fallback_tenant, then read_graph's) and
-// returns its row count and the rows for which bad holds. rec is the record number: __rec from splitToNDJSON,
-// else the position, numbered after the load from rowid (file order):
-// row_number() over () in the load made DuckDB read on one thread (issue 5).
-// The records land in the stage database (compressed on disk, see
-// attachStage); the statements after read them through the view raw_graph.
-// view, when set, is the select of the view instead, with the stage
-// table's name in place of %[1]s, and rec is left as the query gives it (a
-// batch numbers records by file in its view, batch.go).
+// returns its row count and the rows for which bad holds. rec is the record
+// number: __rec from splitToNDJSON, else the position, numbered after the
+// load from rowid (file order): row_number() over () in the load made DuckDB
+// read on one thread (issue 5). The records land in the stage database
+// (compressed on disk, see attachStage); the statements after read them
+// through the view raw_graph. view, when set, is the select of the view
+// instead, with the stage table's name in place of %[1]s, and rec is left
+// as the query gives it (a batch numbers records by file in its view,
+// batch.go).
 func (l *loader) stageRawGraph(ctx context.Context, what, query, bad, view string) (n, nbad int64, err error) {
 	if err := l.attachStage(ctx); err != nil {
 		return 0, 0, err
