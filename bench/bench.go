@@ -160,6 +160,8 @@ type Sample struct {
 	// CPU is user + system time: steadier than Seconds on a busy machine.
 	CPU     float64 `json:"cpu_seconds"`
 	PeakRSS int64   `json:"peak_rss"`
+	// Storage is the --storage of an ingest, analyze or report phase.
+	Storage string `json:"storage,omitempty"`
 }
 
 // Row is the summary of the samples of one format and phase.

@@ -34,6 +34,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each phase (phases are interleaved)"},
 			&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit for every phase, floor included"},
 			&cli.StringFlag{Name: "temp-dir", Usage: "DuckDB spill folder"},
+			&cli.StringFlag{Name: "storage", Usage: "--storage of the ingest, analyze and report phases (auto, memory, disk; default auto): disk at 1 M and 10 M rows compares the two sizes in the same mode, where auto keeps 1 M in memory and puts 10 M in a file"},
 			&cli.StringFlag{Name: "results", Usage: "also write every sample as JSON here"},
 			&cli.StringFlag{Name: "child", Hidden: true},
 			&cli.StringFlag{Name: "file", Hidden: true},
@@ -67,13 +68,16 @@ func benchParent(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "bench: %s: %s (%d MiB, ready in %.1fs)\n", f, path, bench.Size(path)>>20, bench.Since(start))
 		files[f] = path
 	}
+	if v := c.String("storage"); v != "" {
+		fmt.Fprintf(c.App.ErrWriter, "bench: ingest, analyze and report run with --storage %s\n", v)
+	}
 	var samples []bench.Sample
 	rows := map[string]int64{}
 	for i := 0; i < c.Int("repeat"); i++ {
 		for _, f := range c.StringSlice("format") {
 			for _, phase := range c.StringSlice("phase") {
 				args := []string{"bench", "--child", phase, "--child-format", f, "--file", files[f], "--dir", dir}
-				for _, fl := range []string{"memory-limit", "temp-dir"} {
+				for _, fl := range []string{"memory-limit", "temp-dir", "storage"} {
 					if v := c.String(fl); v != "" {
 						args = append(args, "--"+fl, v)
 					}
@@ -120,7 +124,7 @@ func benchChild(c *cli.Context, phase string) error {
 	file, format, dir := c.String("file"), c.String("child-format"), c.String("dir")
 	s := bench.Sample{Format: format, Phase: phase}
 	var common []string
-	for _, fl := range []string{"memory-limit", "temp-dir"} {
+	for _, fl := range []string{"memory-limit", "temp-dir", "storage"} {
 		if v := c.String(fl); v != "" {
 			common = append(common, "--"+fl, v)
 		}
@@ -149,10 +153,13 @@ func benchChild(c *cli.Context, phase string) error {
 			return err
 		}
 	case "ingest":
+		s.Storage = storageOf(c)
 		cliArgs = []string{"ingest", "--quiet"}
 	case "analyze":
+		s.Storage = storageOf(c)
 		cliArgs = []string{"analyze", "--quiet", "--json", filepath.Join(dir, "analyze-"+format+".json")}
 	case "report":
+		s.Storage = storageOf(c)
 		cliArgs = []string{"report", "--quiet", "-o", filepath.Join(dir, "report-"+format+".html"),
 			"--json", filepath.Join(dir, "report-"+format+".json")}
 	default:
@@ -169,4 +176,12 @@ func benchChild(c *cli.Context, phase string) error {
 	s.CPU = bench.CPUSeconds()
 	s.PeakRSS = bench.PeakRSS()
 	return json.NewEncoder(c.App.Writer).Encode(s)
+}
+
+// storageOf is the --storage a bench phase of mfagap runs with.
+func storageOf(c *cli.Context) string {
+	if v := c.String("storage"); v != "" {
+		return v
+	}
+	return "auto"
 }
