@@ -82,14 +82,14 @@ func loadUAL(ctx context.Context, l *loader, src *source) error {
 		var vote dateVote
 		bad, err := l.csvTable(ctx, src, g)
 		if err == nil {
-			err = l.csvRows(ctx, bad, func(_ int64, cells map[string]string) error {
+			err = l.csvRows(ctx, bad, func(k string) bool { return k == "creationdate" }, func(_ int64, cells map[string]string) error {
 				vote.observe(cells["creationdate"])
 				return nil
 			})
 		}
 		if err == nil {
 			ord, _ = vote.order() // used only when AuditData lacks CreationTime
-			err = l.csvRows(ctx, bad, func(line int64, cells map[string]string) error {
+			err = l.csvRows(ctx, bad, nil, func(line int64, cells map[string]string) error {
 				src.read++
 				return record(line, json.RawMessage(cells["auditdata"]), cells["creationdate"],
 					func() []byte { return []byte(cells["auditdata"]) })
