@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -171,4 +173,85 @@ func parseAnyTime(s string, ord dayOrder) (time.Time, error) {
 // isoTime renders t as the ISO 8601 UTC text graph.sql reads.
 func isoTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.999999Z")
+}
+
+// mayHoldSlashDate reports whether the JSON text r could hold a string value
+// that slashDate matches once decoded and trimmed: a quote, then space (any
+// non-ASCII byte counts as space: Unicode spaces are trimmed too), one or two
+// digits, '/' or '.', one or two digits, '/' or '.', four digits. A value
+// with a backslash among its first bytes counts as a match (an escape may
+// decode to any of these). When it finds none, no value of the file can vote
+// on day/month order and the voting pass over every record is skipped: that
+// pass decoded every record of a Log Analytics JSON export a second time
+// (issue 5). It reads r in chunks, keeping the end of each so that a date
+// across two chunks is seen.
+func mayHoldSlashDate(r io.Reader) (bool, error) {
+	const keep = 64
+	buf := make([]byte, keep+1<<20)
+	carry := 0
+	for {
+		n, err := io.ReadFull(r, buf[carry:])
+		b := buf[:carry+n]
+		final := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !final {
+			return false, err
+		}
+		// A quote is checked once the bytes after it are in b; near the end
+		// of a chunk they come with the next one.
+		limit := len(b)
+		if !final {
+			limit = max(len(b)-keep, 0)
+		}
+		for i := 0; i < limit; {
+			j := bytes.IndexByte(b[i:limit], '"')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			if slashDateAt(b[i:min(len(b), i+keep)]) {
+				return true, nil
+			}
+		}
+		if final {
+			return false, nil
+		}
+		carry = copy(buf, b[limit:])
+	}
+}
+
+// slashDateAt says whether b, the bytes after a quote, may start a slash or
+// dotted date (see mayHoldSlashDate).
+func slashDateAt(b []byte) bool {
+	closed := false
+	if end := bytes.IndexByte(b, '"'); end >= 0 {
+		b, closed = b[:end], true
+	}
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return true
+	}
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] >= 0x80) {
+		i++
+	}
+	digits := func(lo, hi int) bool {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' && n < hi {
+			i++
+			n++
+		}
+		return n >= lo
+	}
+	sep := func() bool {
+		if i < len(b) && (b[i] == '/' || b[i] == '.') {
+			i++
+			return true
+		}
+		return false
+	}
+	if digits(1, 2) && sep() && digits(1, 2) && sep() && digits(4, 4) {
+		return true
+	}
+	// Stopped at the end of the bytes given, not at the end of the value:
+	// what follows is not known.
+	return !closed && i >= len(b)
 }

@@ -215,9 +215,19 @@ func decideOrder(src *source, v *dateVote) dayOrder {
 	return ord
 }
 
-// voteJSON reads the timestamps of a JSON source once to decide day/month order.
+// voteJSON reads the timestamps of a JSON source once to decide day/month
+// order, unless the text holds no value that could be a slash date.
 func voteJSON(src *source, v *dateVote, keys laKeys) error {
 	in, err := openJSON(src)
+	if err != nil {
+		return err
+	}
+	may, err := mayHoldSlashDate(in)
+	in.Close()
+	if err != nil || !may {
+		return err
+	}
+	in, err = openJSON(src)
 	if err != nil {
 		return err
 	}
@@ -227,7 +237,9 @@ func voteJSON(src *source, v *dateVote, keys laKeys) error {
 		if r.Err == "" && json.Unmarshal(r.Raw, &obj) == nil {
 			cells := map[string]string{}
 			for k, val := range obj {
-				cells[keys.key(k)] = jsonText(val)
+				if k := keys.key(k); slices.Contains(laTimeColumns, k) {
+					cells[k] = jsonText(val)
+				}
 			}
 			v.observe(laTime(cells))
 		}

@@ -319,12 +319,32 @@ func jsonText(v json.RawMessage) string {
 		return ""
 	}
 	if t[0] == '"' {
+		// A string without escapes is its own text (the value comes from a
+		// decoded, so validated, object); decoding it again was a sixth of
+		// a Log Analytics JSON load (issue 5). Invalid UTF-8 still goes
+		// through the decoder, which replaces it as before.
+		if len(t) >= 2 && t[len(t)-1] == '"' {
+			if in := t[1 : len(t)-1]; plainJSONString(in) {
+				return in
+			}
+		}
 		var s string
 		if json.Unmarshal(v, &s) == nil {
 			return s
 		}
 	}
 	return t
+}
+
+// plainJSONString says whether s, between quotes, is a JSON string that
+// decodes to itself: valid UTF-8 with no backslash, quote or control byte.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // signinCategories maps a diagnostic settings category or a Log Analytics
