@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -63,6 +65,15 @@ func FuzzSplitJSON(f *testing.F) {
 		})
 		if err != nil {
 			t.Fatalf("splitJSON on in-memory bytes returned %v", err)
+		}
+		// The same records, lines and reasons whether the reader hands over
+		// the whole buffer (plain string bytes are copied in runs) or one
+		// byte at a time (every byte goes through the state machine).
+		var whole, bytewise []jsonRecord
+		splitJSON(bytes.NewReader(data), ndjson, func(r jsonRecord) error { whole = append(whole, r); return nil })
+		splitJSON(iotest.OneByteReader(bytes.NewReader(data)), ndjson, func(r jsonRecord) error { bytewise = append(bytewise, r); return nil })
+		if !reflect.DeepEqual(whole, bytewise) {
+			t.Fatalf("records differ by read size:\n%+v\n%+v", whole, bytewise)
 		}
 		// Nothing lost: a valid array of objects gives one valid record per
 		// element, in order (issue 6: every record is accounted for).

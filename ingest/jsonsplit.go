@@ -177,6 +177,19 @@ func (s *splitter) capture(c byte) ([]byte, string, error) {
 	inString := c == '"'
 	escaped := false
 	for depth > 0 || inString || (c != '{' && c != '[' && c != '"') {
+		if inString && !escaped {
+			// Copy the string's plain bytes up to the next quote,
+			// backslash or line break in one go: byte by byte, the
+			// splitter was a tenth of a Log Analytics JSON load (issue 5).
+			if k := plainRun(s.r); k > 0 {
+				p, _ := s.r.Peek(k)
+				if room := maxRecordBytes - len(buf); room > 0 {
+					buf = append(buf, p[:min(k, room)]...)
+				}
+				s.r.Discard(k)
+				continue
+			}
+		}
 		b, err := s.r.ReadByte()
 		if err == io.EOF {
 			return bounded(buf), "truncated: the file ends inside a JSON value", nil
@@ -229,6 +242,22 @@ func (s *splitter) capture(c byte) ([]byte, string, error) {
 		return bounded(buf), fmt.Sprintf("JSON nested deeper than %d levels", maxJSONDepth), nil
 	}
 	return buf, "", nil
+}
+
+// plainRun is how many of r's buffered bytes come before the first quote,
+// backslash or line break (all of them when there is none).
+func plainRun(r *bufio.Reader) int {
+	p, _ := r.Peek(r.Buffered())
+	if q := bytes.IndexByte(p, '"'); q >= 0 {
+		p = p[:q]
+	}
+	if b := bytes.IndexByte(p, '\\'); b >= 0 {
+		p = p[:b]
+	}
+	if n := bytes.IndexByte(p, '\n'); n >= 0 {
+		p = p[:n]
+	}
+	return len(p)
 }
 
 func (s *splitter) skipSpace() (byte, error) {
