@@ -492,11 +492,18 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 			}
 			raw, _ = json.Marshal(camelKeys(v))
 		}
-		compact.Reset()
-		if err := json.Compact(&compact, raw); err != nil {
-			return b.add(r.N, fmt.Sprintf("record %d (line %d): invalid JSON: %v", r.N, r.Line, err), r.Raw)
+		// A record on one line is a valid NDJSON line as it is (splitJSON
+		// validated it); compacting every record cost as much as splitting
+		// the file (issue 5). Line breaks outside strings are whitespace,
+		// and a valid string holds none, so only those records need it.
+		c := bytes.TrimSpace(raw)
+		if bytes.IndexByte(c, '\n') >= 0 || bytes.IndexByte(c, '\r') >= 0 {
+			compact.Reset()
+			if err := json.Compact(&compact, raw); err != nil {
+				return b.add(r.N, fmt.Sprintf("record %d (line %d): invalid JSON: %v", r.N, r.Line, err), r.Raw)
+			}
+			c = compact.Bytes()
 		}
-		c := compact.Bytes()
 		if len(c) < 2 || c[0] != '{' {
 			return b.add(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
 		}
