@@ -220,38 +220,50 @@ func mayHoldSlashDate(r io.Reader) (bool, error) {
 }
 
 // slashDateAt says whether b, the bytes after a quote, may start a slash or
-// dotted date (see mayHoldSlashDate).
+// dotted date (see mayHoldSlashDate). A backslash where a space, digit or
+// separator could stand may be an escape of one (\u…, \/, \t…), so it counts
+// as a date; a value that starts otherwise (an object written as a JSON
+// string, "{\"…", or the \"\" of an empty member inside one) does not.
 func slashDateAt(b []byte) bool {
 	closed := false
 	if end := bytes.IndexByte(b, '"'); end >= 0 {
 		b, closed = b[:end], true
 	}
-	if bytes.IndexByte(b, '\\') >= 0 {
-		return true
-	}
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] >= 0x80) {
 		i++
 	}
-	digits := func(lo, hi int) bool {
+	// undecided is the answer when the date pattern stops at b[i]: the end
+	// of a value cut short by the window, or an escape, may still be one.
+	undecided := func() bool {
+		switch {
+		case i >= len(b):
+			return !closed
+		case b[i] != '\\':
+			return false
+		case i+1 >= len(b):
+			return !closed
+		}
+		// Escapes that decode to a digit, separator or space; \" and \\
+		// decode to neither.
+		return strings.IndexByte("u/tnrf", b[i+1]) >= 0
+	}
+	for _, part := range []struct{ lo, hi int }{{1, 2}, {0, 0}, {1, 2}, {0, 0}, {4, 4}} {
+		if part.hi == 0 { // a separator
+			if i < len(b) && (b[i] == '/' || b[i] == '.') {
+				i++
+				continue
+			}
+			return undecided()
+		}
 		n := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' && n < hi {
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' && n < part.hi {
 			i++
 			n++
 		}
-		return n >= lo
-	}
-	sep := func() bool {
-		if i < len(b) && (b[i] == '/' || b[i] == '.') {
-			i++
-			return true
+		if n < part.lo {
+			return undecided()
 		}
-		return false
 	}
-	if digits(1, 2) && sep() && digits(1, 2) && sep() && digits(4, 4) {
-		return true
-	}
-	// Stopped at the end of the bytes given, not at the end of the value:
-	// what follows is not known.
-	return !closed && i >= len(b)
+	return true
 }

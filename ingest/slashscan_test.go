@@ -17,7 +17,7 @@ func TestMayHoldSlashDate(t *testing.T) {
 		`" 3/14/2025 1:45 PM"`, "\"\u00a03/14/2025 1:45 PM\"", `"3\/14\/2025 1:45 PM"`,
 		`"\u0033/14/2025 1:45 PM"`, `"\t3/14/2025 1:45 PM"`, `"Windows NT 10.0.22631"`,
 		`"/tenants/0000/providers/1/2/2025"`, `"123/4/2025 1:00"`, `"1/2/202 1:00"`, `"12/31/2025"`,
-		`"10.0.19045.3803 1:00"`, `"Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`, `"a \"3/14/2025 1:45 PM\""`,
+		`"10.0.19045.3803 1:00"`, `"1\u0032/3/2025 1:00"`, `"12\/3\/2025 1:00"`, `"\u00203/4/2025 1:00"`, `"Mozilla/5.0 (Windows NT 10.0; Win64; x64)"`, `"a \"3/14/2025 1:45 PM\""`,
 	}
 	for _, v := range values {
 		doc := `[{"Id":"x","TimeGenerated":` + v + `,"UserAgent":"curl/8"}]`
@@ -46,6 +46,7 @@ func TestMayHoldSlashDate(t *testing.T) {
 	}
 	for _, doc := range []string{
 		`[{"TimeGenerated":"2025-03-14T13:45:17Z","ResourceId":"/tenants/4b2462a4/providers/x","UserAgent":"Windows NT 10.0.22631"}]`,
+		`[{"DeviceDetail":"{\"deviceId\":\"x\",\"browser\":\"Edge 117.0.2045\"}","Status":"{\"errorCode\":0}","X":"{\"a\":\"\",\"b\":\"\\\\x\"}"}]`,
 		`{"a":"1/2"} {"b":"12.12.12"}`,
 	} {
 		if may, _ := mayHoldSlashDate(strings.NewReader(doc)); may {
