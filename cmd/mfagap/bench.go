@@ -153,19 +153,17 @@ func benchChild(c *cli.Context, phase string) error {
 			return err
 		}
 	case "ingest":
-		s.Storage = storageOf(c)
 		cliArgs = []string{"ingest", "--quiet"}
 	case "analyze":
-		s.Storage = storageOf(c)
 		cliArgs = []string{"analyze", "--quiet", "--json", filepath.Join(dir, "analyze-"+format+".json")}
 	case "report":
-		s.Storage = storageOf(c)
 		cliArgs = []string{"report", "--quiet", "-o", filepath.Join(dir, "report-"+format+".html"),
 			"--json", filepath.Join(dir, "report-"+format+".json")}
 	default:
 		return usageError{fmt.Errorf("bench: unknown phase %q (want %s)", phase, strings.Join(bench.Phases, ", "))}
 	}
 	if cliArgs != nil {
+		s.Storage = storageOf(c)
 		var errb bytes.Buffer
 		args := append(append(append([]string{"mfagap"}, cliArgs...), common...), file)
 		if code := run(args, io.Discard, &errb); code != 0 {
