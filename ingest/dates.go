@@ -178,9 +178,9 @@ func isoTime(t time.Time) string {
 // mayHoldSlashDate reports whether the JSON text r could hold a string value
 // that slashDate matches once decoded and trimmed: a quote, then space (any
 // non-ASCII byte counts as space: Unicode spaces are trimmed too), one or two
-// digits, '/' or '.', one or two digits, '/' or '.', four digits. A value
-// with a backslash among its first bytes counts as a match (an escape may
-// decode to any of these). When it finds none, no value of the file can vote
+// digits, '/' or '.', one or two digits, '/' or '.', four digits. An escape
+// where one of these could stand counts as a match (see slashDateAt). When it
+// finds none, no value of the file can vote
 // on day/month order and the voting pass over every record is skipped: that
 // pass decoded every record of a Log Analytics JSON export a second time
 // (issue 5). It reads r in chunks, keeping the end of each so that a date
