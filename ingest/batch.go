@@ -200,7 +200,7 @@ func (l *loader) readBatch(ctx context.Context, kind string, b []*prepared, path
 		if kind == "graph-nd" {
 			format, lenient = "newline_delimited", true // as readGraph reads one file
 		}
-		query = fmt.Sprintf("select __rec as rec, '' as tenant_hint, null::varchar as event_type_hint,\n  null::integer as source_id, null::varchar as fallback_tenant, *\nfrom read_graph(%s, %s, %t, true)", paths2, quote(format), lenient)
+		query = fmt.Sprintf("select __rec as rec, '' as tenant_hint, null::varchar as event_type_hint,\n  null::integer as source_id, null::varchar as fallback_tenant, *, %s\nfrom read_graph(%s, %s, %t, true)", typedNulls, paths2, quote(format), lenient)
 		bad = graphUnusable
 	default:
 		query = diagQuery(paths2, true)

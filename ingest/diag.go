@@ -145,6 +145,12 @@ func diagQuery(paths string, fname bool) string {
 			continue
 		case name == "createdDateTime":
 			sel = append(sel, `coalesce(nullif(properties.createdDateTime, ''), "time") as createdDateTime`)
+		case name == "authenticationDetails":
+			sel = append(sel, "null::JSON as authenticationDetails", "properties.authenticationDetails as steps_typed")
+			typ = stepsType
+		case name == "appliedConditionalAccessPolicies":
+			sel = append(sel, "null::JSON as appliedConditionalAccessPolicies", "properties.appliedConditionalAccessPolicies as policies_text")
+			typ = policiesTextType
 		default:
 			sel = append(sel, fmt.Sprintf("properties.%[1]s as %[1]s", name))
 		}

@@ -61,12 +61,32 @@ func TestDiagnosticFastPath(t *testing.T) {
 		delete(r, "time")
 	}), "\n"))
 
+	// The fast path reads the steps and policies typed (steps_typed,
+	// policies_text): rules that are objects, numbers or not JSON read as
+	// their text and give what the careful path gives; steps or policies of
+	// another JSON type fail the typed read, and the careful path loads the
+	// file.
+	oddRules := file("oddrules", strings.Join(edit(lines, 11, func(_, p map[string]any) {
+		pols := p["appliedConditionalAccessPolicies"].([]any)
+		pol := pols[0].(map[string]any)
+		pol["includeRulesSatisfied"] = []any{map[string]any{"conditionalAccessCondition": "users", "ruleSatisfied": "allUsers"}, 5, "not json", nil}
+		pol["excludeRulesSatisfied"] = nil
+		pol["enforcedGrantControls"] = []any{}
+		p["authenticationDetails"] = []any{}
+	}), "\n"))
+	stepsText := file("stepstext", strings.Join(edit(lines, 13, func(_, p map[string]any) { p["authenticationDetails"] = "none" }), "\n"))
+	policiesObject := file("policiesobject", strings.Join(edit(lines, 15, func(_, p map[string]any) {
+		p["appliedConditionalAccessPolicies"] = map[string]any{"id": "x"}
+	}), "\n"))
+
 	for _, tc := range []struct {
 		name, path string
 		fast       bool // the fast path takes the whole file
 	}{
 		{"clean", clean, true}, {"crlf, blank line, no createdDateTime", crlf, true}, {"bom", bom, false},
 		{"another category", other, false}, {"properties as a string", stringProps, false}, {"no time at all", noTime, false},
+		{"rules as objects, numbers, not JSON", oddRules, true}, {"steps as a string", stepsText, false},
+		{"policies as an object", policiesObject, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := int64(0)

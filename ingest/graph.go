@@ -139,6 +139,19 @@ func (l *loader) joinedPath(src *source) string {
 	return filepath.Join(l.tmp, fmt.Sprintf("joined-%d.json", src.id))
 }
 
+// The steps and policy results of a sign-in as DuckDB types: what
+// mfagap_auth_steps (schema.sql) and the policy statement's text-rule read
+// (graph.sql) make of the JSON. A reader that can type them while it reads
+// (the diagnostic fast path) fills raw_graph's steps_typed and
+// policies_text, and leaves authenticationDetails and
+// appliedConditionalAccessPolicies NULL; the others read the JSON and leave
+// these two NULL (typedNulls). graph.sql takes whichever is there.
+const (
+	stepsType        = "STRUCT(authenticationStepDateTime VARCHAR, authenticationMethod VARCHAR, authenticationMethodDetail VARCHAR, succeeded BOOLEAN, authenticationStepResultDetail VARCHAR, authenticationStepRequirement VARCHAR)[]"
+	policiesTextType = "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR, includeRulesSatisfied VARCHAR[], excludeRulesSatisfied VARCHAR[])[]"
+	typedNulls       = "null::" + stepsType + " as steps_typed, null::" + policiesTextType + " as policies_text"
+)
+
 // graphColumnRe matches one member of read_graph's columns literal
 // (graph.sql): name: 'DuckDB type'.
 var graphColumnRe = regexp.MustCompile(`(\w+): '([^']+)'`)
@@ -177,8 +190,8 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 		return 0, 0, err
 	}
 	return l.stageRawGraph(ctx, "graph", fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
-  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, *
-from read_graph(%s, %s, %t, false)`, quote(path), quote(fmtName), lenient), graphUnusable, "")
+  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, *, %s
+from read_graph(%s, %s, %t, false)`, typedNulls, quote(path), quote(fmtName), lenient), graphUnusable, "")
 }
 
 // graphUnusable is true for a raw_graph row that cannot be a sign-in: no id

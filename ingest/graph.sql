@@ -112,7 +112,7 @@ select
   source_id,
   rec as source_record
 from (
-  select *, mfagap_auth_steps(authenticationDetails) as steps
+  select *, coalesce(steps_typed, mfagap_auth_steps(authenticationDetails)) as steps
   from raw_graph
   anti join raw_graph_rejects using (source_id, rec)
 );
@@ -138,7 +138,7 @@ select
   rec as source_record
 from (
   select source_id, rec, unnest(steps) as d, generate_subscripts(steps, 1) as step
-  from (select source_id, rec, mfagap_auth_steps(authenticationDetails) as steps from raw_graph)
+  from (select source_id, rec, coalesce(steps_typed, mfagap_auth_steps(authenticationDetails)) as steps from raw_graph)
 )
 join graph_kept k using (source_id, rec);
 
@@ -173,17 +173,18 @@ select
 from (
   select source_id, rec, unnest(ps) as p, unnest(qs) as q
   from (
-    select source_id, rec, ps, case
+    select source_id, rec, ps, coalesce(policies_text, case
       when getvariable('ca_rules_text')
         or list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
              r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
       then from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]')
-      end as qs
+      end) as qs
     from (
-      select source_id, rec, appliedConditionalAccessPolicies as j, case when not getvariable('ca_rules_text') then from_json(appliedConditionalAccessPolicies,
+      select source_id, rec, policies_text, appliedConditionalAccessPolicies as j,
+        case when policies_text is null and not getvariable('ca_rules_text') then from_json(appliedConditionalAccessPolicies,
         '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') end as ps
       from raw_graph
-      where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
+      where (policies_text is not null or json_type(appliedConditionalAccessPolicies) = 'ARRAY')
         and rec between getvariable('rec_lo') and getvariable('rec_hi')
     )
   )
