@@ -67,3 +67,20 @@ func TestBenchStorage(t *testing.T) {
 		t.Errorf("left in --temp-dir: %v", left)
 	}
 }
+
+// Every second run takes the phases in reverse, so each phase follows each
+// other one as often (with an even --repeat); the list given is not changed.
+func TestPhaseOrder(t *testing.T) {
+	given := []string{"floor", "ingest", "report"}
+	var got []string
+	for i := range 4 {
+		got = append(got, strings.Join(phaseOrder(given, i), ","))
+	}
+	want := []string{"floor,ingest,report", "report,ingest,floor", "floor,ingest,report", "report,ingest,floor"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("orders %v, want %v", got, want)
+	}
+	if strings.Join(given, ",") != "floor,ingest,report" {
+		t.Errorf("phaseOrder changed its argument: %v", given)
+	}
+}
