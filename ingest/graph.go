@@ -312,11 +312,7 @@ where `+graphUnusable)
               where json_type(appliedConditionalAccessPolicies) = 'ARRAY' limit 1000)))`); err != nil {
 		return err
 	}
-	ids := make([]string, len(srcs))
-	for i, s := range srcs {
-		ids[i] = strconv.Itoa(s.id)
-	}
-	if _, err := l.db.ExecContext(ctx, "set variable map_sources = ["+strings.Join(ids, ", ")+"]::integer[]"); err != nil {
+	if _, err := l.db.ExecContext(ctx, "set variable map_sources = ["+sourceIDs(srcs)+"]::integer[]"); err != nil {
 		return err
 	}
 	for i, stmt := range splitStatements(graphSQL)[1:] {

@@ -5,12 +5,22 @@ import (
 	"database/sql"
 	_ "embed"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
 
 //go:embed dedup.sql
 var dedupSQL string
+
+// sourceIDs is the ids of srcs separated by commas, for SQL lists.
+func sourceIDs(srcs []*source) string {
+	ids := make([]string, len(srcs))
+	for i, s := range srcs {
+		ids[i] = strconv.Itoa(s.id)
+	}
+	return strings.Join(ids, ", ")
+}
 
 // finishInPlace finishes the sign-ins of src, which its loader wrote straight
 // to signins with every derived column set and an empty tenant_id where the data
@@ -26,14 +36,13 @@ func (l *loader) finishInPlace(ctx context.Context, src *source) error {
 // their source ids).
 func (l *loader) finishSources(ctx context.Context, srcs []*source) error {
 	t := time.Now()
-	ids := make([]string, len(srcs))
 	byID := make(map[int]*source, len(srcs))
-	for i, s := range srcs {
-		ids[i] = fmt.Sprint(s.id)
+	for _, s := range srcs {
 		byID[s.id] = s
 	}
-	list := "[" + strings.Join(ids, ", ") + "]::integer[]"
-	mine := "source_id in (" + strings.Join(ids, ", ") + ")"
+	ids := sourceIDs(srcs)
+	list := "[" + ids + "]::integer[]"
+	mine := "source_id in (" + ids + ")"
 	untenanted, err := queryColumn[int](ctx, l.db, "select distinct source_id from signins where tenant_id = '' and "+mine+" order by 1")
 	if err != nil {
 		return err
