@@ -36,6 +36,20 @@ func TestEstimateTableBytes(t *testing.T) {
 	if got := EstimateTableBytes([]string{filepath.Join(dir, "signins.json"), filepath.Join(dir, "missing.csv")}); got != 600 {
 		t.Errorf("one file and a missing one: %d, want 600", got)
 	}
+	// Diagnostic records (category and properties up front) count at 0.54:
+	// their envelope does not reach the tables. Graph records do not.
+	diag := filepath.Join(dir, "diag", "PT1H.json")
+	graph := filepath.Join(dir, "graph.json")
+	os.MkdirAll(filepath.Dir(diag), 0o755)
+	rec := `{"time":"2025-03-04T14:05:00Z","category":"SignInLogs","tenantId":"t","properties":{"id":"1"}}` + "\n"
+	os.WriteFile(diag, []byte(strings.Repeat(rec, 100)), 0o644)
+	os.WriteFile(graph, []byte("["+strings.Repeat(`{"id":"1","createdDateTime":"2025-03-04T14:05:00Z"},`, 100)+"{}]"), 0o644)
+	for path, factor := range map[string]float64{diag: 0.54, graph: 0.6} {
+		info, _ := os.Stat(path)
+		if got, want := EstimateTableBytes([]string{path}), int64(factor*float64(info.Size())); got != want {
+			t.Errorf("%s: %d, want %d (%.2f × %d)", filepath.Base(path), got, want, factor, info.Size())
+		}
+	}
 }
 
 // A folder written by WriteParquet counts its Parquet files at ten times
