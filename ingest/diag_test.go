@@ -2,9 +2,11 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -141,5 +143,28 @@ func TestPolicyRulesObjectsAndStrings(t *testing.T) {
 				t.Errorf("ca_rules_text = %v, want %v", m, tc.textMode)
 			}
 		})
+	}
+}
+
+// The typed columns of the diagnostic fast path (stepsType, policiesTextType)
+// are the types the JSON readers make: mfagap_auth_steps (schema.sql) and
+// the text-rule from_json of graph.sql's policy statement. graph.sql takes
+// one or the other with coalesce, so a change to one side alone must fail
+// here, not as a type error or a column that silently reads differently.
+func TestTypedColumnsMatchJSONReads(t *testing.T) {
+	db, err := Open(context.Background(), DBOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := query1[string](t, db, `select typeof(mfagap_auth_steps('[]'::json))`); got != stepsType {
+		t.Errorf("mfagap_auth_steps reads\n %s\nstepsType is\n %s", got, stepsType)
+	}
+	m := regexp.MustCompile(`from_json\(j, ('[^']+')\)`).FindStringSubmatch(graphSQL)
+	if m == nil {
+		t.Fatal("graph.sql: no from_json(j, '…') for the text-rule read")
+	}
+	if got := query1[string](t, db, `select typeof(from_json('[]'::json, `+m[1]+`))`); got != policiesTextType {
+		t.Errorf("graph.sql's text-rule read makes\n %s\npoliciesTextType is\n %s", got, policiesTextType)
 	}
 }
