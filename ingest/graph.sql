@@ -13,6 +13,10 @@
 -- the envelope: diagnostic category, Log Analytics table; it wins over the
 -- record's own hints) and __mfa_satisfied (set when the source cannot tell,
 -- e.g. 'unknown' for the unified audit log).
+-- steps_typed and policies_text are the steps and policy results already
+-- typed (stepsType, policiesTextType in graph.go): the diagnostic fast path
+-- reads them so and leaves authenticationDetails and
+-- appliedConditionalAccessPolicies NULL; every other reader leaves them NULL.
 
 create or replace temp macro read_graph(path, fmt, lenient, fname) as table
 select * from read_json(path, format = fmt, ignore_errors = lenient, maximum_object_size = 67108864, filename = fname,
