@@ -203,7 +203,7 @@ func (l *loader) readBatch(ctx context.Context, kind string, b []*prepared, path
 		query = fmt.Sprintf("select __rec as rec, '' as tenant_hint, null::varchar as event_type_hint,\n  null::integer as source_id, null::varchar as fallback_tenant, *, %s\nfrom read_graph(%s, %s, %t, true)", typedNulls, paths2, quote(format), lenient)
 		bad = graphUnusable
 	default:
-		query = diagQuery(paths2, true)
+		query = diagQuery(paths2, true, true)
 		bad = "__event_type is null or " + graphUnusable
 	}
 	// Each row with its file's source, hints and fallback tenant, numbered

@@ -130,13 +130,24 @@ func diagFastShape(sn *sniff) bool {
 // them. It returns the records read and those that are not clean sign-ins
 // (see loadDiagnostic). Rewriting each record in Go and reading the result
 // took 17 times DuckDB's own read of the file (issue 5).
+// Each sign-in's steps and policy results are read typed (steps_typed,
+// policies_text); when a record holds them as another JSON type (a string,
+// an object), that read fails and the file is read again with the two as
+// JSON, as the other readers take them, before the careful path is left to
+// decide: one odd record would otherwise send a whole archive file through Go.
 func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64, err error) {
-	return l.stageRawGraph(ctx, "diagnostic", diagQuery(quote(path), false), "__event_type is null or "+graphUnusable, "")
+	unusable := "__event_type is null or " + graphUnusable
+	n, bad, err = l.stageRawGraph(ctx, "diagnostic", diagQuery(quote(path), false, true), unusable, "")
+	if err != nil {
+		n, bad, err = l.stageRawGraph(ctx, "diagnostic (steps and policies as JSON)", diagQuery(quote(path), false, false), unusable, "")
+	}
+	return n, bad, err
 }
 
 // diagQuery is the select of readDiagnostic on paths (a DuckDB path or list
-// of paths), with the filename column when fname is set.
-func diagQuery(paths string, fname bool) string {
+// of paths), with the filename column when fname is set, the steps and
+// policy results typed when typed is set, else as JSON.
+func diagQuery(paths string, fname, typed bool) string {
 	var props, sel []string
 	for _, c := range graphRecordColumns() {
 		name, typ := c[0], c[1]
@@ -145,16 +156,19 @@ func diagQuery(paths string, fname bool) string {
 			continue
 		case name == "createdDateTime":
 			sel = append(sel, `coalesce(nullif(properties.createdDateTime, ''), "time") as createdDateTime`)
-		case name == "authenticationDetails":
+		case name == "authenticationDetails" && typed:
 			sel = append(sel, "null::JSON as authenticationDetails", "properties.authenticationDetails as steps_typed")
 			typ = stepsType
-		case name == "appliedConditionalAccessPolicies":
+		case name == "appliedConditionalAccessPolicies" && typed:
 			sel = append(sel, "null::JSON as appliedConditionalAccessPolicies", "properties.appliedConditionalAccessPolicies as policies_text")
 			typ = policiesTextType
 		default:
 			sel = append(sel, fmt.Sprintf("properties.%[1]s as %[1]s", name))
 		}
 		props = append(props, name+" "+typ)
+	}
+	if !typed {
+		sel = append(sel, typedNulls)
 	}
 	if fname {
 		sel = append(sel, "filename")
