@@ -356,11 +356,11 @@ func topMembers(raw []byte) (obj map[string]json.RawMessage, ok bool) {
 	}
 	for i < len(raw) {
 		end := stringEnd(raw, i)
-		key, kerr := memberName(raw[i:end])
+		key := jsonText(raw[i:end])
 		i = skipSpace(raw, end)
 		i = skipSpace(raw, i+1) // the colon
 		vend := valueEnd(raw, i)
-		if kerr != nil || vend <= i {
+		if vend <= i {
 			return nil, false
 		}
 		obj[key] = json.RawMessage(raw[i:vend:vend])
@@ -371,19 +371,6 @@ func topMembers(raw []byte) (obj map[string]json.RawMessage, ok bool) {
 		i = skipSpace(raw, i+1) // the comma
 	}
 	return obj, true
-}
-
-// memberName is a member name's text: the bytes between the quotes when
-// they need no decoding, else what json.Unmarshal makes of them.
-func memberName(quoted []byte) (string, error) {
-	if len(quoted) >= 2 {
-		if in := string(quoted[1 : len(quoted)-1]); plainJSONString(in) {
-			return in, nil
-		}
-	}
-	var s string
-	err := json.Unmarshal(quoted, &s)
-	return s, err
 }
 
 func skipSpace(b []byte, i int) int {
