@@ -233,8 +233,10 @@ func voteJSON(src *source, v *dateVote, keys laKeys) error {
 	}
 	defer in.Close()
 	return splitJSON(in, src.sniff.ndjson, func(r jsonRecord) error {
-		var obj map[string]json.RawMessage
-		if r.Err == "" && json.Unmarshal(r.Raw, &obj) == nil {
+		if r.Err != "" {
+			return nil // the load reports it
+		}
+		if obj, ok := topMembers(r.Raw); ok {
 			cells := map[string]string{}
 			for k, val := range obj {
 				if k := keys.key(k); slices.Contains(laTimeColumns, k) {
