@@ -130,6 +130,7 @@ func diagFastShape(sn *sniff) bool {
 // them. It returns the records read and those that are not clean sign-ins
 // (see loadDiagnostic). Rewriting each record in Go and reading the result
 // took 17 times DuckDB's own read of the file (issue 5).
+//
 // Each sign-in's steps and policy results are read typed (steps_typed,
 // policies_text); when a record holds them as another JSON type (a string,
 // an object), that read fails and the file is read again with the two as
