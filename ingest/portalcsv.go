@@ -118,6 +118,7 @@ func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 	if err != nil {
 		return err
 	}
+	t := time.Now()
 	err = l.readCSV(ctx, src, csvRead{
 		names:  names,
 		want:   []string{"request_id", "ad_step_at", "ad_method", "ad_method_detail", "ad_requirement", "ad_succeeded", "ad_result_detail"},
@@ -127,6 +128,8 @@ func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 	if err != nil {
 		return err
 	}
+	Trace("auth details: read_csv into raw_authdetails", t)
+	t = time.Now()
 	if err := l.rejectWhere(ctx, src, `select rec, 'no Request ID', to_json(r)::varchar from raw_authdetails r
 where nullif(trim(request_id), '') is null order by rec`); err != nil {
 		return err
@@ -142,6 +145,7 @@ drop table raw_authdetails`, src.id))
 	if err != nil {
 		return err
 	}
+	Trace("auth details: into portal_auth_details", t)
 	// Counted, not derived, so the row accounting can fail (issue 6).
 	return l.db.QueryRowContext(ctx, "select count(*) from portal_auth_details where source_id = ?", src.id).Scan(&src.loaded)
 }
@@ -149,32 +153,59 @@ drop table raw_authdetails`, src.id))
 // attachAuthDetails turns portal AuthDetails rows into authentication steps
 // of the sign-ins they belong to and re-derives those sign-ins' MFA verdict.
 // It runs once after all files are loaded, so file order does not matter.
-func (l *loader) attachAuthDetails(ctx context.Context) error {
-	_, err := l.db.ExecContext(ctx, `
-create or replace temp table attach_steps as
-select s.tenant_id, s.request_id, s.event_type,
-  row_number() over (partition by s.tenant_id, s.request_id, s.event_type order by d.source_id, d.source_record)::integer as step,
+//
+// Each sign-in is known by its rowid while its steps are numbered (an
+// integer key to partition by, not three strings) and when its verdict is
+// written back. DuckDB updates rows that arrive out of rowid order one by
+// one: the update joined on tenant, request id and event type took 14 s for
+// 950 k sign-ins, in rowid order 0.1 s; steps and verdicts of 1 M sign-ins
+// took 10.6 s in all before, 4.3 s now (issue 5). The statements run in one
+// transaction, so that no checkpoint between them (which may compact a
+// table with deleted rows) moves a rowid.
+func (l *loader) attachAuthDetails(ctx context.Context) (err error) {
+	defer Trace("auth details: attach to sign-ins", time.Now())
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, stmt := range []string{
+		`create or replace temp table attach_steps as
+select s.rowid as signin_row, s.tenant_id, s.request_id, s.event_type,
+  row_number() over (partition by s.rowid order by d.source_id, d.source_record)::integer as step,
   d.step_at, d.method, d.method_detail, d.succeeded, d.result_detail, d.requirement, d.source_id, d.source_record
 from portal_auth_details d
 join signins s on s.request_id = d.request_id
 where not exists (select 1 from signin_auth_steps x
-                  where x.tenant_id = s.tenant_id and x.request_id = s.request_id and x.event_type = s.event_type);
-insert into signin_auth_steps by name select * from attach_steps;
-update signins set mfa_satisfied = v.verdict
-from (
-  select a.tenant_id, a.request_id, a.event_type,
-    mfagap_mfa_satisfied(bool_or(mfagap_step_mfa(a.succeeded, a.method, a.requirement, a.result_detail)),
-                         bool_or(mfagap_step_claim(a.method, a.result_detail)),
-                         any_value(s.additional_details), any_value(s.authentication_requirement),
-                         any_value(s.error_code)) as verdict
-  from attach_steps a
-  join signins s using (tenant_id, request_id, event_type)
-  group by all
-) v
-where signins.tenant_id = v.tenant_id and signins.request_id = v.request_id and signins.event_type = v.event_type
-  and signins.mfa_satisfied <> 'unknown';
-drop table attach_steps`)
-	return err
+                  where x.tenant_id = s.tenant_id and x.request_id = s.request_id and x.event_type = s.event_type)`,
+		`insert into signin_auth_steps by name select * exclude (signin_row) from attach_steps`,
+		`create or replace temp table attach_verdicts as
+select signin_row,
+  bool_or(mfagap_step_mfa(succeeded, method, requirement, result_detail)) as mfa,
+  bool_or(mfagap_step_claim(method, result_detail)) as claim
+from attach_steps
+group by signin_row
+order by signin_row`,
+		`update signins set mfa_satisfied = mfagap_mfa_satisfied(v.mfa, v.claim, signins.additional_details,
+    signins.authentication_requirement, signins.error_code)
+from attach_verdicts v
+where signins.rowid = v.signin_row and signins.mfa_satisfied <> 'unknown'`,
+		`drop table attach_steps`,
+		`drop table attach_verdicts`,
+	} {
+		t := time.Now()
+		if _, err = tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+		Trace("auth details: "+firstLine(stmt), t)
+	}
+	t := time.Now()
+	defer Trace("auth details: commit", t)
+	return tx.Commit()
 }
 
 // portalColumns are the user sign-in CSV's columns in the portal's order:

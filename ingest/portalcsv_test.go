@@ -1,7 +1,11 @@
 package ingest
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -166,5 +170,76 @@ func TestPortalCSVLongLines(t *testing.T) {
 	reasons := strings.Join(rejectReasons(t, db), " | ")
 	if !strings.Contains(reasons, "line 43") || !strings.Contains(strings.ToLower(reasons), "maximum") {
 		t.Errorf("reject reasons %q: want line 43 and the line maximum", reasons)
+	}
+}
+
+// TestPortalAuthDetailsAttachByRow: the verdicts are written back by the
+// sign-in's rowid (attachAuthDetails). Sign-ins of two files, a repeat
+// dropped between them (a gap in the rowids), sign-ins with and without
+// AuthDetails side by side: each verdict and step must land on its own
+// sign-in, whether the AuthDetails come in the same run or a later one
+// into the same database.
+func TestPortalAuthDetailsAttachByRow(t *testing.T) {
+	dir := t.TempDir()
+	single, multi := "Single-factor authentication", "Multifactor authentication"
+	first := "\ufeff" + portalHeader + "\r\n" +
+		portalSignIn("2025-03-04T08:00:00Z", "p1", "alice@contoso.com", "Browser", "0", single, "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:01:00Z", "p2", "bob@contoso.com", "Browser", "0", single, "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:02:00Z", "p3", "carol@contoso.com", "Browser", "0", multi, "MFA requirement satisfied by claim in the token", "Melbourne, Victoria, AU") + "\r\n"
+	second := "\ufeff" + portalHeader + "\r\n" +
+		portalSignIn("2025-03-04T08:01:00Z", "p2", "bob@contoso.com", "Browser", "0", single, "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:03:00Z", "p4", "dave@contoso.com", "Browser", "0", multi, "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:04:00Z", "p5", "erin@contoso.com", "Browser", "0", multi, "MFA successfully completed", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:05:00Z", "p6", "frank@contoso.com", "Browser", "50074", multi, "", "Melbourne, Victoria, AU") + "\r\n"
+	details := "Request ID,Authentication Date,Authentication method,Authentication method detail,Requirement,Succeeded,Result detail\r\n" +
+		"p1,2025-03-04T08:00:00Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
+		"p1,2025-03-04T08:00:01Z,Mobile app notification,,Multi-factor authentication,True,MFA successfully completed\r\n" +
+		"p3,2025-03-04T08:02:00Z,Previously satisfied,,Multi-factor authentication,True,MFA requirement satisfied by claim in the token\r\n" +
+		"p4,2025-03-04T08:03:00Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
+		"p4,2025-03-04T08:03:01Z,Text message,,Multi-factor authentication,True,MFA successfully completed\r\n" +
+		"p6,2025-03-04T08:05:00Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
+		"p6,2025-03-04T08:05:01Z,Mobile app notification,,Multi-factor authentication,False,MFA denied; user declined the authentication\r\n"
+	f1 := write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-04.csv", first)
+	f2 := write(t, dir, "InteractiveSignIns_2025-03-04_2025-03-31.csv", second)
+	ad := write(t, dir, "InteractiveSignIns_AuthDetails_2025-03-01_2025-03-31.csv", details)
+	verdicts := "select request_id || '=' || mfa_satisfied || '@' || source_record from signins order by request_id"
+	steps := "select request_id || '#' || step || ' ' || method || ' ' || succeeded from signin_auth_steps order by request_id, step"
+	want := []string{"p1=performed@1", "p2=none@2", "p3=claim@3", "p4=performed@2", "p5=performed@3", "p6=none@4"}
+	wantSteps := []string{"p1#1 Password true", "p1#2 Mobile app notification true", "p3#1 Previously satisfied true",
+		"p4#1 Password true", "p4#2 Text message true", "p6#1 Password true", "p6#2 Mobile app notification false"}
+	check := func(name string, db *sql.DB) {
+		t.Helper()
+		if got := queryStrings(t, db, verdicts); !slices.Equal(got, want) {
+			t.Errorf("%s: verdicts\n got %v\nwant %v", name, got, want)
+		}
+		if got := queryStrings(t, db, steps); !slices.Equal(got, wantSteps) {
+			t.Errorf("%s: steps\n got %v\nwant %v", name, got, wantSteps)
+		}
+	}
+	db, sum := load(t, Options{}, f1, f2, ad)
+	dupes := int64(0)
+	for _, s := range sum.Sources {
+		dupes += s.Duplicates
+	}
+	if dupes != 1 {
+		t.Fatalf("%d repeats dropped, want 1 (the test needs a gap in the rowids)", dupes)
+	}
+	check("one run", db)
+
+	// The same, the AuthDetails loaded by a second run into the same file.
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "two.duckdb")
+	for _, files := range [][]string{{f1, f2}, {ad}} {
+		db, err := Open(ctx, DBOptions{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Files(ctx, db, files, Options{TempDir: t.TempDir()}); err != nil {
+			t.Fatal(err)
+		}
+		if files[0] == ad {
+			check("two runs", db)
+		}
+		db.Close()
 	}
 }
