@@ -20,7 +20,9 @@ import (
 
 // Formats are the export shapes the benchmark measures, with the gen format
 // that writes each.
-var Formats = map[string]string{"csv": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat}
+// portal is the portal's download as a folder: the four sign-in files and
+// the two AuthDetails files beside them.
+var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -36,10 +38,10 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv, json, ndjson or archive)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson or archive)", format)
 	}
-	if format == "archive" {
-		return prepareArchive(dir, rows, seed)
+	if format == "archive" || format == "portal" {
+		return prepareFolder(dir, format, rows, seed)
 	}
 	name := fmt.Sprintf("SignIns_bench_%d_%d.json", rows, seed)
 	switch format {
@@ -68,11 +70,12 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	return path, os.Rename(tmp, path)
 }
 
-// prepareArchive writes the diagnostic archive (one PT1H.json per category
-// and hour) into a folder of dir named after rows and seed, reused when a
-// previous run finished it, and returns the folder.
-func prepareArchive(dir string, rows int, seed int64) (string, error) {
-	path := filepath.Join(dir, fmt.Sprintf("archive_bench_%d_%d", rows, seed))
+// prepareFolder writes the exports of a folder format (the diagnostic
+// archive: one PT1H.json per category and hour; the portal download) into a
+// folder of dir named after format, rows and seed, reused when a previous run
+// finished it, and returns the folder.
+func prepareFolder(dir, format string, rows int, seed int64) (string, error) {
+	path := filepath.Join(dir, fmt.Sprintf("%s_bench_%d_%d", format, rows, seed))
 	done := filepath.Join(path, ".complete")
 	if _, err := os.Stat(done); err == nil {
 		return path, nil
@@ -83,7 +86,7 @@ func prepareArchive(dir string, rows int, seed int64) (string, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return "", fmt.Errorf("bench: %w", err)
 	}
-	if _, err := gen.WriteFiles(path, gen.ArchiveFormat, gen.Options{Rows: rows, Seed: seed}); err != nil {
+	if _, err := gen.WriteFiles(path, Formats[format], gen.Options{Rows: rows, Seed: seed}); err != nil {
 		return "", err
 	}
 	return path, os.WriteFile(done, nil, 0o644)
@@ -108,6 +111,9 @@ func Size(path string) int64 {
 // table and returns the
 // row count: the fastest any loader built on DuckDB can be.
 func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) {
+	if format == "portal" {
+		return floorPortal(ctx, db, path)
+	}
 	reader := "read_csv"
 	if format != "csv" {
 		reader = "read_json"
@@ -132,6 +138,34 @@ func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) 
 	var n int64
 	err := db.QueryRowContext(ctx, "select count(*) from bench_floor").Scan(&n)
 	return n, err
+}
+
+// floorPortal loads every CSV of a portal download into a table of its own
+// (their columns differ) with DuckDB's defaults and returns the sign-ins
+// read: the rows of the files that are not AuthDetails.
+func floorPortal(ctx context.Context, db *sql.DB, path string) (int64, error) {
+	files, err := filepath.Glob(filepath.Join(path, "*.csv"))
+	if err != nil || len(files) == 0 {
+		return 0, fmt.Errorf("floor %s: no CSV file (%v)", path, err)
+	}
+	sort.Strings(files)
+	var signins int64
+	for i, f := range files {
+		table := fmt.Sprintf("bench_floor_%d", i)
+		q := fmt.Sprintf("create table %s as select * from read_csv('%s')", table, strings.ReplaceAll(f, "'", "''"))
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("floor %s: %w", f, err)
+		}
+		if strings.Contains(filepath.Base(f), "_AuthDetails_") {
+			continue
+		}
+		var n int64
+		if err := db.QueryRowContext(ctx, "select count(*) from "+table).Scan(&n); err != nil {
+			return 0, err
+		}
+		signins += n
+	}
+	return signins, nil
 }
 
 // PeakRSS returns this process's peak resident set size in bytes (VmHWM).

@@ -37,7 +37,7 @@ func TestSummarizeAndTable(t *testing.T) {
 func TestPrepareAndFloor(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	for _, format := range []string{"csv", "json", "ndjson", "archive"} {
+	for _, format := range []string{"csv", "portal", "json", "ndjson", "archive"} {
 		path, err := Prepare(dir, format, 500, 1)
 		if err != nil {
 			t.Fatal(err)
