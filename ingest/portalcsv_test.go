@@ -96,6 +96,13 @@ func TestPortalAuthDetailsJoin(t *testing.T) {
 	if steps != 3 {
 		t.Errorf("%d steps, want 3", steps)
 	}
+	// The rejected row keeps its cells, as text, with its record number.
+	rej := queryStrings(t, db, "select source_record || ' ' || reason || ' ' || raw from rejected_rows")
+	wantRej := `4 record 4: no Request ID {"request_id":null,"ad_step_at":"2025-03-04T08:20:41Z","ad_method":"Password","ad_method_detail":null,` +
+		`"ad_requirement":"Primary authentication","ad_succeeded":"True","ad_result_detail":"Correct password","rec":4}`
+	if len(rej) != 1 || rej[0] != wantRej {
+		t.Errorf("rejected rows %q, want %q", rej, wantRej)
+	}
 }
 
 func TestPortalCSVSemicolonAndNoName(t *testing.T) {
