@@ -152,7 +152,10 @@ from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', e
 	}
 	if tx != nil {
 		if err != nil {
+			// A failed statement aborts the transaction, and with it
+			// ordered's own reset of the insertion order.
 			tx.Rollback()
+			l.db.ExecContext(ctx, "set preserve_insertion_order = false")
 		} else {
 			err = tx.Commit()
 		}
