@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
@@ -123,44 +122,16 @@ from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', e
 	// rec is numbered after the insert from rowid, which follows the file
 	// order (preserve_insertion_order): row_number() over () in the insert
 	// made DuckDB read the file on one thread, twice as slow (issue 5).
-	// In memory, the insert and the numbering are one transaction: the
-	// update then changes rows that are still the transaction's own (their
-	// rowids are local; the numbering is relative to the first), where an
-	// update of committed rows took 3-6 s to commit for some files of 350 k
-	// rows, against 10 ms. In a database file it is the other way round
-	// (0.4 s after the commit, 9.6 s before it for 6 M rows), as DuckDB has
-	// already written the transaction's rows to the file.
-	db := execer(l.db)
-	var tx *sql.Tx
-	var err error
-	if l.inMemory {
-		if tx, err = l.db.BeginTx(ctx, nil); err != nil {
-			return err
-		}
-		db = tx
+	if err := l.ordered(ctx, r.insert); err != nil {
+		return err
+	}
+	t := time.Now()
+	number := fmt.Sprintf("update %[1]s set %[2]s = rowid + 1 - (select min(rowid) from %[1]s where %[3]s) where %[3]s", r.table, r.rec, r.scope)
+	if _, err := l.db.ExecContext(ctx, number); err != nil {
+		return err
 	}
 	var good int64
-	t := time.Now()
-	err = ordered(ctx, db, r.insert)
-	if err == nil {
-		t = time.Now()
-		number := fmt.Sprintf("update %[1]s set %[2]s = rowid + 1 - (select min(rowid) from %[1]s where %[3]s) where %[3]s", r.table, r.rec, r.scope)
-		_, err = db.ExecContext(ctx, number)
-	}
-	if err == nil {
-		err = db.QueryRowContext(ctx, fmt.Sprintf("select count(*) from %s where %s", r.table, r.scope)).Scan(&good)
-	}
-	if tx != nil {
-		if err != nil {
-			// A failed statement aborts the transaction, and with it
-			// ordered's own reset of the insertion order.
-			tx.Rollback()
-			l.db.ExecContext(ctx, "set preserve_insertion_order = false")
-		} else {
-			err = tx.Commit()
-		}
-	}
-	if err != nil {
+	if err := l.db.QueryRowContext(ctx, fmt.Sprintf("select count(*) from %s where %s", r.table, r.scope)).Scan(&good); err != nil {
 		return err
 	}
 	Trace("csv: number the records", t)
@@ -244,19 +215,13 @@ func (l *loader) rejectWhere(ctx context.Context, src *source, query string) err
 
 // ordered runs a load whose rows must keep the file's order (records are
 // numbered from rowid afterwards); Open turns order off for everything else.
-func ordered(ctx context.Context, db execer, q string) error {
-	if _, err := db.ExecContext(ctx, "set preserve_insertion_order = true"); err != nil {
+func (l *loader) ordered(ctx context.Context, q string) error {
+	if _, err := l.db.ExecContext(ctx, "set preserve_insertion_order = true"); err != nil {
 		return err
 	}
-	_, err := db.ExecContext(ctx, q)
-	if _, rerr := db.ExecContext(ctx, "set preserve_insertion_order = false"); err == nil {
+	_, err := l.db.ExecContext(ctx, q)
+	if _, rerr := l.db.ExecContext(ctx, "set preserve_insertion_order = false"); err == nil {
 		err = rerr
 	}
 	return err
-}
-
-// execer is a *sql.DB or a *sql.Tx.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestReadCSVInMemoryFailure: in memory, readCSV inserts and numbers a file
-// in one transaction. An insert that fails part way leaves no row behind,
-// and the connection is usable afterwards with insertion order off again
-// (Open's setting), both in memory and in a database file.
-func TestReadCSVInMemoryFailure(t *testing.T) {
+// TestReadCSVFailure: an insert that fails part way through readCSV leaves
+// no row behind, and the connection is usable afterwards with insertion
+// order off again (Open's setting; ordered turns it on for the load), the
+// next load numbered from 1, in memory and in a database file.
+func TestReadCSVFailure(t *testing.T) {
 	ctx := context.Background()
 	for _, inMemory := range []bool{true, false} {
 		path := ""
@@ -24,7 +24,7 @@ func TestReadCSVInMemoryFailure(t *testing.T) {
 		}
 		csvPath := write(t, t.TempDir(), "t.csv", "a,b\n1,2\n3,x\n5,6\n")
 		src := &source{id: 1, sniff: &sniff{disk: csvPath, delim: ','}}
-		l := &loader{db: db, tmp: t.TempDir(), inMemory: inMemory}
+		l := &loader{db: db, tmp: t.TempDir()}
 		if _, err := db.Exec("create table t (a integer, b integer, rec bigint)"); err != nil {
 			t.Fatal(err)
 		}

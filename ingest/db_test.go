@@ -79,3 +79,29 @@ func TestOpenRefusesQuestionMark(t *testing.T) {
 		t.Fatalf("Open(%q) error = %v, want one naming the path and the '?'", path, err)
 	}
 }
+
+// TestInMemoryCheckpointThreshold: an in-memory database never checkpoints
+// while mfagap runs (a checkpoint after the first large update rewrote the
+// row groups: 3-6 s at 1 M sign-ins); a database file keeps DuckDB's
+// threshold, which bounds its write-ahead log.
+func TestInMemoryCheckpointThreshold(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range []string{"", filepath.Join(t.TempDir(), "t.duckdb")} {
+		db, err := Open(ctx, DBOptions{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := db.QueryRow("select current_setting('checkpoint_threshold')::varchar").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		want := "16.0 MiB"
+		if path == "" {
+			want = "1.0 TiB"
+		}
+		if got != want {
+			t.Errorf("database %q: checkpoint_threshold %s, want %s", path, got, want)
+		}
+	}
+}

@@ -224,7 +224,7 @@ func (l *loader) stageRawGraph(ctx context.Context, what, query, bad, view strin
 `+number+`
 create or replace temp view raw_graph as `+view, stageDB, query)
 	t := time.Now()
-	if err := ordered(ctx, l.db, q); err != nil {
+	if err := l.ordered(ctx, q); err != nil {
 		return 0, 0, err
 	}
 	Trace(what+": read_json into raw_graph", t)

@@ -117,9 +117,6 @@ type loader struct {
 	db   *sql.DB
 	opts Options
 	tmp  string
-	// inMemory is set when the tables are in memory, not in a database
-	// file: DuckDB updates rows differently there (readCSV).
-	inMemory bool
 	// stageAttached is set once the stage database is attached (see
 	// attachStage).
 	stageAttached bool
@@ -178,9 +175,6 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summ
 	}
 	defer os.RemoveAll(tmp)
 	l := &loader{db: db, opts: opts, tmp: tmp}
-	if err := db.QueryRowContext(ctx, "select coalesce(path, '') = '' from duckdb_databases() where database_name = current_database()").Scan(&l.inMemory); err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
-	}
 	defer l.detachStage()
 	// Folders written by WriteParquet are loaded as tables, not walked.
 	var exports []string
