@@ -68,12 +68,15 @@ func TestPortalCSV(t *testing.T) {
 	}
 }
 
+// authDetailsHeader is the header of a portal _AuthDetails_ file.
+const authDetailsHeader = "Request ID,Authentication Date,Authentication method,Authentication method detail,Requirement,Succeeded,Result detail\r\n"
+
 func TestPortalAuthDetailsJoin(t *testing.T) {
 	dir := t.TempDir()
 	main := "\ufeff" + portalHeader + "\r\n" +
 		portalSignIn("2025-03-04T08:19:41Z", "p1", "alice@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n" +
 		portalSignIn("2025-03-04T08:20:41Z", "p2", "bob@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n"
-	details := "Request ID,Authentication Date,Authentication method,Authentication method detail,Requirement,Succeeded,Result detail\r\n" +
+	details := authDetailsHeader +
 		"p1,2025-03-04T08:19:40Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
 		"p1,2025-03-04T08:19:41Z,Mobile app notification,,Multi-factor authentication,True,MFA successfully completed\r\n" +
 		"p2,2025-03-04T08:20:41Z,Previously satisfied,,Multi-factor authentication,True,MFA requirement satisfied by claim in the token\r\n" +
@@ -198,7 +201,7 @@ func TestPortalAuthDetailsAttachByRow(t *testing.T) {
 		portalSignIn("2025-03-04T08:03:00Z", "p4", "dave@contoso.com", "Browser", "0", multi, "", "Melbourne, Victoria, AU") + "\r\n" +
 		portalSignIn("2025-03-04T08:04:00Z", "p5", "erin@contoso.com", "Browser", "0", multi, "MFA successfully completed", "Melbourne, Victoria, AU") + "\r\n" +
 		portalSignIn("2025-03-04T08:05:00Z", "p6", "frank@contoso.com", "Browser", "50074", multi, "", "Melbourne, Victoria, AU") + "\r\n"
-	details := "Request ID,Authentication Date,Authentication method,Authentication method detail,Requirement,Succeeded,Result detail\r\n" +
+	details := authDetailsHeader +
 		"p1,2025-03-04T08:00:00Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
 		"p1,2025-03-04T08:00:01Z,Mobile app notification,,Multi-factor authentication,True,MFA successfully completed\r\n" +
 		"p3,2025-03-04T08:02:00Z,Previously satisfied,,Multi-factor authentication,True,MFA requirement satisfied by claim in the token\r\n" +
