@@ -123,18 +123,18 @@ func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 		want:  []string{"request_id", "ad_step_at", "ad_method", "ad_method_detail", "ad_requirement", "ad_succeeded", "ad_result_detail"},
 		insert: fmt.Sprintf(`insert into portal_auth_details
 select
-  case when nullif(trim(request_id), '') is null then '' else trim(request_id) end,
-  case when nullif(trim(request_id), '') is not null then mfagap_time(ad_step_at) end,
+  coalesce(rid, ''),
+  case when rid is not null then mfagap_time(ad_step_at) end,
   nullif(ad_method, ''), nullif(ad_method_detail, ''), nullif(ad_requirement, ''),
   case when lower(trim(ad_succeeded)) in ('true', 'yes') then true
        when lower(trim(ad_succeeded)) in ('false', 'no') then false end,
-  case when nullif(trim(request_id), '') is null
+  case when rid is null
     then to_json(struct_pack(request_id := request_id, ad_step_at := ad_step_at, ad_method := ad_method,
       ad_method_detail := ad_method_detail, ad_requirement := ad_requirement, ad_succeeded := ad_succeeded,
       ad_result_detail := ad_result_detail))::varchar
     else nullif(ad_result_detail, '') end,
   %d, 0
-from csv_read`, src.id),
+from (select *, nullif(trim(request_id), '') as rid from csv_read)`, src.id),
 		table: "portal_auth_details", rec: "source_record", scope: fmt.Sprintf("source_id = %d", src.id),
 	})
 	if err != nil {
