@@ -80,7 +80,17 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		if sn.ndjson {
 			fmtName = "newline_delimited"
 		}
-		n, bad, err := l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)
+		var n, bad int64
+		split := false
+		var err error
+		if !sn.ndjson {
+			if n, bad, split, err = l.readGraphSplit(ctx, src); err != nil {
+				return err
+			}
+		}
+		if !split {
+			n, bad, err = l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)
+		}
 		if err == nil && bad == 0 {
 			src.read = n
 			return l.mapGraph(ctx, src, nil)
@@ -189,9 +199,14 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 	if err := l.defineReadGraph(ctx); err != nil {
 		return 0, 0, err
 	}
-	return l.stageRawGraph(ctx, "graph", fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
+	return l.stageRawGraph(ctx, "graph", graphSelect(fmt.Sprintf("read_graph(%s, %s, %t, false)", quote(path), quote(fmtName), lenient)), graphUnusable, "")
+}
+
+// graphSelect is the select that fills raw_graph from read_graph (from).
+func graphSelect(from string) string {
+	return fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
   getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, *, %s
-from read_graph(%s, %s, %t, false)`, typedNulls, quote(path), quote(fmtName), lenient), graphUnusable, "")
+from %s`, typedNulls, from)
 }
 
 // graphUnusable is true for a raw_graph row that cannot be a sign-in: no id
@@ -213,21 +228,27 @@ func (l *loader) stageRawGraph(ctx context.Context, what, query, bad, view strin
 	if err := l.attachStage(ctx); err != nil {
 		return 0, 0, err
 	}
+	t := time.Now()
+	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+query); err != nil {
+		return 0, 0, err
+	}
+	Trace(what+": read_json into raw_graph", t)
+	return l.finishRawGraph(ctx, view, bad)
+}
+
+// finishRawGraph numbers the records of the stage's raw_graph (unless view
+// is set, see stageRawGraph), makes the view raw_graph over it and returns
+// its row count and the rows for which bad holds.
+func (l *loader) finishRawGraph(ctx context.Context, view, bad string) (n, nbad int64, err error) {
 	number := "update %[1]s.raw_graph set rec = rowid + 1 where rec is null;"
 	if view == "" {
 		view = "select * from %[1]s.raw_graph"
 	} else {
 		number = ""
 	}
-	q := fmt.Sprintf(`create or replace table %[1]s.raw_graph as
-%[2]s;
-`+number+`
-create or replace temp view raw_graph as `+view, stageDB, query)
-	t := time.Now()
-	if err := l.ordered(ctx, q); err != nil {
+	if _, err := l.db.ExecContext(ctx, fmt.Sprintf(number+"\ncreate or replace temp view raw_graph as "+view, stageDB)); err != nil {
 		return 0, 0, err
 	}
-	Trace(what+": read_json into raw_graph", t)
 	err = l.db.QueryRowContext(ctx, "select count(*), count(*) filter (where "+bad+") from raw_graph").Scan(&n, &nbad)
 	return n, nbad, err
 }

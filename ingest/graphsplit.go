@@ -1,0 +1,312 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DuckDB reads a JSON array on one thread, whatever its size (a 1 M sign-in
+// Graph export, 4.9 GB, takes 22-28 s of one core while the other waits;
+// issue 5). It reads several files at once, one per thread. So a large
+// Graph array is cut at record boundaries into parts, each part copied to a
+// file of its own that is a complete array, and the parts are read in rounds
+// of as many parts as DuckDB has threads, in file order: the same records, in
+// the same order, numbered the same.
+//
+// A cut is only ever a guess: it is where a record seems to end ("}" then
+// "," then the next record's "{", which has an id and a createdDateTime of
+// its own). DuckDB checks it: if the guess is wrong (inside a string, inside a
+// nested object) the part before it ends in an unterminated string or an
+// unclosed object, DuckDB refuses the part, and the file is read whole as
+// before. A wrong guess therefore costs time, never a record.
+var (
+	// splitGraphMin is the smallest array worth cutting; tests lower it.
+	splitGraphMin int64 = 256 << 20
+	// splitGraphPart is the most bytes a part holds: a round copies at most
+	// threads × splitGraphPart bytes into the temp folder, deleted after it.
+	splitGraphPart int64 = 1 << 30
+)
+
+// splitWindow is how far past a cut's target a record boundary is looked
+// for, and maxSplitWindow how far when a record is longer than that.
+var (
+	splitWindow    int64 = 1 << 20
+	maxSplitWindow int64 = 64 << 20
+)
+
+// readGraphSplit reads a large Graph array (sn.disk) into raw_graph in
+// parts. ok is false, with raw_graph left to be made again, when the file
+// is not worth cutting, no boundary was found, or DuckDB refused a part; err
+// is only a cancelled context.
+func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64, ok bool, err error) {
+	if !graphSplit {
+		return 0, 0, false, nil
+	}
+	path := src.sniff.disk
+	fi, serr := os.Stat(path)
+	if serr != nil || fi.Size() < splitGraphMin || !startsArray(src.sniff.head) {
+		return 0, 0, false, nil
+	}
+	threads := graphSplitThreads
+	if threads == 0 {
+		if err := l.db.QueryRowContext(ctx, "select current_setting('threads')::bigint").Scan(&threads); err != nil || threads < 2 {
+			return 0, 0, false, nil
+		}
+	}
+	f, oerr := os.Open(path)
+	if oerr != nil {
+		return 0, 0, false, nil
+	}
+	defer f.Close()
+	size := fi.Size()
+	parts := (size + splitGraphPart - 1) / splitGraphPart
+	parts = (parts + threads - 1) / threads * threads
+	cuts := graphCuts(f, size, int(parts))
+	if len(cuts) == 0 {
+		return 0, 0, false, nil
+	}
+	t := time.Now()
+	if err := l.defineReadGraph(ctx); err != nil {
+		return 0, 0, false, nil
+	}
+	if err := l.attachStage(ctx); err != nil {
+		return 0, 0, false, nil
+	}
+	spans := graphSpans(cuts, size)
+	for round := 0; round*int(threads) < len(spans); round++ {
+		group := spans[round*int(threads) : min(len(spans), (round+1)*int(threads))]
+		files := make([]string, len(group))
+		for i := range group {
+			files[i] = filepath.Join(l.tmp, fmt.Sprintf("part-%d-%d.json", src.id, round*int(threads)+i))
+		}
+		rerr := l.readGraphRound(ctx, f, group, files, round == 0)
+		for _, p := range files {
+			os.Remove(p)
+		}
+		if rerr != nil {
+			if ctx.Err() != nil {
+				return 0, 0, false, ctx.Err()
+			}
+			Trace(fmt.Sprintf("graph: cut into %d parts, refused (%v); read whole", len(spans), firstLine(rerr.Error())), t)
+			return 0, 0, false, nil
+		}
+	}
+	Trace(fmt.Sprintf("graph: read_json of %d parts into raw_graph", len(spans)), t)
+	if n, bad, err = l.finishRawGraph(ctx, "", graphUnusable); err != nil {
+		return 0, 0, false, err
+	}
+	graphSplitReads.Add(1)
+	return n, bad, true, nil
+}
+
+// graphSplit turns readGraphSplit on; tests turn it off to compare, read
+// graphSplitReads (files it loaded) and set graphSplitThreads (parts per
+// round, else DuckDB's threads) so that they cut the same on any machine.
+var (
+	graphSplit        = true
+	graphSplitReads   atomic.Int64
+	graphSplitThreads int64
+)
+
+// readGraphRound copies one round of spans to files and reads them into
+// the stage's raw_graph (creating it for the first round), in file order.
+func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSpan, files []string, first bool) error {
+	list := make([]string, len(files))
+	t := time.Now()
+	for i, sp := range group {
+		if err := sp.copyTo(f, files[i]); err != nil {
+			return err
+		}
+		list[i] = quote(files[i])
+	}
+	Trace(fmt.Sprintf("graph: copy %d parts", len(files)), t)
+	defer Trace("graph: read the parts", time.Now())
+	query := graphSelect("read_graph([" + strings.Join(list, ", ") + "], 'array', false, false)")
+	if first {
+		query = "create or replace table " + stageDB + ".raw_graph as\n" + query
+	} else {
+		query = "insert into " + stageDB + ".raw_graph\n" + query
+	}
+	return l.ordered(ctx, query)
+}
+
+// graphSpan is one part of a cut array: the bytes [from, to) of the file,
+// written between prefix and suffix so that the part is an array.
+type graphSpan struct {
+	from, to       int64
+	prefix, suffix string
+}
+
+// graphSpans turns cuts (offsets of the commas between records) into spans.
+func graphSpans(cuts []int64, size int64) []graphSpan {
+	spans := make([]graphSpan, 0, len(cuts)+1)
+	from, prefix := int64(0), ""
+	for _, c := range cuts {
+		spans = append(spans, graphSpan{from: from, to: c, prefix: prefix, suffix: "\n]\n"})
+		from, prefix = c+1, "[\n"
+	}
+	return append(spans, graphSpan{from: from, to: size, prefix: prefix})
+}
+
+// copyTo writes the span to path (the kernel copies the bytes, file to file).
+func (sp graphSpan) copyTo(f *os.File, path string) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err = out.WriteString(sp.prefix); err == nil {
+		if _, err = f.Seek(sp.from, io.SeekStart); err == nil {
+			var n int64
+			n, err = io.Copy(out, io.LimitReader(f, sp.to-sp.from))
+			if err == nil && n != sp.to-sp.from {
+				err = io.ErrUnexpectedEOF
+			}
+		}
+	}
+	if err == nil {
+		_, err = out.WriteString(sp.suffix)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// startsArray reports whether a JSON file's head (BOM removed) opens an array.
+func startsArray(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && head[0] == '['
+}
+
+// graphCuts returns up to parts-1 increasing offsets of commas that seem to
+// separate two records, each at or after size*i/parts. Targets where no
+// boundary is found are skipped.
+func graphCuts(f *os.File, size int64, parts int) []int64 {
+	var cuts []int64
+	last := int64(0)
+	for i := 1; i < parts; i++ {
+		target := size * int64(i) / int64(parts)
+		if target <= last {
+			continue
+		}
+		c := findGraphCut(f, target, size)
+		if c > last && c < size {
+			cuts = append(cuts, c)
+			last = c
+		}
+	}
+	return cuts
+}
+
+// findGraphCut returns the offset of the first comma at or after target that
+// seems to separate two records, or -1.
+func findGraphCut(f *os.File, target, size int64) int64 {
+	for window := splitWindow; ; window *= 4 {
+		n := min(window, size-target)
+		buf := make([]byte, n)
+		if _, err := f.ReadAt(buf, target); err != nil && err != io.EOF {
+			return -1
+		}
+		if i := recordBoundary(buf); i >= 0 {
+			return target + int64(i)
+		}
+		if window >= maxSplitWindow || n < window {
+			return -1
+		}
+	}
+}
+
+// recordBoundary finds in b the first "}" "," "{" (JSON whitespace between)
+// where the object after the comma has an id and a createdDateTime of its own
+// and is followed by "," or "]", and returns the comma's index, or -1 (also
+// when b ends within the first such object: the caller reads further).
+func recordBoundary(b []byte) int {
+	for at := 0; ; {
+		j := bytes.IndexByte(b[at:], '}')
+		if j < 0 {
+			return -1
+		}
+		at += j + 1
+		k := skipJSONSpace(b, at)
+		if k >= len(b) || b[k] != ',' {
+			continue
+		}
+		o := skipJSONSpace(b, k+1)
+		if o >= len(b) || b[o] != '{' {
+			continue
+		}
+		end, rec, done := scanObject(b[o:])
+		if !done {
+			return -1
+		}
+		if !rec {
+			continue
+		}
+		if e := skipJSONSpace(b, o+end); e < len(b) && (b[e] == ',' || b[e] == ']') {
+			return k
+		}
+	}
+}
+
+// scanObject reads the JSON object b starts with and returns the index after
+// its closing brace and whether it has the members id and createdDateTime.
+// done is false when b ends first. It checks nesting and strings only.
+func scanObject(b []byte) (end int, record, done bool) {
+	depth := 0
+	var id, created bool
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			j := i + 1
+			for {
+				q := bytes.IndexAny(b[j:], `"\`)
+				if q < 0 {
+					return 0, false, false
+				}
+				j += q
+				if b[j] == '"' {
+					break
+				}
+				j += 2
+				if j >= len(b) {
+					return 0, false, false
+				}
+			}
+			if depth == 1 {
+				if k := skipJSONSpace(b, j+1); k < len(b) && b[k] == ':' {
+					switch string(b[i+1 : j]) {
+					case "id":
+						id = true
+					case "createdDateTime":
+						created = true
+					}
+				}
+			}
+			i = j
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, id && created && c == '}', true
+			}
+		}
+	}
+	return 0, false, false
+}
+
+// skipJSONSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
