@@ -80,21 +80,18 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 		return 0, 0, false, nil
 	}
 	spans := graphSpans(cuts, size)
-	for round := 0; round*int(threads) < len(spans); round++ {
-		group := spans[round*int(threads) : min(len(spans), (round+1)*int(threads))]
-		files := make([]string, len(group))
-		for i := range group {
-			files[i] = filepath.Join(l.tmp, fmt.Sprintf("part-%d-%d.json", src.id, round*int(threads)+i))
+	for _, typed := range []bool{true, false} {
+		rerr := l.readGraphRounds(ctx, src, f, spans, int(threads), typed)
+		if rerr == nil {
+			break
 		}
-		rerr := l.readGraphRound(ctx, f, group, files, round == 0)
-		for _, p := range files {
-			os.Remove(p)
+		if ctx.Err() != nil {
+			return 0, 0, false, ctx.Err()
 		}
-		if rerr != nil {
-			if ctx.Err() != nil {
-				return 0, 0, false, ctx.Err()
-			}
-			Trace(fmt.Sprintf("graph: cut into %d parts, refused (%v); read whole", len(spans), firstLine(rerr.Error())), t)
+		Trace(fmt.Sprintf("graph: %d parts (typed %t) refused: %s", len(spans), typed, firstLine(rerr.Error())), t)
+		// A part that is not JSON (a wrong cut, a broken file) fails the
+		// same way untyped: read whole.
+		if !typed || strings.Contains(rerr.Error(), "Malformed JSON") {
 			return 0, 0, false, nil
 		}
 	}
@@ -115,9 +112,28 @@ var (
 	graphSplitThreads int64
 )
 
+// readGraphRounds reads spans into raw_graph in rounds of threads parts.
+func (l *loader) readGraphRounds(ctx context.Context, src *source, f *os.File, spans []graphSpan, threads int, typed bool) error {
+	for round := 0; round*threads < len(spans); round++ {
+		group := spans[round*threads : min(len(spans), (round+1)*threads)]
+		files := make([]string, len(group))
+		for i := range group {
+			files[i] = filepath.Join(l.tmp, fmt.Sprintf("part-%d-%d.json", src.id, round*threads+i))
+		}
+		err := l.readGraphRound(ctx, f, group, files, round == 0, typed)
+		for _, p := range files {
+			os.Remove(p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readGraphRound copies one round of spans to files and reads them into
 // the stage's raw_graph (creating it for the first round), in file order.
-func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSpan, files []string, first bool) error {
+func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSpan, files []string, first, typed bool) error {
 	list := make([]string, len(files))
 	t := time.Now()
 	for i, sp := range group {
@@ -129,6 +145,9 @@ func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSp
 	Trace(fmt.Sprintf("graph: copy %d parts", len(files)), t)
 	defer Trace("graph: read the parts", time.Now())
 	query := graphSelect("read_graph([" + strings.Join(list, ", ") + "], 'array', false, false)")
+	if typed {
+		query = graphTypedSelect("[" + strings.Join(list, ", ") + "]")
+	}
 	if first {
 		query = "create or replace table " + stageDB + ".raw_graph as\n" + query
 	} else {
@@ -309,4 +328,32 @@ func skipJSONSpace(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// graphTypedSelect is graphSelect over read_json of paths (a DuckDB list)
+// with each sign-in's steps and policy results read typed while DuckDB reads
+// the file (steps_typed, policies_text), as the diagnostic fast path reads
+// them, instead of kept as JSON text to be parsed again.
+func graphTypedSelect(paths string) string {
+	var cols, sel []string
+	for _, c := range graphRecordColumns() {
+		name, typ := c[0], c[1]
+		switch name {
+		case "authenticationDetails":
+			sel = append(sel, "null::JSON as authenticationDetails")
+			typ = stepsType
+		case "appliedConditionalAccessPolicies":
+			sel = append(sel, "null::JSON as appliedConditionalAccessPolicies")
+			typ = policiesTextType
+		default:
+			sel = append(sel, "r."+name)
+		}
+		cols = append(cols, name+": "+quote(typ))
+	}
+	sel = append(sel, "r.authenticationDetails as steps_typed", "r.appliedConditionalAccessPolicies as policies_text")
+	return fmt.Sprintf(`select r.__rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
+  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant,
+  %s
+from read_json(%s, format = 'array', maximum_object_size = 67108864, columns = {%s}) r`,
+		strings.Join(sel, ",\n  "), paths, strings.Join(cols, ", "))
 }

@@ -82,6 +82,10 @@ func TestGraphSplitRead(t *testing.T) {
 		trapped[i] = c
 	}
 	broken := strings.Replace(generated, `"createdDateTime":"`, `"createdDateTime":"x`, 1)
+	// Steps as a string in the last record: the typed read fails, the
+	// parts are read again with the steps as JSON.
+	last := strings.LastIndex(generated, `"authenticationDetails":[`)
+	stringSteps := generated[:last] + `"authenticationDetails":"none","x":[` + generated[last+len(`"authenticationDetails":[`):]
 	cut := generated[:len(generated)-200]
 
 	dir := t.TempDir()
@@ -100,6 +104,7 @@ func TestGraphSplitRead(t *testing.T) {
 		{"one line", compact, 1, "|600|600|0|"},
 		{"a value page is read whole", `{"value":` + compact + `}`, 0, "|600|600|0|"},
 		{"nested objects like records", marshal(trapped, false), 0, "|600|600|0|"},
+		{"steps of another JSON type", stringSteps, 1, "|600|600|0|"},
 		{"a broken record", broken, 1, `record 1: createdDateTime "x2025`},
 		{"a file cut short", cut, 0, "|600|599|1|0|0|"},
 	} {
