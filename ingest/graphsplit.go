@@ -80,6 +80,7 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 		return 0, 0, false, nil
 	}
 	spans := graphSpans(cuts, size)
+	l.bar.readAgain()
 	for _, typed := range []bool{true, false} {
 		rerr := l.readGraphRounds(ctx, src, f, spans, int(threads), typed)
 		if rerr == nil {

@@ -30,12 +30,13 @@ type loadProgress struct {
 	queued    int64 // files waiting in a batch (batch.go)
 	size      int64 // the current file
 	rchar0    int64 // rchar when the current file started
+	reads     int64 // times the current file is read (hash, DuckDB, copies)
 	stop      chan struct{}
 	stopped   chan struct{}
 }
 
 func newLoadProgress(w io.Writer, files []inputFile) *loadProgress {
-	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files),
+	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files), reads: 2,
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	for _, f := range files {
 		if st, err := os.Stat(f.disk); err == nil {
@@ -58,7 +59,7 @@ func (p *loadProgress) tick() {
 		case <-t.C:
 			p.mu.Lock()
 			if r := rchar(); r > 0 && p.size > 0 {
-				within := min((r-p.rchar0)/2, p.size*99/100)
+				within := min((r-p.rchar0)/p.reads, p.size*99/100)
 				p.state.Bytes = p.doneBytes + max(within, 0)
 			}
 			s := p.state
@@ -75,11 +76,22 @@ func (p *loadProgress) startFile(i int, f inputFile) {
 	if st, err := os.Stat(f.disk); err == nil {
 		p.size = st.Size()
 	}
-	p.rchar0 = rchar()
+	p.rchar0, p.reads = rchar(), 2
 	p.state.Done, p.state.Item, p.state.Bytes = i+1, filepath.Base(filepath.FromSlash(f.display)), p.doneBytes
 	s := p.state
 	p.mu.Unlock()
 	p.bar.Update(s)
+}
+
+// readAgain says the current file is read once more than the hash and
+// DuckDB's reader read it (readGraphSplit copies it into parts first).
+func (p *loadProgress) readAgain() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.reads++
+	p.mu.Unlock()
 }
 
 // endFile counts the current file as read and the rows loaded so far.
