@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -52,8 +51,7 @@ func batchKind(p *prepared) string {
 		}
 		// Arrays only: a {"value": […]} page would join as one record
 		// without an id and send the whole batch file by file.
-		if graphJoin && !sn.ndjson && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") &&
-			bytes.HasPrefix(bytes.TrimLeft(sn.head, " \t\r\n"), []byte("[")) {
+		if graphJoin && !sn.ndjson && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") && startsArray(sn.head) {
 			return "graph"
 		}
 	case "diagnostic-json":

@@ -255,11 +255,11 @@ func recordBoundary(b []byte) int {
 			return -1
 		}
 		at += j + 1
-		k := skipJSONSpace(b, at)
+		k := skipSpace(b, at)
 		if k >= len(b) || b[k] != ',' {
 			continue
 		}
-		o := skipJSONSpace(b, k+1)
+		o := skipSpace(b, k+1)
 		if o >= len(b) || b[o] != '{' {
 			continue
 		}
@@ -270,7 +270,7 @@ func recordBoundary(b []byte) int {
 		if !rec {
 			continue
 		}
-		if e := skipJSONSpace(b, o+end); e < len(b) && (b[e] == ',' || b[e] == ']') {
+		if e := skipSpace(b, o+end); e < len(b) && (b[e] == ',' || b[e] == ']') {
 			return k
 		}
 	}
@@ -285,24 +285,13 @@ func scanObject(b []byte) (end int, record, done bool) {
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '"':
-			j := i + 1
-			for {
-				q := bytes.IndexAny(b[j:], `"\`)
-				if q < 0 {
-					return 0, false, false
-				}
-				j += q
-				if b[j] == '"' {
-					break
-				}
-				j += 2
-				if j >= len(b) {
-					return 0, false, false
-				}
+			j := stringEnd(b, i)
+			if j >= len(b) {
+				return 0, false, false
 			}
 			if depth == 1 {
-				if k := skipJSONSpace(b, j+1); k < len(b) && b[k] == ':' {
-					switch string(b[i+1 : j]) {
+				if k := skipSpace(b, j); k < len(b) && b[k] == ':' {
+					switch string(b[i+1 : j-1]) {
 					case "id":
 						id = true
 					case "createdDateTime":
@@ -310,7 +299,7 @@ func scanObject(b []byte) (end int, record, done bool) {
 					}
 				}
 			}
-			i = j
+			i = j - 1
 		case '{', '[':
 			depth++
 		case '}', ']':
@@ -321,15 +310,6 @@ func scanObject(b []byte) (end int, record, done bool) {
 		}
 	}
 	return 0, false, false
-}
-
-// skipJSONSpace returns the index of the first byte at or after i that is not
-// JSON whitespace.
-func skipJSONSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
-		i++
-	}
-	return i
 }
 
 // graphTypedSelect is graphSelect over read_json of paths (a DuckDB list)
