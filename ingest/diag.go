@@ -152,17 +152,15 @@ func diagQuery(paths string, fname, typed bool) string {
 	var props, sel []string
 	for _, c := range graphRecordColumns() {
 		name, typ := c[0], c[1]
+		ttyp, tcol, isTyped := typedColumn(name)
 		switch {
 		case strings.HasPrefix(name, "__"):
 			continue
 		case name == "createdDateTime":
 			sel = append(sel, `coalesce(nullif(properties.createdDateTime, ''), "time") as createdDateTime`)
-		case name == "authenticationDetails" && typed:
-			sel = append(sel, "null::JSON as authenticationDetails", "properties.authenticationDetails as steps_typed")
-			typ = stepsType
-		case name == "appliedConditionalAccessPolicies" && typed:
-			sel = append(sel, "null::JSON as appliedConditionalAccessPolicies", "properties.appliedConditionalAccessPolicies as policies_text")
-			typ = policiesTextType
+		case isTyped && typed:
+			sel = append(sel, "null::JSON as "+name, "properties."+name+" as "+tcol)
+			typ = ttyp
 		default:
 			sel = append(sel, fmt.Sprintf("properties.%[1]s as %[1]s", name))
 		}

@@ -162,6 +162,20 @@ const (
 	typedNulls       = "null::" + stepsType + " as steps_typed, null::" + policiesTextType + " as policies_text"
 )
 
+// typedColumn says, for a member of a Graph record, the DuckDB type a typed
+// read (the diagnostic fast path, the parts of a cut Graph array) gives it
+// and the raw_graph column it fills; ok is false for the members read as
+// read_graph reads them. The member's own column is then NULL JSON.
+func typedColumn(member string) (typ, column string, ok bool) {
+	switch member {
+	case "authenticationDetails":
+		return stepsType, "steps_typed", true
+	case "appliedConditionalAccessPolicies":
+		return policiesTextType, "policies_text", true
+	}
+	return "", "", false
+}
+
 // graphColumnRe matches one member of read_graph's columns literal
 // (graph.sql): name: 'DuckDB type'.
 var graphColumnRe = regexp.MustCompile(`(\w+): '([^']+)'`)

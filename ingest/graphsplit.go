@@ -317,22 +317,19 @@ func scanObject(b []byte) (end int, record, done bool) {
 // the file (steps_typed, policies_text), as the diagnostic fast path reads
 // them, instead of kept as JSON text to be parsed again.
 func graphTypedSelect(paths string) string {
-	var cols, sel []string
+	var cols, sel, typedSel []string
 	for _, c := range graphRecordColumns() {
 		name, typ := c[0], c[1]
-		switch name {
-		case "authenticationDetails":
-			sel = append(sel, "null::JSON as authenticationDetails")
-			typ = stepsType
-		case "appliedConditionalAccessPolicies":
-			sel = append(sel, "null::JSON as appliedConditionalAccessPolicies")
-			typ = policiesTextType
-		default:
+		if ttyp, tcol, ok := typedColumn(name); ok {
+			sel = append(sel, "null::JSON as "+name)
+			typedSel = append(typedSel, "r."+name+" as "+tcol)
+			typ = ttyp
+		} else {
 			sel = append(sel, "r."+name)
 		}
 		cols = append(cols, name+": "+quote(typ))
 	}
-	sel = append(sel, "r.authenticationDetails as steps_typed", "r.appliedConditionalAccessPolicies as policies_text")
+	sel = append(sel, typedSel...) // after the members, as typedNulls in graphSelect
 	return fmt.Sprintf(`select r.__rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
   getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant,
   %s
