@@ -36,7 +36,7 @@ type loadProgress struct {
 }
 
 func newLoadProgress(w io.Writer, files []inputFile) *loadProgress {
-	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files), reads: 2,
+	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files), reads: fileReads,
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	for _, f := range files {
 		if st, err := os.Stat(f.disk); err == nil {
@@ -76,12 +76,16 @@ func (p *loadProgress) startFile(i int, f inputFile) {
 	if st, err := os.Stat(f.disk); err == nil {
 		p.size = st.Size()
 	}
-	p.rchar0, p.reads = rchar(), 2
+	p.rchar0, p.reads = rchar(), fileReads
 	p.state.Done, p.state.Item, p.state.Bytes = i+1, filepath.Base(filepath.FromSlash(f.display)), p.doneBytes
 	s := p.state
 	p.mu.Unlock()
 	p.bar.Update(s)
 }
+
+// fileReads is how many times a file is read by default: its hash and
+// DuckDB's reader.
+const fileReads = 2
 
 // readAgain says the current file is read once more than the hash and
 // DuckDB's reader read it (readGraphSplit copies it into parts first).
