@@ -3,7 +3,10 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -67,13 +70,40 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 	}
 	defer f.Close()
 	size := fi.Size()
+	// The file's SHA-256 is taken from the parts as they are copied (prepare
+	// left it to this reader); if the parts are not all read, it is computed
+	// from the file in the background as usual.
+	t := time.Now()
+	var sh *spanHash
+	if src.hash != nil && src.hash.path == path && src.hash.claim() {
+		sh = &spanHash{h: sha256.New(), src: f}
+	}
+	defer func() {
+		if src.hash == nil {
+			return
+		}
+		switch {
+		case sh == nil:
+			src.hash.start()
+		case ok:
+			sum, herr := sh.finish(size)
+			if herr == nil {
+				src.hash.deliver(sum)
+				Trace("graph: SHA-256 from the parts", t)
+				return
+			}
+			Trace("graph: SHA-256 from the parts failed: "+herr.Error(), t)
+			fallthrough
+		default:
+			src.hash.abandon()
+		}
+	}()
 	parts := (size + splitGraphPart - 1) / splitGraphPart
 	parts = (parts + threads - 1) / threads * threads
 	cuts := graphCuts(f, size, int(parts))
 	if len(cuts) == 0 {
 		return 0, 0, false, nil
 	}
-	t := time.Now()
 	if err := l.defineReadGraph(ctx); err != nil {
 		return 0, 0, false, nil
 	}
@@ -83,7 +113,7 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 	spans := graphSpans(cuts, size)
 	l.bar.readAgain()
 	for _, typed := range []bool{true, false} {
-		rerr := l.readGraphRounds(ctx, src, f, spans, int(threads), typed)
+		rerr := l.readGraphRounds(ctx, src, f, spans, int(threads), typed, sh)
 		if rerr == nil {
 			break
 		}
@@ -115,14 +145,14 @@ var (
 )
 
 // readGraphRounds reads spans into raw_graph in rounds of threads parts.
-func (l *loader) readGraphRounds(ctx context.Context, src *source, f *os.File, spans []graphSpan, threads int, typed bool) error {
+func (l *loader) readGraphRounds(ctx context.Context, src *source, f *os.File, spans []graphSpan, threads int, typed bool, sh *spanHash) error {
 	for round := 0; round*threads < len(spans); round++ {
 		group := spans[round*threads : min(len(spans), (round+1)*threads)]
 		files := make([]string, len(group))
 		for i := range group {
 			files[i] = filepath.Join(l.tmp, fmt.Sprintf("part-%d-%d.json", src.id, round*threads+i))
 		}
-		err := l.readGraphRound(ctx, f, group, files, round == 0, typed)
+		err := l.readGraphRound(ctx, f, group, files, round == 0, typed, sh)
 		for _, p := range files {
 			os.Remove(p)
 		}
@@ -135,7 +165,8 @@ func (l *loader) readGraphRounds(ctx context.Context, src *source, f *os.File, s
 
 // readGraphRound copies one round of spans to files and reads them into
 // the stage's raw_graph (creating it for the first round), in file order.
-func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSpan, files []string, first, typed bool) error {
+// sh, if not nil, hashes the parts while DuckDB reads them.
+func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSpan, files []string, first, typed bool, sh *spanHash) error {
 	list := make([]string, len(files))
 	t := time.Now()
 	for i, sp := range group {
@@ -145,6 +176,16 @@ func (l *loader) readGraphRound(ctx context.Context, f *os.File, group []graphSp
 		list[i] = quote(files[i])
 	}
 	Trace(fmt.Sprintf("graph: copy %d parts", len(files)), t)
+	if sh != nil {
+		hashed := make(chan struct{})
+		go func() {
+			defer close(hashed)
+			for i, sp := range group {
+				sh.add(sp, files[i])
+			}
+		}()
+		defer func() { <-hashed }() // before the parts are deleted
+	}
 	defer Trace("graph: read the parts", time.Now())
 	query := graphSelect("read_graph([" + strings.Join(list, ", ") + "], 'array', false, false)")
 	if typed {
@@ -198,6 +239,70 @@ func (sp graphSpan) copyTo(f *os.File, path string) error {
 		err = cerr
 	}
 	return err
+}
+
+// spanHash is the SHA-256 of the file being split, taken from its parts: the
+// bytes of each span read back from the part just written (still in the page
+// cache), the comma between two spans from the file. A 10 M Graph export
+// (46 GiB) is more than the page cache holds, so hashing the file on its own
+// read every byte from disk a second time.
+type spanHash struct {
+	h   hash.Hash
+	src *os.File
+	pos int64 // bytes of the file hashed so far
+	err error
+}
+
+// add hashes span sp from part, the file it was copied to. Spans come in
+// file order; one hashed already (the parts read again as JSON) is passed
+// over.
+func (s *spanHash) add(sp graphSpan, part string) {
+	if s.err != nil || sp.to <= s.pos {
+		return
+	}
+	if err := s.copy(s.src, s.pos, sp.from-s.pos); err != nil {
+		s.err = err
+		return
+	}
+	f, err := os.Open(part)
+	if err != nil {
+		s.err = err
+		return
+	}
+	defer f.Close()
+	if err := s.copy(f, int64(len(sp.prefix)), sp.to-sp.from); err != nil {
+		s.err = err
+		return
+	}
+	s.pos = sp.to
+}
+
+// copy hashes n bytes of f from off.
+func (s *spanHash) copy(f *os.File, off, n int64) error {
+	got, err := io.Copy(s.h, io.NewSectionReader(f, off, n))
+	if err == nil && got != n {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// finish hashes the rest of the file, up to size, and returns the sum.
+func (s *spanHash) finish(size int64) (string, error) {
+	if s.err == nil && s.pos < size {
+		s.err = s.copy(s.src, s.pos, size-s.pos)
+	}
+	if s.err != nil {
+		return "", s.err
+	}
+	return hex.EncodeToString(s.h.Sum(nil)), nil
+}
+
+// splitsGraph says whether loadGraph will read a file in parts
+// (readGraphSplit): prepare then leaves its hash to the splitter.
+func splitsGraph(fm *format, sn *sniff, size int64) bool {
+	return graphSplit && fm != nil && fm.id == "graph-json" && !sn.ndjson &&
+		(sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") &&
+		size >= splitGraphMin && startsArray(sn.head)
 }
 
 // startsArray reports whether a JSON file's head (BOM removed) opens an array.

@@ -120,6 +120,13 @@ func TestGraphSplitRead(t *testing.T) {
 			if !strings.Contains(got, tc.want) {
 				t.Errorf("want %q in the load:\n%.600s", tc.want, got)
 			}
+			// The SHA-256 the splitter takes from the parts (or the file's,
+			// when the cut is refused) is the file's.
+			db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+			sum := queryStrings(t, db, "select sha256 from sources")
+			if want, err := sha256File(path); err != nil || len(sum) != 1 || sum[0] != want {
+				t.Errorf("sha256 %v, want %s (%v)", sum, want, err)
+			}
 		})
 	}
 }

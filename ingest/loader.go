@@ -107,6 +107,8 @@ type source struct {
 	registered bool
 	staged     int64 // records written to an intermediate NDJSON file for DuckDB
 	notes      []string
+	// hash is the file's SHA-256, being computed (see hashing).
+	hash *hashing
 }
 
 func (s *source) note(format string, args ...any) {
@@ -258,7 +260,6 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 // prepared is a file detected and registered as a source, not yet loaded.
 type prepared struct {
 	src  *source
-	hash *hashing
 	size int64 // bytes on disk
 }
 
@@ -267,7 +268,16 @@ type prepared struct {
 func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, error) {
 	// The SHA-256 is computed while the file is detected and loaded: hashing
 	// first added a whole extra read of a big export before the load (issue 5).
-	h := hashAsync(f.disk)
+	// A file big enough for the Graph splitter waits for its format: the
+	// splitter hashes the parts it copies instead (see hashing).
+	h := deferHash(f.disk)
+	var size int64 = -1
+	if st, err := os.Stat(f.disk); err == nil {
+		size = st.Size()
+	}
+	if size < splitGraphMin {
+		h.start()
+	}
 	sn, err := sniffFile(f, l.tmp, seq)
 	if err != nil {
 		sum, herr := h.wait()
@@ -290,7 +300,10 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 		}
 		return nil, l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
-	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant}
+	if !splitsGraph(fm, sn, size) {
+		h.start()
+	}
+	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant, hash: h}
 	if src.tenant == "" {
 		src.tenant = strings.ToLower(l.opts.Tenant)
 	}
@@ -300,7 +313,7 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	if strings.HasPrefix(sn.encoding, "utf-16") {
 		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
 	}
-	p := &prepared{src: src, hash: h}
+	p := &prepared{src: src}
 	if st, err := os.Stat(sn.disk); err == nil {
 		p.size = st.Size()
 	}
@@ -456,7 +469,7 @@ func (l *loader) closeSources(ctx context.Context, ps []*prepared) error {
 	var args []any
 	for _, p := range ps {
 		src := p.src
-		sum, herr := p.hash.wait()
+		sum, herr := src.hash.wait()
 		if herr != nil {
 			src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
 		}
