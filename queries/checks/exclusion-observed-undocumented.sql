@@ -29,12 +29,10 @@ with excluded as (
     s.app_display_name, s.ip_address, s.country,
     coalesce(s.user_principal_name, s.user_id) as account,
     s.user_principal_name as upn, lower(s.user_id) as object_id,
-    p.policy_id, p.policy_name, p.result, p.enforced_grant_controls,
-    list_filter(p.exclude_rules_satisfied, r -> r like 'users:%') as rules
-  from signin_ca_policies p
+    p.policy_id, p.policy_name, p.result, p.enforced_grant_controls, p.rules
+  from policy_user_exclusions p
   join signins s using (tenant_id, request_id, event_type)
-  where len(list_filter(p.exclude_rules_satisfied, r -> r like 'users:%')) > 0
-    and s.event_type in ('interactive', 'non_interactive')
+  where s.event_type in ('interactive', 'non_interactive')
     and coalesce(s.user_principal_name, s.user_id) is not null
     and s.created_at <= getvariable('as_of')
 ),
