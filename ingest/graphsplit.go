@@ -70,9 +70,9 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 	}
 	defer f.Close()
 	size := fi.Size()
-	// The file's SHA-256 is taken from the parts as they are copied (prepare
-	// left it to this reader); if the parts are not all read, it is computed
-	// from the file in the background as usual.
+	// The file's SHA-256 is taken from the parts while DuckDB reads them
+	// (prepare left it to this reader); if the parts are not all read, it is
+	// computed from the file in the background as usual.
 	t := time.Now()
 	var sh *spanHash
 	if src.hash != nil && src.hash.path == path && src.hash.claim() {
