@@ -80,13 +80,9 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		if sn.ndjson {
 			fmtName = "newline_delimited"
 		}
-		var n, bad int64
-		split := false
-		var err error
-		if !sn.ndjson {
-			if n, bad, split, err = l.readGraphSplit(ctx, src); err != nil {
-				return err
-			}
+		n, bad, split, err := l.readGraphSplit(ctx, src)
+		if err != nil {
+			return err
 		}
 		if !split {
 			n, bad, err = l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)

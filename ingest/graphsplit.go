@@ -50,34 +50,12 @@ var (
 // the file is not worth cutting, no boundary was found, or DuckDB refused a
 // part; err is a cancelled context or a database that fails after the read.
 func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64, ok bool, err error) {
-	if !graphSplit {
-		return 0, 0, false, nil
-	}
-	path := src.sniff.disk
-	fi, serr := os.Stat(path)
-	if serr != nil || fi.Size() < splitGraphMin || !startsArray(src.sniff.head) {
-		return 0, 0, false, nil
-	}
-	threads := graphSplitThreads
-	if threads == 0 {
-		if err := l.db.QueryRowContext(ctx, "select current_setting('threads')::bigint").Scan(&threads); err != nil || threads < 2 {
-			return 0, 0, false, nil
-		}
-	}
-	f, oerr := os.Open(path)
-	if oerr != nil {
-		return 0, 0, false, nil
-	}
-	defer f.Close()
-	size := fi.Size()
 	// The file's SHA-256 is taken from the parts while DuckDB reads them
-	// (prepare left it to this reader); if the parts are not all read, it is
-	// computed from the file in the background as usual.
+	// (prepare left it to this reader, see splitsGraph); if the parts are
+	// not all read, it is computed from the file in the background as usual.
 	t := time.Now()
 	var sh *spanHash
-	if src.hash != nil && src.hash.path == path && src.hash.claim() {
-		sh = &spanHash{h: sha256.New(), src: f}
-	}
+	var size int64
 	defer func() {
 		if src.hash == nil {
 			return
@@ -98,6 +76,26 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 			src.hash.abandon()
 		}
 	}()
+	path := src.sniff.disk
+	fi, serr := os.Stat(path)
+	if serr != nil || !splitsGraph(src.format, src.sniff, fi.Size()) {
+		return 0, 0, false, nil
+	}
+	size = fi.Size()
+	threads := graphSplitThreads
+	if threads == 0 {
+		if err := l.db.QueryRowContext(ctx, "select current_setting('threads')::bigint").Scan(&threads); err != nil || threads < 2 {
+			return 0, 0, false, nil
+		}
+	}
+	f, oerr := os.Open(path)
+	if oerr != nil {
+		return 0, 0, false, nil
+	}
+	defer f.Close()
+	if src.hash != nil && src.hash.path == path && src.hash.claim() {
+		sh = &spanHash{h: sha256.New(), src: f}
+	}
 	parts := (size + splitGraphPart - 1) / splitGraphPart
 	parts = (parts + threads - 1) / threads * threads
 	cuts := graphCuts(f, size, int(parts))
@@ -297,8 +295,9 @@ func (s *spanHash) finish(size int64) (string, error) {
 	return hex.EncodeToString(s.h.Sum(nil)), nil
 }
 
-// splitsGraph says whether loadGraph will read a file in parts
-// (readGraphSplit): prepare then leaves its hash to the splitter.
+// splitsGraph says whether a file is one readGraphSplit cuts (a UTF-8 Graph
+// array of splitGraphMin bytes or more): prepare leaves its hash to the
+// splitter, and the splitter decides by it.
 func splitsGraph(fm *format, sn *sniff, size int64) bool {
 	return graphSplit && fm != nil && fm.id == "graph-json" && !sn.ndjson &&
 		(sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") &&
