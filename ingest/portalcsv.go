@@ -169,11 +169,11 @@ from portal_auth_details where `+mine+` order by source_record`); err != nil {
 // after; of 10 M, 74 s before, 50 s after). The flags are computed as the
 // AuthDetails are scanned, before the join: computed after it, their four
 // text inputs went through the join and the window too (attach_keys at 1 M
-// 1.1-1.4 s, 0.65 s so). DuckDB updates rows that arrive
-// out of the table's order one by one: the update joined on tenant, request id and
-// event type took 14 s for 950 k sign-ins, in the table's order 0.1 s; the
-// whole attach of 10 M sign-ins with 16 M AuthDetails rows took ~180 s
-// before, 1 M 10.6 s (issue 5).
+// 1.1-1.4 s, 0.65 s so). DuckDB updates rows that arrive out of the table's
+// order one by one: the update joined on tenant, request id and event type
+// took 14 s for 950 k sign-ins, in the table's order 0.1 s; the whole attach
+// of 10 M sign-ins with 16 M AuthDetails rows took ~180 s before, 1 M 10.6 s
+// (issue 5).
 func (l *loader) attachAuthDetails(ctx context.Context) error {
 	defer Trace("auth details: attach to sign-ins", time.Now())
 	for _, stmt := range []string{

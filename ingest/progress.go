@@ -87,8 +87,8 @@ func (p *loadProgress) startFile(i int, f inputFile) {
 // DuckDB's reader.
 const fileReads = 2
 
-// readAgain says the current file is read once more than the hash and
-// DuckDB's reader read it (readGraphSplit copies it into parts first).
+// readAgain says the current file is read once more: readGraphSplit copies
+// it into parts, then hashes the parts while DuckDB reads them.
 func (p *loadProgress) readAgain() {
 	if p == nil {
 		return
