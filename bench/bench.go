@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,6 +197,10 @@ type Sample struct {
 	PeakRSS int64   `json:"peak_rss"`
 	// Storage is the --storage of an ingest, analyze or report phase.
 	Storage string `json:"storage,omitempty"`
+	// Run is the round the sample belongs to (from 1): the floor and the
+	// phases of one round run back to back, so a phase's ratio to the floor
+	// of its own round is not moved by the machine's drift between rounds.
+	Run int `json:"run,omitempty"`
 }
 
 // Row is the summary of the samples of one format and phase.
@@ -206,13 +211,24 @@ type Row struct {
 	CPU              float64 // median
 	Runs             int
 	PeakRSS          int64 // the largest over the runs
+	// Paired are the ratios of each run to the floor of the same format in
+	// the same round (Sample.Run), sorted; empty for the floor and when no
+	// round has both.
+	Paired []float64
 }
 
 // Summarize groups samples by format and phase, in Phases order.
 func Summarize(samples []Sample) []Row {
 	groups := map[[2]string][]Sample{}
+	floors := map[string]map[int]float64{} // format → run → seconds
 	var keys [][2]string
 	for _, s := range samples {
+		if s.Phase == "floor" && s.Run > 0 {
+			if floors[s.Format] == nil {
+				floors[s.Format] = map[int]float64{}
+			}
+			floors[s.Format][s.Run] = s.Seconds
+		}
 		k := [2]string{s.Format, s.Phase}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
@@ -242,12 +258,31 @@ func Summarize(samples []Sample) []Row {
 			r.Rows = max(r.Rows, s.Rows)
 		}
 		r.Median, r.CPU = median(secs), median(cpus)
+		if k[1] != "floor" {
+			r.Paired = paired(g, floors[k[0]])
+		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
+// paired divides each sample by the floor sample of its round.
+func paired(g []Sample, floor map[int]float64) []float64 {
+	var out []float64
+	for _, s := range g {
+		if f := floor[s.Run]; s.Run > 0 && f > 0 {
+			out = append(out, s.Seconds/f)
+		}
+	}
+	sort.Float64s(out)
+	return out
+}
+
 func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
 	sort.Float64s(v)
 	if len(v)%2 == 0 {
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
@@ -256,7 +291,9 @@ func median(v []float64) float64 {
 }
 
 // WriteTable prints rows as a Markdown table: seconds (median and range),
-// rows per second, ratio to the floor of the same format, peak RSS.
+// rows per second, ratio to the floor of the same format (median over
+// median), the same ratio run by run (each run over the floor of its round:
+// median and range), peak RSS.
 func WriteTable(w io.Writer, rows []Row) error {
 	floor := map[string]float64{}
 	for _, r := range rows {
@@ -265,8 +302,8 @@ func WriteTable(w io.Writer, rows []Row) error {
 		}
 	}
 	b := &strings.Builder{}
-	fmt.Fprintln(b, "| format | phase | rows | seconds (median) | min–max | runs | rows/s | × floor | CPU s | peak RSS |")
-	fmt.Fprintln(b, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(b, "| format | phase | rows | seconds (median) | min–max | runs | rows/s | × floor | × floor by round (median, min–max) | CPU s | peak RSS |")
+	fmt.Fprintln(b, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rows {
 		ratio := "–"
 		if f := floor[r.Format]; f > 0 {
@@ -276,8 +313,12 @@ func WriteTable(w io.Writer, rows []Row) error {
 		if r.Median > 0 {
 			rate = fmt.Sprintf("%.0f", float64(r.Rows)/r.Median)
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %.2f | %.2f–%.2f | %d | %s | %s | %.1f | %s |\n",
-			r.Format, r.Phase, r.Rows, r.Median, r.Min, r.Max, r.Runs, rate, ratio, r.CPU, MiB(r.PeakRSS))
+		byRound := "–"
+		if len(r.Paired) > 0 {
+			byRound = fmt.Sprintf("%.2f (%.2f–%.2f)", median(r.Paired), r.Paired[0], r.Paired[len(r.Paired)-1])
+		}
+		fmt.Fprintf(b, "| %s | %s | %d | %.2f | %.2f–%.2f | %d | %s | %s | %s | %.1f | %s |\n",
+			r.Format, r.Phase, r.Rows, r.Median, r.Min, r.Max, r.Runs, rate, ratio, byRound, r.CPU, MiB(r.PeakRSS))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

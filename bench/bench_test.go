@@ -12,14 +12,15 @@ import (
 
 func TestSummarizeAndTable(t *testing.T) {
 	samples := []Sample{
-		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 2, CPU: 3, PeakRSS: 3 << 20},
-		{Format: "csv", Phase: "floor", Rows: 100, Seconds: 1, PeakRSS: 1 << 20},
-		{Format: "csv", Phase: "floor", Rows: 100, Seconds: 3, PeakRSS: 2 << 20},
-		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 4, PeakRSS: 5 << 20},
-		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 3, PeakRSS: 4 << 20},
+		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 2, CPU: 3, PeakRSS: 3 << 20, Run: 1},
+		{Format: "csv", Phase: "floor", Rows: 100, Seconds: 1, PeakRSS: 1 << 20, Run: 1},
+		{Format: "csv", Phase: "floor", Rows: 100, Seconds: 3, PeakRSS: 2 << 20, Run: 2},
+		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 4, PeakRSS: 5 << 20, Run: 2},
+		{Format: "csv", Phase: "ingest", Rows: 100, Seconds: 3, PeakRSS: 4 << 20, Run: 3}, // no floor in run 3
+		{Format: "json", Phase: "floor", Rows: 100, Seconds: 10, Run: 3},                  // another format's floor
 	}
 	rows := Summarize(samples)
-	if len(rows) != 2 || rows[0].Phase != "floor" || rows[1].Phase != "ingest" {
+	if len(rows) != 3 || rows[0].Phase != "floor" || rows[1].Phase != "ingest" {
 		t.Fatalf("rows %+v", rows)
 	}
 	if rows[0].Median != 2 || rows[1].Median != 3 || rows[1].Min != 2 || rows[1].Max != 4 || rows[1].PeakRSS != 5<<20 {
@@ -29,7 +30,8 @@ func TestSummarizeAndTable(t *testing.T) {
 	if err := WriteTable(&b, rows); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| csv | ingest | 100 | 3.00 | 2.00–4.00 | 3 | 33 | 1.50 | 0.0 | 5 MiB |") {
+	// By round: 2/1 and 4/3; run 3 has no csv floor.
+	if !strings.Contains(b.String(), "| csv | ingest | 100 | 3.00 | 2.00–4.00 | 3 | 33 | 1.50 | 1.67 (1.33–2.00) | 0.0 | 5 MiB |") {
 		t.Fatalf("table:\n%s", b.String())
 	}
 }

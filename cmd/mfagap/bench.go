@@ -93,6 +93,7 @@ func benchParent(c *cli.Context) error {
 				if err := json.Unmarshal(out.Bytes(), &s); err != nil {
 					return fmt.Errorf("bench %s %s: child said %q: %w", f, phase, out.String(), err)
 				}
+				s.Run = i + 1
 				if s.Rows > 0 {
 					rows[f] = s.Rows
 				}
