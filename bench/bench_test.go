@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,5 +64,80 @@ func TestPrepareAndFloor(t *testing.T) {
 	}
 	if PeakRSS() <= 0 {
 		t.Fatal("no VmHWM")
+	}
+}
+
+// BenchmarkIngest runs, per export shape, DuckDB's floor (Floor) and mfagap's
+// ingest (ingest.Files) on the same generated export, the in-process
+// counterpart of `mfagap bench --phase floor --phase ingest` for a quick look
+// at a change: 20 000 sign-ins unless MFAGAP_BENCH_ROWS says otherwise, the
+// exports kept in the system temp folder between runs. The ingest reports
+// x-floor, its time per load over the floor's of the same run. At this size
+// DuckDB's own type detection (it samples the first 20 480 records) weighs
+// on the floor, so the ratios are lower than at 1 M: they show a change's
+// direction, the targets are measured with `mfagap bench --rows 1000000`.
+//
+//	go test ./bench -run '^$' -bench Ingest -benchtime 3x
+func BenchmarkIngest(b *testing.B) {
+	rows := 20000
+	if v := os.Getenv("MFAGAP_BENCH_ROWS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("MFAGAP_BENCH_ROWS=%q: want a positive number", v)
+		}
+		rows = n
+	}
+	dir := filepath.Join(os.TempDir(), "mfagap-gobench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, format := range []string{"csv", "portal", "json", "ndjson"} {
+		path, err := Prepare(dir, format, rows, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var floor float64 // seconds per load
+		b.Run(format+"/floor", func(b *testing.B) {
+			for b.Loop() {
+				db, err := ingest.Open(ctx, ingest.DBOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n, err := Floor(ctx, db, path, format); err != nil || n != int64(rows) {
+					b.Fatalf("floor: %d rows, %v", n, err)
+				}
+				db.Close()
+			}
+			floor = b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(float64(rows)/floor, "rows/s")
+		})
+		b.Run(format+"/ingest", func(b *testing.B) {
+			for b.Loop() {
+				db, err := ingest.Open(ctx, ingest.DBOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := ingest.Files(ctx, db, []string{path}, ingest.Options{TempDir: b.TempDir()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var loaded int64
+				for _, src := range s.Sources {
+					if src.Kind == "signins" {
+						loaded += src.Loaded
+					}
+				}
+				if loaded != int64(rows) {
+					b.Fatalf("loaded %d of %d sign-ins", loaded, rows)
+				}
+				db.Close()
+			}
+			per := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(float64(rows)/per, "rows/s")
+			if floor > 0 {
+				b.ReportMetric(per/floor, "x-floor")
+			}
+		})
 	}
 }
