@@ -24,7 +24,8 @@ func benchCommand() *cli.Command {
 		Name:  "bench",
 		Usage: "time ingest, analyze and report against DuckDB's own read_csv/read_json on generated exports",
 		Description: "Generates one export per format (reused when present), then runs every phase in a child\n" +
-			"process, --repeat times, and prints seconds, rows/s, the ratio to the floor and peak RSS.\n" +
+			"process, --repeat times, and prints seconds, rows/s, the ratio to the floor (of the medians, and\n" +
+			"run by run against the floor of the same round) and peak RSS.\n" +
 			"   mfagap bench --rows 1000000 --repeat 3 --dir /tmp/mfagap-bench",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "rows", Value: 1000000, Usage: "sign-ins per generated export"},
