@@ -220,15 +220,8 @@ type Row struct {
 // Summarize groups samples by format and phase, in Phases order.
 func Summarize(samples []Sample) []Row {
 	groups := map[[2]string][]Sample{}
-	floors := map[string]map[int]float64{} // format → run → seconds
 	var keys [][2]string
 	for _, s := range samples {
-		if s.Phase == "floor" && s.Run > 0 {
-			if floors[s.Format] == nil {
-				floors[s.Format] = map[int]float64{}
-			}
-			floors[s.Format][s.Run] = s.Seconds
-		}
 		k := [2]string{s.Format, s.Phase}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
@@ -259,15 +252,19 @@ func Summarize(samples []Sample) []Row {
 		}
 		r.Median, r.CPU = median(secs), median(cpus)
 		if k[1] != "floor" {
-			r.Paired = paired(g, floors[k[0]])
+			r.Paired = paired(g, groups[[2]string{k[0], "floor"}])
 		}
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// paired divides each sample by the floor sample of its round.
-func paired(g []Sample, floor map[int]float64) []float64 {
+// paired divides each sample of g by the floor sample of its round.
+func paired(g, floors []Sample) []float64 {
+	floor := map[int]float64{} // run → seconds
+	for _, f := range floors {
+		floor[f.Run] = f.Seconds
+	}
 	var out []float64
 	for _, s := range g {
 		if f := floor[s.Run]; s.Run > 0 && f > 0 {
