@@ -35,7 +35,17 @@ func parseTemplates() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"time":     fmtTime,
 		"sevclass": sevClass,
+		"count":    count,
 	}).ParseFS(assets, "assets/*.gohtml")
+}
+
+// count renders n with noun, in the plural unless n is 1: "1 check",
+// "3 findings".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func mustRead(name string) string {

@@ -204,3 +204,14 @@ func TestHTMLManyInputs(t *testing.T) {
 		t.Error("a short list of files is folded")
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 checks"}, {1, "1 check"}, {2, "2 checks"}, {16, "16 checks"}} {
+		if got := count(c.n, "check"); got != c.want {
+			t.Errorf("count(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}
