@@ -132,7 +132,7 @@ func diagFastShape(sn *sniff) bool {
 // took 17 times DuckDB's own read of the file (issue 5).
 //
 // Each sign-in's steps and policy results are read typed (steps_typed,
-// policies_text); when a record holds them as another JSON type (a string,
+// policies_text: the rules of these records are JSON strings); when a record holds them as another JSON type (a string,
 // an object), that read fails and the file is read again with the two as
 // JSON, as the other readers take them, before the careful path is left to
 // decide: one odd record would otherwise send a whole archive file through Go.
@@ -150,25 +150,25 @@ func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64,
 // policy results typed when typed is set, else as JSON.
 func diagQuery(paths string, fname, typed bool) string {
 	var props, sel []string
+	typedExpr := map[string]string{}
 	for _, c := range graphRecordColumns() {
 		name, typ := c[0], c[1]
-		ttyp, tcol, isTyped := typedColumn(name)
+		ttyp, tcol, isTyped := typedColumn(name, false)
 		switch {
 		case strings.HasPrefix(name, "__"):
 			continue
 		case name == "createdDateTime":
 			sel = append(sel, `coalesce(nullif(properties.createdDateTime, ''), "time") as createdDateTime`)
 		case isTyped && typed:
-			sel = append(sel, "null::JSON as "+name, "properties."+name+" as "+tcol)
+			sel = append(sel, "null::JSON as "+name)
+			typedExpr[tcol] = "properties." + name
 			typ = ttyp
 		default:
 			sel = append(sel, fmt.Sprintf("properties.%[1]s as %[1]s", name))
 		}
 		props = append(props, name+" "+typ)
 	}
-	if !typed {
-		sel = append(sel, typedNulls)
-	}
+	sel = append(sel, typedSelect(typedExpr))
 	if fname {
 		sel = append(sel, "filename")
 	}

@@ -146,27 +146,54 @@ func (l *loader) joinedPath(src *source) string {
 }
 
 // The steps and policy results of a sign-in as DuckDB types: what
-// mfagap_auth_steps (schema.sql) and the policy statement's text-rule read
-// (graph.sql) make of the JSON. A reader that can type them while it reads
-// (the diagnostic fast path) fills raw_graph's steps_typed and
-// policies_text, and leaves authenticationDetails and
-// appliedConditionalAccessPolicies NULL; the others read the JSON and leave
-// these two NULL (typedNulls). graph.sql takes whichever is there.
+// mfagap_auth_steps (schema.sql) and the policy statements (graph.sql) make
+// of the JSON. A reader that can type them while it reads fills raw_graph's
+// steps_typed and one of policies_text (each rule as text: the JSON strings
+// of diagnostic records, parsed again by ca_rule_text) or policies_typed
+// (each rule an object, as Graph writes them), and leaves
+// authenticationDetails and appliedConditionalAccessPolicies NULL; the
+// others read the JSON and leave the three NULL (typedNulls). graph.sql
+// takes whichever is there.
 const (
-	stepsType        = "STRUCT(authenticationStepDateTime VARCHAR, authenticationMethod VARCHAR, authenticationMethodDetail VARCHAR, succeeded BOOLEAN, authenticationStepResultDetail VARCHAR, authenticationStepRequirement VARCHAR)[]"
-	policiesTextType = "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR, includeRulesSatisfied VARCHAR[], excludeRulesSatisfied VARCHAR[])[]"
-	typedNulls       = "null::" + stepsType + " as steps_typed, null::" + policiesTextType + " as policies_text"
+	stepsType         = "STRUCT(authenticationStepDateTime VARCHAR, authenticationMethod VARCHAR, authenticationMethodDetail VARCHAR, succeeded BOOLEAN, authenticationStepResultDetail VARCHAR, authenticationStepRequirement VARCHAR)[]"
+	policiesTextType  = "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR, includeRulesSatisfied VARCHAR[], excludeRulesSatisfied VARCHAR[])[]"
+	policiesTypedType = "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR, includeRulesSatisfied STRUCT(conditionalAccessCondition VARCHAR, ruleSatisfied VARCHAR)[], excludeRulesSatisfied STRUCT(conditionalAccessCondition VARCHAR, ruleSatisfied VARCHAR)[])[]"
 )
+
+// typedColumns are raw_graph's typed columns, in their order, with their
+// types.
+var typedColumns = [][2]string{{"steps_typed", stepsType}, {"policies_text", policiesTextType}, {"policies_typed", policiesTypedType}}
+
+// typedNulls selects every typed column as NULL.
+var typedNulls = typedSelect(nil)
+
+// typedSelect selects raw_graph's typed columns in order: expr[column] for
+// those set, NULL for the rest.
+func typedSelect(expr map[string]string) string {
+	var sel []string
+	for _, c := range typedColumns {
+		e, ok := expr[c[0]]
+		if !ok {
+			e = "null::" + c[1]
+		}
+		sel = append(sel, e+" as "+c[0])
+	}
+	return strings.Join(sel, ", ")
+}
 
 // typedColumn says, for a member of a Graph record, the DuckDB type a typed
 // read (the diagnostic fast path, the parts of a cut Graph array) gives it
-// and the raw_graph column it fills; ok is false for the members read as
-// read_graph reads them. The member's own column is then NULL JSON.
-func typedColumn(member string) (typ, column string, ok bool) {
-	switch member {
-	case "authenticationDetails":
+// and the raw_graph column it fills, with the policy results' rules as
+// objects when ruleObjects is set, else as text; ok is false for the
+// members read as read_graph reads them. The member's own column is then
+// NULL JSON.
+func typedColumn(member string, ruleObjects bool) (typ, column string, ok bool) {
+	switch {
+	case member == "authenticationDetails":
 		return stepsType, "steps_typed", true
-	case "appliedConditionalAccessPolicies":
+	case member == "appliedConditionalAccessPolicies" && ruleObjects:
+		return policiesTypedType, "policies_typed", true
+	case member == "appliedConditionalAccessPolicies":
 		return policiesTextType, "policies_text", true
 	}
 	return "", "", false

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,6 +87,12 @@ func TestGraphSplitRead(t *testing.T) {
 	// parts are read again with the steps as JSON.
 	last := strings.LastIndex(generated, `"authenticationDetails":[`)
 	stringSteps := generated[:last] + `"authenticationDetails":"none","x":[` + generated[last+len(`"authenticationDetails":[`):]
+	// The last record's first include rule as a JSON string holding the
+	// object, as Log Analytics writes rules: the read with rules as objects
+	// fails, the parts are read again with the rules as text.
+	rule := strings.LastIndex(generated, `"includeRulesSatisfied":[{`) + len(`"includeRulesSatisfied":[`)
+	end := rule + strings.Index(generated[rule:], "}") + 1
+	stringRule := generated[:rule] + strconv.Quote(generated[rule:end]) + generated[end:]
 	cut := generated[:len(generated)-200]
 
 	dir := t.TempDir()
@@ -105,6 +112,7 @@ func TestGraphSplitRead(t *testing.T) {
 		{"a value page is read whole", `{"value":` + compact + `}`, 0, "|600|600|0|"},
 		{"nested objects like records", marshal(trapped, false), 0, "|600|600|0|"},
 		{"steps of another JSON type", stringSteps, 1, "|600|600|0|"},
+		{"a rule as a JSON string", stringRule, 1, "|600|600|0|"},
 		{"a broken record", broken, 1, `record 1: createdDateTime "x2025`},
 		{"a file cut short", cut, 0, "|600|599|1|0|0|"},
 	} {
