@@ -167,4 +167,11 @@ func TestTypedColumnsMatchJSONReads(t *testing.T) {
 	if got := query1[string](t, db, `select typeof(from_json('[]'::json, `+m[1]+`))`); got != policiesTextType {
 		t.Errorf("graph.sql's text-rule read makes\n %s\npoliciesTextType is\n %s", got, policiesTextType)
 	}
+	m = regexp.MustCompile(`from_json\(appliedConditionalAccessPolicies,\s*('[^']+')\)`).FindStringSubmatch(graphSQL)
+	if m == nil {
+		t.Fatal("graph.sql: no from_json(appliedConditionalAccessPolicies, '…') for the object-rule read")
+	}
+	if got := query1[string](t, db, `select typeof(from_json('[]'::json, `+m[1]+`))`); got != policiesTypedType {
+		t.Errorf("graph.sql's object-rule read makes\n %s\npoliciesTypedType is\n %s", got, policiesTypedType)
+	}
 }
