@@ -132,10 +132,11 @@ func diagFastShape(sn *sniff) bool {
 // took 17 times DuckDB's own read of the file (issue 5).
 //
 // Each sign-in's steps and policy results are read typed (steps_typed,
-// policies_text: the rules of these records are JSON strings); when a record holds them as another JSON type (a string,
-// an object), that read fails and the file is read again with the two as
-// JSON, as the other readers take them, before the careful path is left to
-// decide: one odd record would otherwise send a whole archive file through Go.
+// policies_text: the rules of these records are JSON strings); when a
+// record holds them as another JSON type (a string, an object), that read
+// fails and the file is read again with the two as JSON, as the other
+// readers take them, before the careful path is left to decide: one odd
+// record would otherwise send a whole archive file through Go.
 func (l *loader) readDiagnostic(ctx context.Context, path string) (n, bad int64, err error) {
 	unusable := "__event_type is null or " + graphUnusable
 	n, bad, err = l.stageRawGraph(ctx, "diagnostic", diagQuery(quote(path), false, true), unusable, "")

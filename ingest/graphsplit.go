@@ -46,9 +46,10 @@ var (
 
 // readGraphSplit reads a large Graph array (sn.disk) into raw_graph in
 // parts, with the steps and policy results typed, or as JSON when DuckDB
-// cannot type them (partRead). ok is false, with raw_graph left to be made again, when
-// the file is not worth cutting, no boundary was found, or DuckDB refused a
-// part; err is a cancelled context or a database that fails after the read.
+// cannot type them (partRead). ok is false, with raw_graph left to be made
+// again, when the file is not worth cutting, no boundary was found, or
+// DuckDB refused a part; err is a cancelled context or a database that
+// fails after the read.
 func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64, ok bool, err error) {
 	// The file's SHA-256 is taken from the parts while DuckDB reads them
 	// (prepare left it to this reader, see splitsGraph); if the parts are
