@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -111,7 +112,7 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 	}
 	spans := graphSpans(cuts, size)
 	l.bar.readAgain()
-	for _, mode := range []partRead{partRuleObjects, partRuleText, partJSON} {
+	for _, mode := range partReads(src.sniff.head) {
 		rerr := l.readGraphRounds(ctx, src, f, spans, int(threads), mode, sh)
 		if rerr == nil {
 			break
@@ -157,6 +158,20 @@ const (
 	partRuleText
 	partJSON
 )
+
+// stringRules matches a policy's rule list that opens with a JSON string.
+var stringRules = regexp.MustCompile(`RulesSatisfied"\s*:\s*\[\s*"`)
+
+// partReads are the reads to try, in order, for a file that begins with
+// head: a file whose first records hold their rules as JSON strings starts
+// with the text read, so that a large one is not read twice over (the
+// first read fails only when it meets such a rule, possibly rounds in).
+func partReads(head []byte) []partRead {
+	if stringRules.Match(head) {
+		return []partRead{partRuleText, partJSON}
+	}
+	return []partRead{partRuleObjects, partRuleText, partJSON}
+}
 
 func (m partRead) String() string {
 	return [...]string{"typed, rules as objects", "typed, rules as text", "JSON"}[m]

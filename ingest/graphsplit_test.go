@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,6 +95,12 @@ func TestGraphSplitRead(t *testing.T) {
 	rule := strings.LastIndex(generated, `"includeRulesSatisfied":[{`) + len(`"includeRulesSatisfied":[`)
 	end := rule + strings.Index(generated[rule:], "}") + 1
 	stringRule := generated[:rule] + strconv.Quote(generated[rule:end]) + generated[end:]
+	// Every rule a JSON string: the file starts with the text read.
+	allStringRules := regexp.MustCompile(`\{"conditionalAccessCondition":"[^"]*","ruleSatisfied":"[^"]*"\}`).
+		ReplaceAllStringFunc(generated, strconv.Quote)
+	if !stringRules.MatchString(allStringRules[:sniffBytes]) {
+		t.Fatal("the generated rules were not turned into strings")
+	}
 	cut := generated[:len(generated)-200]
 
 	dir := t.TempDir()
@@ -113,6 +121,7 @@ func TestGraphSplitRead(t *testing.T) {
 		{"nested objects like records", marshal(trapped, false), 0, "|600|600|0|"},
 		{"steps of another JSON type", stringSteps, 1, "|600|600|0|"},
 		{"a rule as a JSON string", stringRule, 1, "|600|600|0|"},
+		{"every rule a JSON string", allStringRules, 1, "|600|600|0|"},
 		{"a broken record", broken, 1, `record 1: createdDateTime "x2025`},
 		{"a file cut short", cut, 0, "|600|599|1|0|0|"},
 	} {
@@ -136,5 +145,23 @@ func TestGraphSplitRead(t *testing.T) {
 				t.Errorf("sha256 %v, want %s (%v)", sum, want, err)
 			}
 		})
+	}
+}
+
+func TestPartReads(t *testing.T) {
+	for _, c := range []struct {
+		head string
+		want []partRead
+	}{
+		{`[{"appliedConditionalAccessPolicies":[{"id":"p","includeRulesSatisfied":[{"conditionalAccessCondition":"users"}]}]}]`,
+			[]partRead{partRuleObjects, partRuleText, partJSON}},
+		{"[{\"appliedConditionalAccessPolicies\":[{\"id\":\"p\",\"excludeRulesSatisfied\": [\n  \"{\\\"conditionalAccessCondition\\\":\\\"users\\\"}\"]}]}]",
+			[]partRead{partRuleText, partJSON}},
+		{`[{"appliedConditionalAccessPolicies":[{"id":"p","includeRulesSatisfied":[]}]}]`,
+			[]partRead{partRuleObjects, partRuleText, partJSON}},
+	} {
+		if got := partReads([]byte(c.head)); !slices.Equal(got, c.want) {
+			t.Errorf("partReads(%s) = %v, want %v", c.head, got, c.want)
+		}
 	}
 }
