@@ -23,8 +23,8 @@ func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[i
 	q := fmt.Sprintf(`create temp table csv_rows as
 select * from read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
   %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
-		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(64<<20))
-	if _, err := l.db.ExecContext(ctx, q); err != nil {
+		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
+	if err := l.ordered(ctx, q); err != nil {
 		return nil, err
 	}
 	rows, err := l.db.QueryContext(ctx, `select line, min_by(error_type || ': ' || error_message, coalesce(column_idx, 0)), any_value(csv_line)
@@ -53,6 +53,10 @@ from csv_rejects group by line order by line`)
 	}
 	return bad, rows.Err()
 }
+
+// csvTableMaxLine is csvTable's longest line; tests lower it (and with it
+// the read buffer) to have DuckDB read a small file in parallel pieces.
+var csvTableMaxLine = 64 << 20
 
 // csvRows calls fn for every row csvTable kept, in file order, with its line
 // (counting one line per row and skipping rejected lines; a cell holding a

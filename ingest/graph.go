@@ -105,7 +105,7 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 	if err := l.splitToNDJSON(ctx, src, ndjsonPath, pascal); err != nil {
 		return err
 	}
-	if _, _, err := l.readGraph(ctx, ndjsonPath, "newline_delimited", true); err != nil {
+	if err := l.readNumbered(ctx, ndjsonPath); err != nil {
 		return err
 	}
 	return l.mapGraph(ctx, src, &ndjsonPath)
@@ -239,6 +239,22 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 	return l.stageRawGraph(ctx, "graph", graphSelect(fmt.Sprintf("read_graph(%s, %s, %t, false)", quote(path), quote(fmtName), lenient)), graphUnusable, "")
 }
 
+// readNumbered fills raw_graph from an NDJSON file of records this loader
+// numbered (__rec: splitToNDJSON's, a graphSink's), leniently. A line
+// DuckDB's reader cannot read (a lone surrogate escape, say) comes back as
+// a row of NULLs without its number; it is left out, so that
+// unreadRecords names it by its own number. Numbered by position instead,
+// it took another record's number, and that record was rejected in its
+// place.
+func (l *loader) readNumbered(ctx context.Context, path string) error {
+	if err := l.defineReadGraph(ctx); err != nil {
+		return err
+	}
+	q := graphSelect(fmt.Sprintf("read_graph(%s, 'newline_delimited', true, false)", quote(path))) + "\nwhere __rec is not null"
+	_, _, err := l.stageRawGraph(ctx, "graph", q, graphUnusable, "")
+	return err
+}
+
 // graphSelect is the select that fills raw_graph from read_graph (from).
 func graphSelect(from string) string {
 	return fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
@@ -247,8 +263,10 @@ from %s`, typedNulls, from)
 }
 
 // graphUnusable is true for a raw_graph row that cannot be a sign-in: no id
-// (request id) or no readable createdDateTime. mapGraph rejects such rows.
-const graphUnusable = "nullif(id, '') is null or mfagap_time(createdDateTime) is null"
+// (request id), no readable createdDateTime, or an error code beyond the
+// 32 bits of signins.error_code (Entra's are six digits at most; one such
+// row failed the whole file). mapGraph rejects such rows.
+const graphUnusable = "nullif(id, '') is null or mfagap_time(createdDateTime) is null or status.errorCode not between -2147483648 and 2147483647"
 
 // stageRawGraph makes raw_graph from query (its columns: rec, tenant_hint,
 // event_type_hint, source_id, fallback_tenant, then read_graph's) and
@@ -306,6 +324,8 @@ select source_id, rec,
     when id is null and createdDateTime is null and status is null and userPrincipalName is null
       then 'record does not match the sign-in schema (a member has the wrong JSON type)'
     when nullif(id, '') is null then 'sign-in record has no id (request id)'
+    when status.errorCode not between -2147483648 and 2147483647
+      then 'status.errorCode ' || status.errorCode || ' is not a sign-in error code (beyond 32 bits)'
     else 'createdDateTime ' || coalesce('"' || createdDateTime || '"', 'missing') || ' is not a timestamp'
   end as reason
 from raw_graph

@@ -83,7 +83,9 @@ select
   mfagap_is_legacy(nullif(clientAppUsed, '')) as is_legacy_auth,
   mfagap_is_ropc(nullif(authenticationProtocol, ''), nullif(userAgent, '')) as is_ropc,
   nullif(authenticationProtocol, '') as authentication_protocol,
-  status.errorCode as error_code,
+  -- Rows beyond 32 bits are rejected (graphUnusable), but DuckDB may cast
+  -- before the anti join drops them: try_cast, so none fails the file.
+  try_cast(status.errorCode as integer) as error_code,
   nullif(status.failureReason, '') as failure_reason,
   nullif(status.additionalDetails, '') as additional_details,
   coalesce(status.errorCode = 0, false) as succeeded,

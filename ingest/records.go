@@ -244,7 +244,7 @@ func (l *loader) loadSink(ctx context.Context, src *source, g *graphSink) error 
 	if err := l.setGraphVars(ctx, src); err != nil {
 		return err
 	}
-	if _, _, err := l.readGraph(ctx, g.path, "newline_delimited", true); err != nil {
+	if err := l.readNumbered(ctx, g.path); err != nil {
 		return err
 	}
 	return l.mapGraph(ctx, src, &g.path)

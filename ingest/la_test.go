@@ -1,0 +1,136 @@
+package ingest
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// laTestHeader is a Log Analytics CSV header with every column laRecord reads.
+var laTestHeader = []string{"TenantId", "TimeGenerated [UTC]", "Category", "ResultType", "ResultDescription",
+	"AppDisplayName", "AppId", "AuthenticationDetails", "AuthenticationRequirement", "ClientAppUsed",
+	"ConditionalAccessPolicies", "ConditionalAccessStatus", "CreatedDateTime [UTC]", "DeviceDetail", "IsInteractive",
+	"Id", "IPAddress", "LocationDetails", "Status", "UserAgent", "UserPrincipalName", "UserDisplayName", "AADTenantId",
+	"UserType", "ResourceTenantId", "HomeTenantId", "Type", "AppliedConditionalAccessPolicies", "SignInEventTypes",
+	"ServicePrincipalId"}
+
+// laTestRow is a clean SigninLogs row; set overrides its cells.
+func laTestRow(id int, set map[string]string) []string {
+	base := map[string]string{
+		"TenantId":                  "99999999-9999-9999-9999-999999999999",
+		"TimeGenerated [UTC]":       "3/14/2025, 1:45:17.287 PM",
+		"CreatedDateTime [UTC]":     "3/14/2025, 1:45:10.100 PM",
+		"Category":                  "SignInLogs",
+		"ResultType":                "0",
+		"AppDisplayName":            "Azure Portal",
+		"AppId":                     "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
+		"AuthenticationDetails":     `[{"authenticationStepDateTime": "2025-03-14T13:40:00.1234567+00:00", "authenticationMethod": "Mobile app notification", "succeeded": true, "authenticationStepResultDetail": "MFA successfully completed", "authenticationStepRequirement": "Multi-factor authentication"}]`,
+		"AuthenticationRequirement": "multiFactorAuthentication",
+		"ClientAppUsed":             "Browser",
+		"ConditionalAccessPolicies": `[{"id": "11111111-1111-1111-1111-000000000600", "displayName": "CA001 Require MFA", "result": "success", "enforcedGrantControls": ["Mfa"], "conditionsSatisfied": 3, "conditionsNotSatisfied": 0, "includeRulesSatisfied": "[{\"conditionalAccessCondition\":\"application\",\"ruleSatisfied\":\"allApps\"}]"}]`,
+		"ConditionalAccessStatus":   "success",
+		"DeviceDetail":              `{"deviceId": "", "operatingSystem": "Windows10", "browser": "Edge 120", "isCompliant": true, "isManaged": false}`,
+		"IsInteractive":             "TRUE",
+		"IPAddress":                 "198.51.100.1",
+		"LocationDetails":           `{"city": "Oslo", "countryOrRegion": "NO"}`,
+		"Status":                    `{"errorCode": 0}`,
+		"UserAgent":                 `Mozilla/5.0, "quoted"`,
+		"UserPrincipalName":         "Bob@Contoso.com",
+		"UserDisplayName":           "Bob",
+		"AADTenantId":               "00000000-0000-0000-0000-00000000aaaa",
+		"UserType":                  "Member",
+		"ResourceTenantId":          "00000000-0000-0000-0000-00000000aaaa",
+		"HomeTenantId":              "00000000-0000-0000-0000-00000000aaaa",
+		"Type":                      "SigninLogs",
+	}
+	base["Id"] = fmt.Sprintf("11111111-1111-1111-1111-%012d", id)
+	for k, v := range set {
+		base[k] = v
+	}
+	row := make([]string, len(laTestHeader))
+	for i, h := range laTestHeader {
+		row[i] = base[h]
+	}
+	return row
+}
+
+func writeLACSV(t *testing.T, path string, rows [][]string) string {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	w.UseCRLF = true
+	w.Write(laTestHeader)
+	w.WriteAll(rows)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLACSVLineNumbers: csv_rows keeps the file's order, so rejected rows of
+// a Log Analytics CSV read in parallel name their own line. With the read
+// buffer cut to a few rows, DuckDB reads the file in many pieces at once;
+// unordered, the rows came back shuffled and the reasons named other lines.
+func TestLACSVLineNumbers(t *testing.T) {
+	old := csvTableMaxLine
+	csvTableMaxLine = 4096
+	defer func() { csvTableMaxLine = old }()
+	var rows [][]string
+	const n = 3000
+	for i := range n {
+		set := map[string]string{}
+		if i%1000 == 999 {
+			set["ResultType"], set["Status"] = fmt.Sprintf("bad%d", i), ""
+		}
+		rows = append(rows, laTestRow(i, set))
+	}
+	path := writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows)
+	for _, fast := range []bool{false} {
+		db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+		got := queryStrings(t, db, "select source_record || ' ' || reason from rejected_rows order by source_record")
+		want := []string{
+			`1001 record 1001: ResultType "bad999" is not an error code`,
+			`2001 record 2001: ResultType "bad1999" is not an error code`,
+			`3001 record 3001: ResultType "bad2999" is not an error code`,
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("fast %v: rejected rows\n%s\nwant\n%s", fast, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		ids := queryStrings(t, db, "select count(*) from signins where source_record - 2 <> cast(right(request_id, 12) as integer)")
+		if ids[0] != "0" {
+			t.Errorf("fast %v: %s sign-ins carry another line's record number", fast, ids[0])
+		}
+	}
+}
+
+// TestLARowsDuckDBCannotRead: a row whose JSON DuckDB's reader refuses (a
+// lone surrogate escape) and a row whose error code passes 32 bits are each
+// rejected under their own record number; every other row loads. Before,
+// the first took the number of the record before it, which was rejected in
+// its place, and the second failed the whole file.
+func TestLARowsDuckDBCannotRead(t *testing.T) {
+	rows := [][]string{
+		laTestRow(0, nil),
+		laTestRow(1, map[string]string{"DeviceDetail": `{"deviceId": "\ud800"}`}),
+		laTestRow(2, nil),
+		laTestRow(3, map[string]string{"Status": `{"errorCode": 9007199254740993}`}),
+		laTestRow(4, nil),
+	}
+	path := writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows)
+	db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+	got := strings.Join(queryStrings(t, db, "select source_record || ' ' || reason from rejected_rows order by source_record"), "\n")
+	want := "3 record 3: DuckDB's JSON reader could not read the record (a value of an unexpected type or encoding)\n" +
+		"5 record 5: status.errorCode 9007199254740992 is not a sign-in error code (beyond 32 bits)"
+	if got != want {
+		t.Errorf("rejected rows\n%s\nwant\n%s", got, want)
+	}
+	if loaded := strings.Join(queryStrings(t, db, "select string_agg(source_record::varchar, ',' order by source_record) from signins"), ""); loaded != "2,4,6" {
+		t.Errorf("loaded records %s, want 2,4,6", loaded)
+	}
+}
