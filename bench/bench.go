@@ -23,7 +23,8 @@ import (
 // that writes each.
 // portal is the portal's download as a folder: the four sign-in files and
 // the two AuthDetails files beside them.
-var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat}
+// la is a Log Analytics "Export to CSV" of SigninLogs.
+var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv"}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -39,7 +40,7 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson or archive)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson, archive or la)", format)
 	}
 	if format == "archive" || format == "portal" {
 		return prepareFolder(dir, format, rows, seed)
@@ -50,6 +51,8 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 		name = fmt.Sprintf("InteractiveSignIns_bench_%d_%d.csv", rows, seed)
 	case "ndjson":
 		name = fmt.Sprintf("PT1H_bench_%d_%d.json", rows, seed)
+	case "la":
+		name = fmt.Sprintf("SigninLogs_bench_%d_%d.csv", rows, seed)
 	}
 	path := filepath.Join(dir, name)
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
@@ -116,7 +119,7 @@ func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) 
 		return floorPortal(ctx, db, path)
 	}
 	reader := "read_csv"
-	if format != "csv" {
+	if format != "csv" && format != "la" {
 		reader = "read_json"
 	}
 	// DuckDB's default keeps insertion order; so does mfagap's raw load.

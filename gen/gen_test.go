@@ -732,3 +732,43 @@ func TestArchive(t *testing.T) {
 		t.Fatalf("the archive holds %d records, diag-ndjson %d, not the same", len(got), len(want))
 	}
 }
+
+// The Log Analytics CSV holds the graph-json events, in order: each row's Id
+// is the record's id, its CreatedDateTime the record's time in the export's
+// US format, its Type the table of the record's event type.
+func TestLACSV(t *testing.T) {
+	o := Options{Rows: 1500, Seed: 3}
+	var recs []struct {
+		ID      string   `json:"id"`
+		Created string   `json:"createdDateTime"`
+		Types   []string `json:"signInEventTypes"`
+	}
+	if err := json.Unmarshal(generate(t, "graph-json", o), &recs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(generate(t, "la-csv", o))).ReadAll()
+	if err != nil {
+		t.Fatalf("la-csv does not parse: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if len(rows)-1 != len(recs) {
+		t.Fatalf("%d rows, want %d", len(rows)-1, len(recs))
+	}
+	tables := map[string]int{}
+	for i, r := range rows[1:] {
+		want, _ := time.Parse(time.RFC3339Nano, recs[i].Created)
+		if r[col["Id"]] != recs[i].ID || r[col["CreatedDateTime [UTC]"]] != want.Format("1/2/2006, 3:04:05.000 PM") {
+			t.Fatalf("row %d: %s %s, want %s %s", i+1, r[col["Id"]], r[col["CreatedDateTime [UTC]"]], recs[i].ID, recs[i].Created)
+		}
+		if len(recs[i].Types) > 0 && r[col["Type"]] != laTables[recs[i].Types[0]] {
+			t.Fatalf("row %d: table %s for %v", i+1, r[col["Type"]], recs[i].Types)
+		}
+		tables[r[col["Type"]]]++
+	}
+	if len(tables) < 3 {
+		t.Errorf("tables %v: want interactive, non-interactive and service principal rows", tables)
+	}
+}

@@ -63,6 +63,10 @@ func Write(w io.Writer, format string, opts Options) error {
 				return err
 			}
 		}
+	case "la-csv":
+		if err := writeLA(bw, g); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("gen: unknown format %q (want one of %v)", format, Formats)
 	}
@@ -112,10 +116,13 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 		return writePortal(dir, opts)
 	case ArchiveFormat:
 		return writeArchive(dir, opts)
-	case "graph-json", "diag-ndjson":
+	case "graph-json", "diag-ndjson", "la-csv":
 		name := "SignIns_" + span(o) + ".json"
-		if format == "diag-ndjson" {
+		switch format {
+		case "diag-ndjson":
 			name = "PT1H.json"
+		case "la-csv":
+			name = "SigninLogs_" + span(o) + ".csv"
 		}
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)

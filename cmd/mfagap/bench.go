@@ -31,7 +31,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "rows", Value: 1000000, Usage: "sign-ins per generated export"},
 			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "generator seed"},
 			&cli.StringFlag{Name: "dir", Value: filepath.Join(os.TempDir(), "mfagap-bench"), Usage: "folder for the generated exports and outputs"},
-			&cli.StringSliceFlag{Name: "format", Value: cli.NewStringSlice("csv", "portal", "json", "ndjson"), Usage: "csv (portal, every sign-in in one file), portal (the portal's download: four sign-in files and two AuthDetails files), json (Graph array), ndjson (diagnostic settings PT1H.json), archive (the same records as a storage account's folders of hourly PT1H.json, 720 per category a month)"},
+			&cli.StringSliceFlag{Name: "format", Value: cli.NewStringSlice("csv", "portal", "json", "ndjson"), Usage: "csv (portal, every sign-in in one file), portal (the portal's download: four sign-in files and two AuthDetails files), json (Graph array), ndjson (diagnostic settings PT1H.json), archive (the same records as a storage account's folders of hourly PT1H.json, 720 per category a month), la (a Log Analytics Export to CSV of SigninLogs; not in the default list)"},
 			&cli.StringSliceFlag{Name: "phase", Value: cli.NewStringSlice(bench.DefaultPhases...), Usage: "phases to run: floor, ingest, analyze, report, and floor-disk (DuckDB's read into a database file)"},
 			&cli.IntFlag{Name: "repeat", Value: 3, Usage: "runs of each phase (phases are interleaved)"},
 			&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit for every phase, floor included"},
