@@ -72,22 +72,16 @@ var csvTableMaxLine = 64 << 20
 func (l *loader) csvRows(ctx context.Context, bad map[int64]bool, want func(key string) bool, fn func(line int64, row map[string]string) error) error {
 	sel := "*"
 	if want != nil {
-		var names []string
-		all, err := l.db.QueryContext(ctx, "select column_name from (describe csv_rows)")
+		all, err := queryColumn[string](ctx, l.db, "select column_name from (describe csv_rows)")
 		if err != nil {
 			return err
 		}
-		for all.Next() {
-			var c string
-			if err := all.Scan(&c); err != nil {
-				all.Close()
-				return err
-			}
+		var names []string
+		for _, c := range all {
 			if want(normHeader(c)) {
 				names = append(names, ident(c))
 			}
 		}
-		all.Close()
 		if len(names) == 0 {
 			names = []string{"null as none"}
 		}

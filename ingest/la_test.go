@@ -91,8 +91,10 @@ func TestLACSVLineNumbers(t *testing.T) {
 		rows = append(rows, laTestRow(i, set))
 	}
 	path := writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows)
-	for _, fast := range []bool{false} {
+	for _, fast := range []bool{false, true} {
+		laFast = fast
 		db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+		laFast = true
 		got := queryStrings(t, db, "select source_record || ' ' || reason from rejected_rows order by source_record")
 		want := []string{
 			`1001 record 1001: ResultType "bad999" is not an error code`,
