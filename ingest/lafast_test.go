@@ -117,3 +117,14 @@ func TestLAFastMatchesCarefulGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestLAFastSample: the Log Analytics export of ../shared/samples (76
+// columns as the portal writes them) takes the SQL path and loads as the
+// careful path loads it.
+func TestLAFastSample(t *testing.T) {
+	path := filepath.Join(samplesDir(t), "la-export-signinlogs", "SigninLogs_LogAnalytics_export_excerpt.csv")
+	got := loadBothWays(t, &laFast, &laFastReads, 1, path)
+	if !strings.Contains(got, "|la-csv|signins|4b2462a4-bbee-495a-a0e1-f23ae524cc9c|2|2|0|0|0|") {
+		t.Errorf("the sample did not load whole:\n%s", got)
+	}
+}
