@@ -83,10 +83,12 @@ create or replace temp macro la_iso(t) as
 // as csvRows numbers them; a line DuckDB rejects sends the file the careful
 // way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
-	for _, t := range []string{"la_rejects", "la_scans"} {
-		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
-			return false, err
-		}
+	dropRejects := func() error {
+		_, err := l.db.ExecContext(ctx, "drop table if exists la_rejects; drop table if exists la_scans")
+		return err
+	}
+	if err := dropRejects(); err != nil {
+		return false, err
 	}
 	read := fmt.Sprintf(`read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"', %s`,
 		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
@@ -95,10 +97,8 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	if err != nil {
 		return false, nil // the careful path reads what DuckDB's sniffer cannot, and says why
 	}
-	for _, t := range []string{"la_rejects", "la_scans"} {
-		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
-			return false, err
-		}
+	if err := dropRejects(); err != nil {
+		return false, err
 	}
 	col := map[string]string{}
 	for _, c := range cols {
@@ -282,6 +282,13 @@ from (select *,
 	}
 	t := time.Now()
 	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q); err != nil {
+		if ctx.Err() != nil {
+			return false, err
+		}
+		// A value these rules did not foresee: the careful path reads the
+		// file row by row rather than failing it whole.
+		Trace("log analytics: the SQL path failed ("+err.Error()+")", t)
+		_, err := l.db.ExecContext(ctx, "drop table if exists "+stageDB+".raw_graph")
 		return false, err
 	}
 	Trace("log analytics: read_csv into raw_graph", t)
