@@ -56,6 +56,7 @@ var laDirtyRows = map[string]map[string]string{
 	"trailing comma":           {"DeviceDetail": `{"deviceId": "a",}`},
 	"NaN":                      {"LocationDetails": `{"city": NaN}`},
 	"lone surrogate":           {"DeviceDetail": `{"deviceId": "\ud800"}`},
+	"status member twice":      {"Status": `{"errorCode": 0, "errorCode": 50126}`},
 }
 
 func laCleanFile(t *testing.T, dir string, extra ...map[string]string) string {
