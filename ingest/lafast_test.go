@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"encoding/csv"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,5 +130,36 @@ func TestLAFastSample(t *testing.T) {
 	got := loadBothWays(t, &laFast, &laFastReads, 1, path)
 	if !strings.Contains(got, "|la-csv|signins|4b2462a4-bbee-495a-a0e1-f23ae524cc9c|2|2|0|0|0|") {
 		t.Errorf("the sample did not load whole:\n%s", got)
+	}
+}
+
+// TestLAFastBOM: an export that starts with a UTF-8 byte order mark (as
+// Excel and PowerShell write CSV) takes the SQL path too, its first column
+// (here Id, which every row needs) named as without the mark.
+func TestLAFastBOM(t *testing.T) {
+	path := laCleanFile(t, t.TempDir())
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := slices.Index(rows[0], "Id")
+	var b strings.Builder
+	b.WriteString("\ufeff")
+	w := csv.NewWriter(&b)
+	for _, r := range rows {
+		w.Write(append([]string{r[id]}, slices.Delete(slices.Clone(r), id, id+1)...))
+	}
+	w.Flush()
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := loadBothWays(t, &laFast, &laFastReads, 1, path)
+	if !strings.Contains(got, "|28|27|0|1|0|") {
+		t.Errorf("the export did not load whole:\n%s", got)
 	}
 }
