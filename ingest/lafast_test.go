@@ -41,6 +41,7 @@ var laCleanRows = []map[string]string{
 	{"CreatedDateTime [UTC]": "3/3/2025, 12:30:00 PM"},
 	{"Type": "AADManagedIdentitySignInLogs", "SignInEventTypes": `["managedIdentity"]`, "ServicePrincipalId": "sp-1", "UserPrincipalName": ""},
 	{"Type": "AADServicePrincipalSignInLogs", "SignInEventTypes": "[3]", "ServicePrincipalId": " sp-2 "},
+	{"Status": "", "ResultType": "50053", "ResultDescription": "Account is locked\r\nbecause of repeated attempts"},
 }
 
 // laDirtyRows each send a file down the careful path, and why.
@@ -159,7 +160,7 @@ func TestLAFastBOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := loadBothWays(t, &laFast, &laFastReads, 1, path)
-	if !strings.Contains(got, "|28|27|0|1|0|") {
+	if !strings.Contains(got, "|29|28|0|1|0|") {
 		t.Errorf("the export did not load whole:\n%s", got)
 	}
 }
