@@ -15,16 +15,10 @@ import (
 // Every CSV loader of sign-ins goes through here, so reject handling is one
 // piece of code.
 func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[int64]bool, error) {
-	for _, t := range []string{"csv_rows", "csv_rejects", "csv_scans"} {
-		if _, err := l.db.ExecContext(ctx, "drop table if exists "+t); err != nil {
-			return nil, err
-		}
+	if err := l.dropCSVTables(ctx); err != nil {
+		return nil, err
 	}
-	q := fmt.Sprintf(`create temp table csv_rows as
-select * from read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
-  %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
-		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
-	if err := l.ordered(ctx, q); err != nil {
+	if err := l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src)); err != nil {
 		return nil, err
 	}
 	rows, err := l.db.QueryContext(ctx, `select line, min_by(error_type || ': ' || error_message, coalesce(column_idx, 0)), any_value(csv_line)
@@ -52,6 +46,21 @@ from csv_rejects group by line order by line`)
 		}
 	}
 	return bad, rows.Err()
+}
+
+// csvTextRead is DuckDB's read of src's CSV as csvTable and laFastCSV take
+// it: header by name, every column VARCHAR, and the lines DuckDB rejects
+// kept in csv_rejects and csv_scans.
+func csvTextRead(src *source) string {
+	return fmt.Sprintf(`read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
+  %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
+		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
+}
+
+// dropCSVTables drops what csvTable and csvTextRead leave behind.
+func (l *loader) dropCSVTables(ctx context.Context) error {
+	_, err := l.db.ExecContext(ctx, "drop table if exists csv_rows; drop table if exists csv_rejects; drop table if exists csv_scans")
+	return err
 }
 
 // csvTableMaxLine is csvTable's longest line; tests lower it (and with it

@@ -41,9 +41,9 @@ var (
 // takes lone surrogate escapes): such a file takes the careful path. The
 // tests are substring searches, with a regular expression only for a comma
 // followed by white space (a regular expression over every JSON cell took a
-// third of the read). la_slash takes a culture date apart as slashDate does;
-// la_iso takes the ISO 8601 forms parseTime takes.
-const laFastMacros = `
+// third of the read). la_slash takes a culture date apart with slashDate's
+// own pattern; la_iso takes the ISO 8601 forms parseTime takes.
+var laFastMacros = fmt.Sprintf(`
 create or replace temp macro la_space() as
   chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(133) || chr(160) || chr(5760)
   || chr(8192) || chr(8193) || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199)
@@ -67,12 +67,11 @@ create or replace temp macro la_json_differs(t, p) as
 create or replace temp macro la_int(v) as
   case when regexp_full_match(la_trim(v), '[+-]?\d+') then try_cast(la_trim(v) as bigint) end;
 create or replace temp macro la_slash(t) as
-  regexp_extract(la_trim(t), '^(\d{1,2})([/.])(\d{1,2})[/.](\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*([AaPp][Mm])?$',
-    ['a', 'sep', 'b', 'y', 'h', 'mi', 's', 'f', 'ap']);
+  regexp_extract(la_trim(t), %[1]s, ['a', 'sep', 'b', 'y', 'h', 'mi', 's', 'f', 'ap']);
 create or replace temp macro la_iso(t) as
   case when regexp_full_match(la_trim(t), '\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?')
         and left(la_trim(t), 4) <> '0000' then la_trim(t) end;
-`
+`, quote(slashDate.String()))
 
 // laFastCSV reads src into raw_graph in one pass of DuckDB's CSV reader if
 // every row is clean, and says whether it did; when it did not, nothing is
@@ -83,21 +82,15 @@ create or replace temp macro la_iso(t) as
 // as csvRows numbers them; a line DuckDB rejects sends the file the careful
 // way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
-	dropRejects := func() error {
-		_, err := l.db.ExecContext(ctx, "drop table if exists la_rejects; drop table if exists la_scans")
-		return err
-	}
-	if err := dropRejects(); err != nil {
+	if err := l.dropCSVTables(ctx); err != nil {
 		return false, err
 	}
-	read := fmt.Sprintf(`read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"', %s`,
-		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
-	cols, err := queryColumn[string](ctx, l.db, "select column_name from (describe (select * from "+read+
-		", store_rejects = true, rejects_table = 'la_rejects', rejects_scan = 'la_scans')))")
+	read := csvTextRead(src)
+	cols, err := queryColumn[string](ctx, l.db, "select column_name from (describe (select * from "+read+"))")
 	if err != nil {
 		return false, nil // the careful path reads what DuckDB's sniffer cannot, and says why
 	}
-	if err := dropRejects(); err != nil {
+	if err := l.dropCSVTables(ctx); err != nil {
 		return false, err
 	}
 	col := map[string]string{}
@@ -276,7 +269,7 @@ from (select *,
               coalesce(nullif(%[8]s, ''), nullif(%[9]s, '')) as __la_table
             from (select *, %[11]s
               from (select *, %[12]s
-                from %[10]s, store_rejects = true, rejects_table = 'la_rejects', rejects_scan = 'la_scans')))))))))`,
+                from %[10]s))))))))`,
 		strings.Join(sel, ",\n  "), unclean, cell("resulttype"), cell("resultdescription"), strings.Join(cats, " "),
 		strings.Join(times, ", "), expr["__la_status"], cell("type"), cell("category"), read,
 		strings.Join(append(parses, "null as __la_none"), ", "), strings.Join(append(trims, "null as __la_none0"), ", "))
@@ -300,7 +293,7 @@ from (select *,
 		return false, err
 	}
 	var rejects int64
-	if err := l.db.QueryRowContext(ctx, "select count(*) from la_rejects").Scan(&rejects); err != nil || rejects > 0 {
+	if err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects); err != nil || rejects > 0 {
 		if err != nil {
 			return false, err
 		}
