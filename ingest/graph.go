@@ -233,10 +233,16 @@ func (l *loader) defineReadGraph(ctx context.Context) error {
 // readGraph fills raw_graph and returns its row count and the rows that are
 // not usable sign-ins (unparseable, no id, no timestamp).
 func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bool) (n, bad int64, err error) {
+	return l.readGraphWhere(ctx, path, fmtName, lenient, "true")
+}
+
+// readGraphWhere is readGraph keeping the records for which where holds.
+func (l *loader) readGraphWhere(ctx context.Context, path, fmtName string, lenient bool, where string) (n, bad int64, err error) {
 	if err := l.defineReadGraph(ctx); err != nil {
 		return 0, 0, err
 	}
-	return l.stageRawGraph(ctx, "graph", graphSelect(fmt.Sprintf("read_graph(%s, %s, %t, false)", quote(path), quote(fmtName), lenient)), graphUnusable, "")
+	q := graphSelect(fmt.Sprintf("read_graph(%s, %s, %t, false)", quote(path), quote(fmtName), lenient)) + "\nwhere " + where
+	return l.stageRawGraph(ctx, "graph", q, graphUnusable, "")
 }
 
 // readNumbered fills raw_graph from an NDJSON file of records this loader
@@ -247,11 +253,7 @@ func (l *loader) readGraph(ctx context.Context, path, fmtName string, lenient bo
 // it took another record's number, and that record was rejected in its
 // place.
 func (l *loader) readNumbered(ctx context.Context, path string) error {
-	if err := l.defineReadGraph(ctx); err != nil {
-		return err
-	}
-	q := graphSelect(fmt.Sprintf("read_graph(%s, 'newline_delimited', true, false)", quote(path))) + "\nwhere __rec is not null"
-	_, _, err := l.stageRawGraph(ctx, "graph", q, graphUnusable, "")
+	_, _, err := l.readGraphWhere(ctx, path, "newline_delimited", true, "__rec is not null")
 	return err
 }
 
