@@ -117,6 +117,15 @@ func (c laKeys) key(name string) string {
 }
 
 func loadLA(ctx context.Context, l *loader, src *source) error {
+	if src.format.id == "la-csv" && laFast {
+		ok, err := l.laFastCSV(ctx, src)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return l.mapGraph(ctx, src, nil)
+		}
+	}
 	g, err := l.newGraphSink(ctx, src)
 	if err != nil {
 		return err
@@ -142,20 +151,6 @@ func loadLA(ctx context.Context, l *loader, src *source) error {
 		return g.putMap(rec, map[string]string{"__tenant": cells["aadtenantid"], "__event_type": eventType}, m)
 	}
 	if src.format.id == "la-csv" {
-		if laFast {
-			ok, err := l.laFastCSV(ctx, src)
-			if err == nil && ok {
-				err = g.close(ctx, 0, false, "")
-				if err == nil {
-					err = l.mapGraph(ctx, src, nil)
-				}
-				return err
-			}
-			if err != nil {
-				g.close(ctx, 0, false, "")
-				return err
-			}
-		}
 		bad, err := l.csvTable(ctx, src, g)
 		if err == nil {
 			err = l.csvRows(ctx, bad, func(k string) bool { return slices.Contains(laTimeColumns, keys.key(k)) }, func(_ int64, cells map[string]string) error {
