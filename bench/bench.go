@@ -23,8 +23,9 @@ import (
 // that writes each.
 // portal is the portal's download as a folder: the four sign-in files and
 // the two AuthDetails files beside them.
-// la is a Log Analytics "Export to CSV" of SigninLogs.
-var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv"}
+// la is a Log Analytics "Export to CSV" of SigninLogs, la-json the same rows
+// as a query export (one JSON object per line).
+var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv", "la-json": "la-json"}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -40,7 +41,7 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson, archive or la)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson, archive, la or la-json)", format)
 	}
 	if format == "archive" || format == "portal" {
 		return prepareFolder(dir, format, rows, seed)
@@ -53,6 +54,8 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 		name = fmt.Sprintf("PT1H_bench_%d_%d.json", rows, seed)
 	case "la":
 		name = fmt.Sprintf("SigninLogs_bench_%d_%d.csv", rows, seed)
+	case "la-json":
+		name = fmt.Sprintf("SigninLogs_bench_%d_%d.json", rows, seed)
 	}
 	path := filepath.Join(dir, name)
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {

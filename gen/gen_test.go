@@ -772,3 +772,49 @@ func TestLACSV(t *testing.T) {
 		t.Errorf("tables %v: want interactive, non-interactive and service principal rows", tables)
 	}
 }
+
+// The Log Analytics JSON export holds the la-csv rows: one object per line
+// with the same columns (" [UTC]" dropped), the same text in every cell, the
+// times in ISO 8601 instead of the US format, IsInteractive a boolean.
+func TestLAJSON(t *testing.T) {
+	o := Options{Rows: 1500, Seed: 3}
+	rows, err := csv.NewReader(bytes.NewReader(generate(t, "la-csv", o))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(generate(t, "la-json", o)), "\n"), "\n")
+	if len(lines) != len(rows)-1 {
+		t.Fatalf("%d JSON lines, %d CSV rows", len(lines), len(rows)-1)
+	}
+	for i, line := range lines {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if len(obj) != len(rows[0]) {
+			t.Fatalf("line %d: %d members, want %d", i+1, len(obj), len(rows[0]))
+		}
+		for c, h := range rows[0] {
+			cell := rows[i+1][c]
+			v, ok := obj[strings.TrimSuffix(h, " [UTC]")]
+			if !ok {
+				t.Fatalf("line %d: no %s", i+1, h)
+			}
+			switch h {
+			case "TimeGenerated [UTC]", "CreatedDateTime [UTC]":
+				tm, err := time.Parse(time.RFC3339Nano, v.(string))
+				if err != nil || tm.Format("1/2/2006, 3:04:05.000 PM") != cell {
+					t.Fatalf("line %d: %s %v, the CSV %s", i+1, h, v, cell)
+				}
+			case "IsInteractive":
+				if b, ok := v.(bool); !ok || (b && cell != "TRUE") || (!b && cell != "FALSE") {
+					t.Fatalf("line %d: IsInteractive %v, the CSV %s", i+1, v, cell)
+				}
+			default:
+				if s, ok := v.(string); !ok || s != cell {
+					t.Fatalf("line %d: %s %v, the CSV %q", i+1, h, v, cell)
+				}
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,86 +44,142 @@ var laTables = map[string]string{
 	"managedIdentity":    "AADManagedIdentitySignInLogs",
 }
 
-// writeLA writes the events as one Log Analytics CSV: each Graph record as
-// the graph-json shape writes it, rewritten into the export's columns.
-func writeLA(bw interface{ Write([]byte) (int, error) }, g *generator) error {
+// writeLA writes the events as one Log Analytics export of SigninLogs: each
+// Graph record as the graph-json shape writes it, rewritten into the
+// export's columns. asJSON picks the query export (one JSON object per line,
+// as the OTRF datasets hold them: ISO times, dynamic columns as JSON text in
+// strings, IsInteractive a boolean) over the portal's Export to CSV.
+func writeLA(bw interface{ Write([]byte) (int, error) }, g *generator, asJSON bool) error {
+	name := "la-csv"
 	var c csvRow
-	b := []byte(strings.Join(laHeader, ",") + "\r\n") // no BOM, names unquoted, as the portal writes it
+	var b []byte
+	if asJSON {
+		name = "la-json"
+	} else {
+		b = []byte(strings.Join(laHeader, ",") + "\r\n") // no BOM, names unquoted, as the portal writes it
+	}
 	j := jw{policies: map[policiesKey][]byte{}}
 	for e := g.event(); e != nil; e = g.event() {
 		j = jw{policies: j.policies}
 		j.signIn(e, flavorGraph)
 		var rec map[string]json.RawMessage
 		if err := json.Unmarshal(j.b, &rec); err != nil {
-			return fmt.Errorf("gen: la-csv: %w", err)
+			return fmt.Errorf("gen: %s: %w", name, err)
 		}
-		table := "SigninLogs"
-		var types []string
-		json.Unmarshal(rec["signInEventTypes"], &types)
-		if len(types) > 0 && laTables[types[0]] != "" {
-			table = laTables[types[0]]
-		}
-		var status struct {
-			ErrorCode     int    `json:"errorCode"`
-			FailureReason string `json:"failureReason"`
-		}
-		json.Unmarshal(rec["status"], &status)
-		var created time.Time
-		var ts string
-		json.Unmarshal(rec["createdDateTime"], &ts)
-		created, _ = time.Parse(time.RFC3339Nano, ts)
-		tenant := text(rec["resourceTenantId"])
-		c.start(b)
-		for _, h := range laHeader {
-			switch h {
-			case "TenantId":
-				c.str("8f2b7c1e-0000-4000-8000-00000000a11a")
-			case "SourceSystem":
-				c.str("Azure AD")
-			case "TimeGenerated [UTC]":
-				c.str(laTime(created.Add(90 * time.Second)))
-			case "CreatedDateTime [UTC]":
-				c.str(laTime(created))
-			case "ResourceId":
-				c.str("/tenants/" + tenant + "/providers/Microsoft.aadiam")
-			case "OperationName":
-				c.str("Sign-in activity")
-			case "Category", "Type":
-				c.str(table)
-			case "ResultType":
-				c.int(status.ErrorCode)
-			case "ResultDescription":
-				c.str(status.FailureReason)
-			case "AADTenantId":
-				c.str(tenant)
-			case "IsInteractive":
-				if string(rec["isInteractive"]) == "true" {
-					c.str("TRUE")
-				} else {
-					c.str("FALSE")
+		cells := laCells(rec)
+		if asJSON {
+			b = append(b, '{')
+			for i, h := range laHeader {
+				if i > 0 {
+					b = append(b, ',')
 				}
-			default:
-				v := rec[laMembers[h]]
+				b = strconv.AppendQuote(b, strings.TrimSuffix(h, " [UTC]")) // ASCII names
+				b = append(b, ':')
+				v := cells[i]
 				switch {
-				case len(v) == 0 || string(v) == "null":
-					c.str("")
-				case v[0] == '"':
-					c.str(text(v))
+				case v.time != nil:
+					b = appendJSONString(b, v.time.UTC().Format("2006-01-02T15:04:05.000Z"))
+				case v.isBool:
+					b = strconv.AppendBool(b, v.text == "TRUE")
 				default:
-					c.str(string(v))
+					b = appendJSONString(b, v.text)
 				}
 			}
+			b = append(b, '}', '\n')
+		} else {
+			c.start(b)
+			for _, v := range cells {
+				switch {
+				case v.time != nil:
+					c.str(laTime(*v.time))
+				case v.isInt:
+					n, _ := strconv.Atoi(v.text)
+					c.int(n)
+				default:
+					c.str(v.text)
+				}
+			}
+			b = c.end()
 		}
-		b = c.end()
 		if len(b) >= 64<<10 {
 			if _, err := bw.Write(b); err != nil {
-				return fmt.Errorf("gen: write la-csv: %w", err)
+				return fmt.Errorf("gen: write %s: %w", name, err)
 			}
 			b = b[:0]
 		}
 	}
 	_, err := bw.Write(b)
 	return err
+}
+
+// laCell is one cell of a Log Analytics row: text (a dynamic column's JSON
+// text), a time, a number or a boolean.
+type laCell struct {
+	text          string
+	time          *time.Time
+	isInt, isBool bool
+}
+
+// laCells is a Graph record as the cells of laHeader's columns.
+func laCells(rec map[string]json.RawMessage) []laCell {
+	table := "SigninLogs"
+	var types []string
+	json.Unmarshal(rec["signInEventTypes"], &types)
+	if len(types) > 0 && laTables[types[0]] != "" {
+		table = laTables[types[0]]
+	}
+	var status struct {
+		ErrorCode     int    `json:"errorCode"`
+		FailureReason string `json:"failureReason"`
+	}
+	json.Unmarshal(rec["status"], &status)
+	var ts string
+	json.Unmarshal(rec["createdDateTime"], &ts)
+	created, _ := time.Parse(time.RFC3339Nano, ts)
+	generated := created.Add(90 * time.Second)
+	tenant := text(rec["resourceTenantId"])
+	cells := make([]laCell, len(laHeader))
+	for i, h := range laHeader {
+		var v laCell
+		switch h {
+		case "TenantId":
+			v.text = "8f2b7c1e-0000-4000-8000-00000000a11a"
+		case "SourceSystem":
+			v.text = "Azure AD"
+		case "TimeGenerated [UTC]":
+			v.time = &generated
+		case "CreatedDateTime [UTC]":
+			v.time = &created
+		case "ResourceId":
+			v.text = "/tenants/" + tenant + "/providers/Microsoft.aadiam"
+		case "OperationName":
+			v.text = "Sign-in activity"
+		case "Category", "Type":
+			v.text = table
+		case "ResultType":
+			v.text, v.isInt = strconv.Itoa(status.ErrorCode), true
+		case "ResultDescription":
+			v.text = status.FailureReason
+		case "AADTenantId":
+			v.text = tenant
+		case "IsInteractive":
+			v.text, v.isBool = "FALSE", true
+			if string(rec["isInteractive"]) == "true" {
+				v.text = "TRUE"
+			}
+		default:
+			r := rec[laMembers[h]]
+			switch {
+			case len(r) == 0 || string(r) == "null":
+			case r[0] == '"':
+				v.text = text(r)
+			default:
+				v.text = string(r)
+			}
+		}
+		cells[i] = v
+	}
+	return cells
 }
 
 // text is a JSON string's text ("" for anything else).

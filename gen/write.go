@@ -63,8 +63,8 @@ func Write(w io.Writer, format string, opts Options) error {
 				return err
 			}
 		}
-	case "la-csv":
-		if err := writeLA(bw, g); err != nil {
+	case "la-csv", "la-json":
+		if err := writeLA(bw, g, format == "la-json"); err != nil {
 			return err
 		}
 	default:
@@ -116,13 +116,15 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 		return writePortal(dir, opts)
 	case ArchiveFormat:
 		return writeArchive(dir, opts)
-	case "graph-json", "diag-ndjson", "la-csv":
+	case "graph-json", "diag-ndjson", "la-csv", "la-json":
 		name := "SignIns_" + span(o) + ".json"
 		switch format {
 		case "diag-ndjson":
 			name = "PT1H.json"
 		case "la-csv":
 			name = "SigninLogs_" + span(o) + ".csv"
+		case "la-json":
+			name = "SigninLogs_" + span(o) + ".json"
 		}
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)
