@@ -117,8 +117,12 @@ func (c laKeys) key(name string) string {
 }
 
 func loadLA(ctx context.Context, l *loader, src *source) error {
-	if src.format.id == "la-csv" && laFast {
-		ok, err := l.laFastCSV(ctx, src)
+	if laFast {
+		read := l.laFastJSON
+		if src.format.id == "la-csv" {
+			read = l.laFastCSV
+		}
+		ok, err := read(ctx, src)
 		if err != nil {
 			return err
 		}
@@ -177,12 +181,15 @@ func loadLA(ctx context.Context, l *loader, src *source) error {
 		}
 		ord = decideOrder(src, &vote)
 		err = eachJSON(src, g, func(rec int64, obj map[string]json.RawMessage, raw []byte) error {
+			// Members in the record's order: of two whose names laKey
+			// reads alike, the later non-empty one wins, as between two
+			// such CSV columns (ranging over obj, the map, picked either).
 			cells := make(map[string]string, len(obj))
-			for k, v := range obj {
+			eachTopMember(raw, func(k string, v json.RawMessage) {
 				if t := jsonText(v); t != "" {
 					cells[keys.key(k)] = t
 				}
-			}
+			})
 			return row(rec, cells, func() []byte { return raw })
 		})
 		if err != nil {
@@ -245,13 +252,14 @@ func voteJSON(src *source, v *dateVote, keys laKeys) error {
 		if r.Err != "" {
 			return nil // the load reports it
 		}
-		if obj, ok := topMembers(r.Raw); ok {
-			cells := map[string]string{}
-			for k, val := range obj {
+		cells := map[string]string{}
+		if eachTopMember(r.Raw, func(k string, val json.RawMessage) {
+			if t := jsonText(val); t != "" {
 				if k := keys.key(k); slices.Contains(laTimeColumns, k) {
-					cells[k] = jsonText(val)
+					cells[k] = t
 				}
 			}
+		}) {
 			v.observe(laTime(cells))
 		}
 		return nil

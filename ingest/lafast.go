@@ -73,14 +73,23 @@ create or replace temp macro la_iso(t) as
         and left(la_trim(t), 4) <> '0000' then la_trim(t) end;
 `, quote(slashDate.String()))
 
+// laRelation is what laFast reads: a relation of one text cell per column
+// (NULL for an absent one), its column names as the file spells them, the
+// number of its first row, and a condition over its columns that makes a
+// row unclean ("false" for none).
+type laRelation struct {
+	from    string
+	cols    []string
+	first   int64
+	unclean string
+	what    string // for traces
+}
+
 // laFastCSV reads src into raw_graph in one pass of DuckDB's CSV reader if
 // every row is clean, and says whether it did; when it did not, nothing is
-// left behind and the careful path reads the file again. Day/month order is
-// voted over the whole file, so each slash date is staged read both ways
-// with its vote; the view raw_graph then shows the one the file decides.
-// Rows are numbered by line from the stage's order (the header is line 1),
-// as csvRows numbers them; a line DuckDB rejects sends the file the careful
-// way, which names it.
+// left behind and the careful path reads the file again. Rows are numbered
+// by line from the stage's order (the header is line 1), as csvRows numbers
+// them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	if err := l.dropCSVTables(ctx); err != nil {
 		return false, err
@@ -93,6 +102,20 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	if err := l.dropCSVTables(ctx); err != nil {
 		return false, err
 	}
+	return l.laFast(ctx, src, laRelation{from: read, cols: cols, first: 2, unclean: "false", what: "read_csv"}, func() (bool, error) {
+		var rejects int64
+		err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
+		return rejects == 0, err // the careful path names each line DuckDB rejects
+	})
+}
+
+// laFast reads rel into raw_graph, laRecord's rules as SQL, if every row is
+// clean and check (after the read) agrees, and says whether it did; when it
+// did not, nothing is left behind. Day/month order is voted over the whole
+// file, so each slash date is staged read both ways with its vote; the view
+// raw_graph then shows the one the file decides.
+func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check func() (bool, error)) (bool, error) {
+	read, cols := rel.from, rel.cols
 	col := map[string]string{}
 	for _, c := range cols {
 		k := laKey(c)
@@ -102,6 +125,9 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 		col[k] = ident(c)
 	}
 	cell := func(k string) string {
+		if !slices.Contains(laReadKeys(), k) {
+			panic("laFast reads " + k + ", not in laReadKeys")
+		}
 		if c, ok := col[k]; ok {
 			return c
 		}
@@ -170,7 +196,7 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant",
 		"null::bigint as __rec", "nullif(" + cell("aadtenantid") + ", '') as __tenant", "__la_event as __event_type",
 		"null::varchar as __mfa_satisfied"}
-	view := []string{"(rowid + 2)::bigint as rec", "tenant_hint", "event_type_hint", "source_id", "fallback_tenant",
+	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant",
 		"__rec", "__tenant", "__event_type", "__mfa_satisfied"}
 	for _, c := range graphRecordColumns() {
 		name := c[0]
@@ -205,7 +231,7 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	}
 	// A Status object naming a member twice: Go keeps the last, DuckDB's
 	// JSON paths the first.
-	unclean := "__la_code_bad or (__la_table is not null and __la_event is null)" +
+	unclean := "(" + rel.unclean + ") or __la_code_bad or (__la_table is not null and __la_event is null)" +
 		"\n      or coalesce(len(json_keys(__la_st)) <> len(list_distinct(json_keys(__la_st))), false)"
 	for _, d := range differs {
 		unclean += "\n      or " + d
@@ -287,21 +313,20 @@ from (select *,
 		_, err := l.db.ExecContext(ctx, "drop table if exists "+stageDB+".raw_graph")
 		return false, err
 	}
-	Trace("log analytics: read_csv into raw_graph", t)
+	Trace("log analytics: "+rel.what+" into raw_graph", t)
 	drop := func() (bool, error) {
 		_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
 		return false, err
 	}
-	var rejects int64
-	if err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects); err != nil || rejects > 0 {
+	if ok, err := check(); err != nil || !ok {
 		if err != nil {
 			return false, err
 		}
-		return drop() // the careful path names each line DuckDB rejects
+		return drop()
 	}
 	// The day/month vote of dateVote over the whole file.
 	var v dateVote
-	err = l.db.QueryRowContext(ctx, `select coalesce(bool_or(__la_vote = 1), false), coalesce(bool_or(__la_vote = 2), false),
+	err := l.db.QueryRowContext(ctx, `select coalesce(bool_or(__la_vote = 1), false), coalesce(bool_or(__la_vote = 2), false),
   count(*) filter (where __la_vote = 3) from `+stageDB+`.raw_graph`).Scan(&v.dayFirst, &v.monthFirst, &v.ambiguous)
 	if err != nil {
 		return false, err
@@ -326,6 +351,93 @@ from (select *,
 	src.read = n
 	laFastReads.Add(1)
 	return true, nil
+}
+
+// laReadKeys are the columns laRecord and laFast read (laKey's names).
+func laReadKeys() []string {
+	keys := []string{"aadtenantid", "resulttype", "resultdescription", "type", "category", "appliedconditionalaccesspolicies"}
+	for _, c := range laColumns {
+		keys = append(keys, c.la)
+	}
+	return append(keys, laTimeColumns...)
+}
+
+// laFastJSON is laFastCSV for a Log Analytics query export in JSON (an
+// array, or one object per line, in UTF-8 without a BOM): DuckDB's JSON
+// reader takes each record apart once and hands laFast the members it reads
+// as the careful path's text (jsonText: a string's content; true, false or
+// an integer as written). A record the careful path would read otherwise
+// sends the file the careful way (one that is not an object has no id, so
+// raw_graph calls it unusable): a member that is another number, an object or an array (DuckDB writes 1E2 as 100.0 and
+// 1.50 as 1.5, and an integer -0 as 0, where the careful path keeps the
+// text); a member named twice (the careful path keeps the last, DuckDB the
+// first); a member the careful path reads under another spelling than the
+// first record's (it matches names as laKey does: case, white space and
+// " [UTC]" aside). A record DuckDB cannot parse fails the read, and the
+// careful path names it.
+func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
+	sn := src.sniff
+	if sn.encoding != "utf-8" {
+		return false, nil
+	}
+	format := "array"
+	if sn.ndjson {
+		format = "newline_delimited"
+	}
+	objects := fmt.Sprintf("read_json_objects(%s, format = %s, maximum_object_size = 67108864)", quote(sn.disk), quote(format))
+	first, err := queryColumn[string](ctx, l.db, "select unnest(json_keys(json)) from (select json from "+objects+" limit 1)")
+	if err != nil || len(first) == 0 {
+		return false, nil // the careful path says why
+	}
+	read := laReadKeys()
+	var cols, paths, cells, known []string
+	for _, k := range read {
+		known = append(known, quote(strings.NewReplacer(" ", "", "_", "").Replace(k)))
+	}
+	spelled := map[string]bool{}
+	for _, name := range first {
+		if spelled[name] || strings.ContainsAny(name, `"\`) {
+			return false, nil
+		}
+		spelled[name] = true
+		if !slices.Contains(read, laKey(name)) {
+			continue
+		}
+		cols = append(cols, name)
+		paths = append(paths, quote(`$."`+name+`"`))
+		cells = append(cells, fmt.Sprintf("__s[%d] as %s", len(cols), ident(name)))
+	}
+	if len(cols) == 0 {
+		return false, nil
+	}
+	var names []string
+	for _, n := range first {
+		names = append(names, quote(n))
+	}
+	list := "[" + strings.Join(names, ", ") + "]"
+	// Each record is taken apart three times, each time whole: its names
+	// (__k), its members' JSON types (__t) and their text (__s: a string's
+	// content, another value's JSON). Reading each member as JSON and then
+	// its type and text took twice as long. A record whose names are the
+	// first record's, in its order, is clean as far as names go; any other
+	// is looked at name by name. An integer DuckDB types BIGINT (signed)
+	// and writes 0 was -0 (0 is UBIGINT). The tests are CASE branches: DuckDB
+	// evaluates both sides of an OR for every row, and the name by name
+	// test on each of 200 k records doubled the read.
+	from := fmt.Sprintf(`(select %s,
+    not list_has_all(['VARCHAR', 'BOOLEAN', 'NULL', 'BIGINT', 'UBIGINT'], __t)
+    or case when list_contains(__t, 'BIGINT')
+      then len(list_filter(range(1, len(__t) + 1), i -> __t[i] = 'BIGINT' and __s[i] = '0')) > 0 else false end
+    or case when __k = %[2]s then false
+      else len(__k) <> len(list_distinct(__k))
+        or len(list_filter(__k, x -> not list_contains(%[2]s, x)
+          and (strlen(x) <> length(x) or list_contains([%[3]s], regexp_replace(replace(lower(x), '[utc]', ''), '[^a-z0-9]', '', 'g'))))) > 0 end
+    as __la_src_bad
+  from (select json_keys(json) as __k, json_type(json, [%[4]s]) as __t, json_extract_string(json, [%[4]s]) as __s
+    from %[5]s))`,
+		strings.Join(cells, ",\n    "), list, strings.Join(known, ", "), strings.Join(paths, ", "), objects)
+	return l.laFast(ctx, src, laRelation{from: from, cols: cols, first: 1, unclean: "__la_src_bad", what: "read_json_objects"},
+		func() (bool, error) { return true, nil })
 }
 
 // jsonStructure renders a DuckDB type of read_graph's columns (a STRUCT of

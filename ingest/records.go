@@ -341,18 +341,31 @@ var signinCategories = map[string]string{
 // bytes, the last of repeated names, nil for null. ok is false when raw is
 // not an object. Unmarshal validated the record a second time and decoded
 // it with reflection: a third of a Log Analytics JSON load (issue 5).
-func topMembers(raw []byte) (obj map[string]json.RawMessage, ok bool) {
-	i := skipSpace(raw, 0)
-	if bytes.HasPrefix(raw[i:], []byte("null")) {
+func topMembers(raw []byte) (map[string]json.RawMessage, bool) {
+	if bytes.HasPrefix(raw[skipSpace(raw, 0):], []byte("null")) {
 		return nil, true
 	}
-	if i >= len(raw) || raw[i] != '{' {
+	obj := map[string]json.RawMessage{}
+	if !eachTopMember(raw, func(key string, v json.RawMessage) { obj[key] = v }) {
 		return nil, false
 	}
-	obj = map[string]json.RawMessage{}
+	return obj, true
+}
+
+// eachTopMember calls fn with each top-level member of the object raw, in
+// the record's order (a member named twice, twice), and says whether raw is
+// an object (or null, which has none).
+func eachTopMember(raw []byte, fn func(key string, v json.RawMessage)) bool {
+	i := skipSpace(raw, 0)
+	if bytes.HasPrefix(raw[i:], []byte("null")) {
+		return true
+	}
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
-		return obj, true
+		return true
 	}
 	for i < len(raw) {
 		end := stringEnd(raw, i)
@@ -361,16 +374,16 @@ func topMembers(raw []byte) (obj map[string]json.RawMessage, ok bool) {
 		i = skipSpace(raw, i+1) // the colon
 		vend := valueEnd(raw, i)
 		if vend <= i {
-			return nil, false
+			return false
 		}
-		obj[key] = json.RawMessage(raw[i:vend:vend])
+		fn(key, json.RawMessage(raw[i:vend:vend]))
 		i = skipSpace(raw, vend)
 		if i >= len(raw) || raw[i] == '}' {
 			break
 		}
 		i = skipSpace(raw, i+1) // the comma
 	}
-	return obj, true
+	return true
 }
 
 func skipSpace(b []byte, i int) int {
