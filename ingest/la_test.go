@@ -136,3 +136,24 @@ func TestLARowsDuckDBCannotRead(t *testing.T) {
 		t.Errorf("loaded records %s, want 2,4,6", loaded)
 	}
 }
+
+// TestLAJSONNamesAlike: of two members whose names laKey reads alike
+// (UserPrincipalName, userPrincipalName), the later non-empty one is read
+// (white space is not empty; laRecord trims it to nothing), as between two
+// such CSV columns, on every load: the careful path ranged
+// over a map and picked either.
+func TestLAJSONNamesAlike(t *testing.T) {
+	recs := []string{
+		laJSONRecord(1, nil, map[string]string{"userPrincipalName": `"Eve@Contoso.com"`}),
+		laJSONRecord(2, nil, map[string]string{"userPrincipalName": `""`}),
+		laJSONRecord(3, nil, map[string]string{"userPrincipalName": `" "`}),
+	}
+	path := writeLAJSON(t, filepath.Join(t.TempDir(), "SigninLogs.json"), false, recs...)
+	for range 5 {
+		db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+		got := strings.Join(queryStrings(t, db, "select source_record || ' ' || coalesce(user_principal_name, '-') from signins order by source_record"), ",")
+		if want := "1 eve@contoso.com,2 bob@contoso.com,3 -"; got != want {
+			t.Fatalf("user principal names %s, want %s", got, want)
+		}
+	}
+}
