@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -324,4 +325,30 @@ func TestLAFastJSONGenerated(t *testing.T) {
 	b, _ := os.ReadFile(bom)
 	os.WriteFile(bom, append([]byte("\ufeff"), b...), 0o644)
 	loadBothWays(t, &laFast, &laFastReads, 0, bom)
+}
+
+// TestLAFastJSONShapes: lines ending in CRLF, with blank lines between
+// them, take the SQL path; two arrays back to back (a collector appending
+// pages) fail DuckDB's array read and take the careful path, which reads
+// both. Both load as the careful path loads them.
+func TestLAFastJSONShapes(t *testing.T) {
+	recs := laJSONCleanRecords()
+	crlf := filepath.Join(t.TempDir(), "SigninLogs.json")
+	if err := os.WriteFile(crlf, []byte(strings.Join(recs, "\r\n\r\n")+"\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := loadBothWays(t, &laFast, &laFastReads, 1, crlf)
+	if !strings.Contains(got, "|la-json|signins|") || !strings.Contains(got, "|"+strconv.Itoa(len(recs))+"|"+strconv.Itoa(len(recs)-1)+"|0|1|0|") {
+		t.Errorf("the CRLF file did not load whole:\n%s", got)
+	}
+	pages := filepath.Join(t.TempDir(), "SigninLogs.json")
+	half := len(recs) / 2
+	text := "[" + strings.Join(recs[:half], ",") + "]\n[" + strings.Join(recs[half:], ",") + "]\n"
+	if err := os.WriteFile(pages, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got = loadBothWays(t, &laFast, &laFastReads, 0, pages)
+	if !strings.Contains(got, "|"+strconv.Itoa(len(recs))+"|"+strconv.Itoa(len(recs)-1)+"|0|1|0|") {
+		t.Errorf("the two arrays did not load whole:\n%s", got)
+	}
 }
