@@ -92,7 +92,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, format := range []string{"csv", "portal", "json", "ndjson"} {
+	for _, format := range []string{"csv", "portal", "json", "ndjson", "la", "la-json"} {
 		path, err := Prepare(dir, format, rows, 1)
 		if err != nil {
 			b.Fatal(err)
