@@ -24,8 +24,10 @@ import (
 // portal is the portal's download as a folder: the four sign-in files and
 // the two AuthDetails files beside them.
 // la is a Log Analytics "Export to CSV" of SigninLogs, la-json the same rows
-// as a query export (one JSON object per line).
-var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv", "la-json": "la-json"}
+// as a query export (one JSON object per line), ual a Purview audit export
+// (user sign-ins as UserLoggedIn / UserLoginFailed records, other events as
+// another operation).
+var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv", "la-json": "la-json", "ual": "ual-csv"}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -41,7 +43,7 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson, archive, la or la-json)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson, archive, la, la-json or ual)", format)
 	}
 	if format == "archive" || format == "portal" {
 		return prepareFolder(dir, format, rows, seed)
@@ -56,6 +58,8 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 		name = fmt.Sprintf("SigninLogs_bench_%d_%d.csv", rows, seed)
 	case "la-json":
 		name = fmt.Sprintf("SigninLogs_bench_%d_%d.json", rows, seed)
+	case "ual":
+		name = fmt.Sprintf("AuditLog_bench_%d_%d.csv", rows, seed)
 	}
 	path := filepath.Join(dir, name)
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
@@ -122,7 +126,7 @@ func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) 
 		return floorPortal(ctx, db, path)
 	}
 	reader := "read_csv"
-	if format != "csv" && format != "la" {
+	if format != "csv" && format != "la" && format != "ual" {
 		reader = "read_json"
 	}
 	// DuckDB's default keeps insertion order; so does mfagap's raw load.

@@ -40,7 +40,7 @@ func TestSummarizeAndTable(t *testing.T) {
 func TestPrepareAndFloor(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	for _, format := range []string{"csv", "portal", "json", "ndjson", "archive", "la", "la-json"} {
+	for _, format := range []string{"csv", "portal", "json", "ndjson", "archive", "la", "la-json", "ual"} {
 		path, err := Prepare(dir, format, 500, 1)
 		if err != nil {
 			t.Fatal(err)

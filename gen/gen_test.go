@@ -818,3 +818,61 @@ func TestLAJSON(t *testing.T) {
 		}
 	}
 }
+
+// The Purview audit export holds one row per graph-json event, in order:
+// a user sign-in as UserLoggedIn or UserLoginFailed (as its error code
+// says) with its id, user, time and error code in AuditData; any other
+// event as another operation.
+func TestUALCSV(t *testing.T) {
+	o := Options{Rows: 1500, Seed: 3}
+	var recs []struct {
+		ID      string `json:"id"`
+		UPN     string `json:"userPrincipalName"`
+		Created string `json:"createdDateTime"`
+		Status  struct {
+			ErrorCode int `json:"errorCode"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal(generate(t, "graph-json", o), &recs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(generate(t, "ual-csv", o))).ReadAll()
+	if err != nil {
+		t.Fatalf("ual-csv does not parse: %v", err)
+	}
+	if len(rows)-1 != len(recs) {
+		t.Fatalf("%d rows, want %d", len(rows)-1, len(recs))
+	}
+	ops := map[string]int{}
+	for i, r := range rows[1:] {
+		var a struct {
+			ID, Operation, UserID, CreationTime, ErrorNumber string
+			RecordType                                       int
+		}
+		if err := json.Unmarshal([]byte(r[5]), &a); err != nil {
+			t.Fatalf("row %d: AuditData: %v", i+1, err)
+		}
+		want, _ := time.Parse(time.RFC3339Nano, recs[i].Created)
+		if a.ID != recs[i].ID || r[0] != recs[i].ID || a.CreationTime != want.UTC().Format("2006-01-02T15:04:05") ||
+			r[1] != want.UTC().Format("1/2/2006 3:04:05 PM") {
+			t.Fatalf("row %d: %s %s %s, want %s %s", i+1, a.ID, a.CreationTime, r[1], recs[i].ID, recs[i].Created)
+		}
+		op := "Update service principal."
+		if recs[i].UPN != "" {
+			op = "UserLoggedIn"
+			if recs[i].Status.ErrorCode != 0 {
+				op = "UserLoginFailed"
+			}
+			if a.UserID != recs[i].UPN || a.ErrorNumber != strconv.Itoa(recs[i].Status.ErrorCode) || a.RecordType != 15 {
+				t.Fatalf("row %d: %s %s %d, want %s %d", i+1, a.UserID, a.ErrorNumber, a.RecordType, recs[i].UPN, recs[i].Status.ErrorCode)
+			}
+		}
+		if a.Operation != op || r[3] != op {
+			t.Fatalf("row %d: operation %s, want %s", i+1, a.Operation, op)
+		}
+		ops[op]++
+	}
+	if len(ops) < 3 {
+		t.Errorf("operations %v: want sign-ins, failures and other records", ops)
+	}
+}

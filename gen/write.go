@@ -67,6 +67,10 @@ func Write(w io.Writer, format string, opts Options) error {
 		if err := writeLA(bw, g, format == "la-json"); err != nil {
 			return err
 		}
+	case "ual-csv":
+		if err := writeUAL(bw, g); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("gen: unknown format %q (want one of %v)", format, Formats)
 	}
@@ -116,7 +120,7 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 		return writePortal(dir, opts)
 	case ArchiveFormat:
 		return writeArchive(dir, opts)
-	case "graph-json", "diag-ndjson", "la-csv", "la-json":
+	case "graph-json", "diag-ndjson", "la-csv", "la-json", "ual-csv":
 		name := "SignIns_" + span(o) + ".json"
 		switch format {
 		case "diag-ndjson":
@@ -125,6 +129,8 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 			name = "SigninLogs_" + span(o) + ".csv"
 		case "la-json":
 			name = "SigninLogs_" + span(o) + ".json"
+		case "ual-csv":
+			name = "AuditLog_" + span(o) + ".csv"
 		}
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)
