@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mfagap/mfagap/gen"
 )
 
 // laTestHeader is a Log Analytics CSV header with every column laRecord reads.
@@ -155,5 +157,34 @@ func TestLAJSONNamesAlike(t *testing.T) {
 		if want := "1 eve@contoso.com,2 bob@contoso.com,3 -"; got != want {
 			t.Fatalf("user principal names %s, want %s", got, want)
 		}
+	}
+}
+
+// TestUALGenerated: the generator's Purview audit export loads every user
+// sign-in of the same events' graph-json export, with its id, user, time,
+// error code, address and event type (a token request is non-interactive),
+// and counts the other records as read and ignored.
+func TestUALGenerated(t *testing.T) {
+	o := gen.Options{Rows: 3000, Seed: 11}
+	ual, err := gen.WriteFiles(t.TempDir(), "ual-csv", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph, err := gen.WriteFiles(t.TempDir(), "graph-json", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const q = `select request_id || ' ' || user_principal_name || ' ' || strftime(created_at, '%%Y-%%m-%%d %%H:%%M:%%S') || ' ' ||
+  error_code || ' ' || coalesce(ip_address, '-') || ' ' || event_type from signins %s order by request_id`
+	db, _ := load(t, Options{TempDir: t.TempDir()}, ual...)
+	got := queryStrings(t, db, fmt.Sprintf(q, ""))
+	src := strings.Join(queryStrings(t, db, "select concat_ws('|', format, rows_read, rows_loaded, rows_rejected, rows_ignored) from sources"), "")
+	gdb, _ := load(t, Options{TempDir: t.TempDir()}, graph...)
+	want := queryStrings(t, gdb, fmt.Sprintf(q, "where user_principal_name is not null and event_type in ('interactive', 'non_interactive')"))
+	if len(got) < 2000 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%d sign-ins from the audit export, %d from graph-json; first %v / %v", len(got), len(want), got[:min(2, len(got))], want[:min(2, len(want))])
+	}
+	if src != fmt.Sprintf("ual-csv|3000|%d|0|%d", len(got), 3000-len(got)) {
+		t.Errorf("sources %s", src)
 	}
 }
