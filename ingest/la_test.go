@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -187,4 +188,51 @@ func TestUALGenerated(t *testing.T) {
 	if src != fmt.Sprintf("ual-csv|3000|%d|0|%d", len(got), 3000-len(got)) {
 		t.Errorf("sources %s", src)
 	}
+}
+
+// TestUALAuditDataShapes: AuditData that is not an object is rejected and
+// named; an object given as a JSON string is read; of a name given twice,
+// the last is read, as json.Unmarshal into a map reads it.
+func TestUALAuditDataShapes(t *testing.T) {
+	ok := `{"CreationTime":"2025-03-04T14:05:00","Id":"%s","Operation":"UserLoggedIn","OrganizationId":"11111111-1111-1111-1111-000000000001","RecordType":15,"UserId":"%s","ClientIP":"[::ffff:192.0.2.7]:443","ErrorNumber":"0"}`
+	cells := []string{
+		fmt.Sprintf(ok, "a1", "ann@contoso.com"),
+		`not json`,
+		`[1, 2]`,
+		`null`,
+		`{"Id": "a5",}`,
+		string(mustJSON(t, fmt.Sprintf(ok, "a6", "bob@contoso.com"))),
+		strings.Replace(fmt.Sprintf(ok, "a7", "eve@contoso.com"), `"UserId":"eve@contoso.com"`, `"UserId":"x@contoso.com","UserId":"eve@contoso.com"`, 1),
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData"})
+	for i, c := range cells {
+		w.Write([]string{fmt.Sprint(i), "3/4/2025 2:05:00 PM", "15", "UserLoggedIn", "", c})
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), "audit.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+	got := strings.Join(queryStrings(t, db, "select request_id || ' ' || user_principal_name || ' ' || ip_address from signins order by request_id"), ",")
+	if want := "a1 ann@contoso.com 192.0.2.7,a6 bob@contoso.com 192.0.2.7,a7 eve@contoso.com 192.0.2.7"; got != want {
+		t.Errorf("sign-ins %s, want %s", got, want)
+	}
+	rej := strings.Join(queryStrings(t, db, "select source_record || ' ' || reason from rejected_rows order by source_record"), ",")
+	want := "3 record 3: AuditData is not a JSON object,4 record 4: AuditData is not a JSON object," +
+		"5 record 5: AuditData is not a JSON object,6 record 6: AuditData is not a JSON object"
+	if rej != want {
+		t.Errorf("rejected %s, want %s", rej, want)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
