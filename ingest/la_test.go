@@ -80,10 +80,12 @@ func writeLACSV(t *testing.T, path string, rows [][]string) string {
 // a Log Analytics CSV read in parallel name their own line. With the read
 // buffer cut to a few rows, DuckDB reads the file in many pieces at once;
 // unordered, the rows came back shuffled and the reasons named other lines.
+// csvRows reads the rows in ranges of 700 here, so that ranges end before,
+// on and after rejected lines.
 func TestLACSVLineNumbers(t *testing.T) {
-	old := csvTableMaxLine
-	csvTableMaxLine = 4096
-	defer func() { csvTableMaxLine = old }()
+	old, oldBatch := csvTableMaxLine, csvRowsBatch
+	csvTableMaxLine, csvRowsBatch = 4096, 700
+	defer func() { csvTableMaxLine, csvRowsBatch = old, oldBatch }()
 	var rows [][]string
 	const n = 3000
 	for i := range n {
