@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -49,7 +50,7 @@ var laTables = map[string]string{
 // export's columns. asJSON picks the query export (one JSON object per line,
 // as the OTRF datasets hold them: ISO times, dynamic columns as JSON text in
 // strings, IsInteractive a boolean) over the portal's Export to CSV.
-func writeLA(bw interface{ Write([]byte) (int, error) }, g *generator, asJSON bool) error {
+func writeLA(bw *bufio.Writer, g *generator, asJSON bool) error {
 	name := "la-csv"
 	var c csvRow
 	var b []byte
@@ -101,11 +102,9 @@ func writeLA(bw interface{ Write([]byte) (int, error) }, g *generator, asJSON bo
 			}
 			b = c.end()
 		}
-		if len(b) >= 64<<10 {
-			if _, err := bw.Write(b); err != nil {
-				return fmt.Errorf("gen: write %s: %w", name, err)
-			}
-			b = b[:0]
+		var err error
+		if b, err = flushIfFull(bw, b); err != nil {
+			return err
 		}
 	}
 	_, err := bw.Write(b)

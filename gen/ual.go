@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -35,7 +36,7 @@ type ualEvent struct {
 // application's update, RecordType 8), which the loader counts as read and
 // ignored, as it does the many other operations of a real export. One row
 // per event.
-func writeUAL(bw interface{ Write([]byte) (int, error) }, g *generator) error {
+func writeUAL(bw *bufio.Writer, g *generator) error {
 	var c csvRow
 	b := []byte(strings.Join(ualHeader, ",") + "\r\n")
 	j := jw{policies: map[policiesKey][]byte{}}
@@ -65,12 +66,8 @@ func writeUAL(bw interface{ Write([]byte) (int, error) }, g *generator) error {
 		c.str(string(text))
 		c.str("")
 		c.str("")
-		b = c.end()
-		if len(b) >= 64<<10 {
-			if _, err := bw.Write(b); err != nil {
-				return fmt.Errorf("gen: write ual-csv: %w", err)
-			}
-			b = b[:0]
+		if b, err = flushIfFull(bw, c.end()); err != nil {
+			return err
 		}
 	}
 	_, err := bw.Write(b)
