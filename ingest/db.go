@@ -91,6 +91,10 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 			return nil, fmt.Errorf("prepare database: %s: %w", firstLine(s), err)
 		}
 	}
+	if err := registerUDFs(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare database: %w", err)
+	}
 	return db, nil
 }
 

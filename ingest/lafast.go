@@ -91,15 +91,9 @@ type laRelation struct {
 // by line from the stage's order (the header is line 1), as csvRows numbers
 // them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
-	if err := l.dropCSVTables(ctx); err != nil {
-		return false, err
-	}
 	read := csvTextRead(src)
-	cols, err := queryColumn[string](ctx, l.db, "select column_name from (describe (select * from "+read+"))")
-	if err != nil {
-		return false, nil // the careful path reads what DuckDB's sniffer cannot, and says why
-	}
-	if err := l.dropCSVTables(ctx); err != nil {
+	cols, ok, err := l.csvColumns(ctx, read)
+	if err != nil || !ok {
 		return false, err
 	}
 	return l.laFast(ctx, src, laRelation{from: read, cols: cols, first: 2, unclean: "false", what: "read_csv"}, func() (bool, error) {
@@ -107,6 +101,20 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 		err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
 		return rejects == 0, err // the careful path names each line DuckDB rejects
 	})
+}
+
+// csvColumns returns the columns of read (csvTextRead), as DuckDB names
+// them, and whether it could tell; it leaves no table behind. When it
+// cannot, the careful path reads the file and says why.
+func (l *loader) csvColumns(ctx context.Context, read string) ([]string, bool, error) {
+	if err := l.dropCSVTables(ctx); err != nil {
+		return nil, false, err
+	}
+	cols, err := queryColumn[string](ctx, l.db, "select column_name from (describe (select * from "+read+"))")
+	if err := l.dropCSVTables(ctx); err != nil {
+		return nil, false, err
+	}
+	return cols, err == nil, nil
 }
 
 // laFast reads rel into raw_graph, laRecord's rules as SQL, if every row is

@@ -183,41 +183,10 @@ func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool,
 	if g.badUTF8 > 0 {
 		g.src.note("%d records held invalid UTF-8; the bad bytes were replaced with U+FFFD", g.badUTF8)
 	}
-	if len(g.other) > 0 {
-		var total int64
-		whats := make([]string, 0, len(g.other))
-		for what, n := range g.other {
-			total += n
-			whats = append(whats, what)
-		}
-		// Most frequent first, at most five named.
-		sort.Slice(whats, func(i, j int) bool {
-			if g.other[whats[i]] != g.other[whats[j]] {
-				return g.other[whats[i]] > g.other[whats[j]]
-			}
-			return whats[i] < whats[j]
-		})
-		var parts []string
-		for i, what := range whats {
-			if i == 5 {
-				parts = append(parts, fmt.Sprintf("%d other kinds", len(whats)-5))
-				break
-			}
-			parts = append(parts, fmt.Sprintf("%d %s", g.other[what], what))
-		}
-		switch {
-		case ignoreAlways || signins == 0:
-			g.src.ignored += total
-			if signins == 0 && !ignoreAlways {
-				g.src.note("no sign-ins: all %d records are other %s (%s); ignored", total, kind, strings.Join(parts, ", "))
-			} else {
-				g.src.note("%d %s records that are not sign-ins ignored (%s)", total, kind, strings.Join(parts, ", "))
-			}
-		default:
-			if err = g.otherW.Flush(); err == nil {
-				if _, err = g.otherF.Seek(0, io.SeekStart); err == nil {
-					_, err = io.Copy(g.rejW, g.otherF)
-				}
+	if len(g.other) > 0 && !g.src.ignoreOther(g.other, signins, ignoreAlways, kind) {
+		if err = g.otherW.Flush(); err == nil {
+			if _, err = g.otherF.Seek(0, io.SeekStart); err == nil {
+				_, err = io.Copy(g.rejW, g.otherF)
 			}
 		}
 	}
@@ -237,6 +206,44 @@ func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool,
 		err = cerr
 	}
 	return err
+}
+
+// ignoreOther counts other, the records of src that are valid but not
+// sign-ins by what they are, as ignored with a note naming the most frequent
+// five, and says whether it did: not when the file also holds sign-ins and
+// ignoreAlways is false (a mixed export: close makes them rejected rows).
+func (src *source) ignoreOther(other map[string]int64, signins int64, ignoreAlways bool, kind string) bool {
+	if !ignoreAlways && signins > 0 {
+		return false
+	}
+	var total int64
+	whats := make([]string, 0, len(other))
+	for what, n := range other {
+		total += n
+		whats = append(whats, what)
+	}
+	// Most frequent first, at most five named.
+	sort.Slice(whats, func(i, j int) bool {
+		if other[whats[i]] != other[whats[j]] {
+			return other[whats[i]] > other[whats[j]]
+		}
+		return whats[i] < whats[j]
+	})
+	var parts []string
+	for i, what := range whats {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("%d other kinds", len(whats)-5))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", other[what], what))
+	}
+	src.ignored += total
+	if signins == 0 && !ignoreAlways {
+		src.note("no sign-ins: all %d records are other %s (%s); ignored", total, kind, strings.Join(parts, ", "))
+	} else {
+		src.note("%d %s records that are not sign-ins ignored (%s)", total, kind, strings.Join(parts, ", "))
+	}
+	return true
 }
 
 // loadSink maps the sink's records through graph.sql into the canonical tables.

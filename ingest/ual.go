@@ -50,6 +50,15 @@ func init() {
 }
 
 func loadUAL(ctx context.Context, l *loader, src *source) error {
+	if ualFast && src.format.id == "ual-csv" {
+		ok, err := l.ualFastCSV(ctx, src)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return l.mapGraph(ctx, src, nil)
+		}
+	}
 	g, err := l.newGraphSink(ctx, src)
 	if err != nil {
 		return err
