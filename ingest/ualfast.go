@@ -68,8 +68,10 @@ var ualMembers = []string{"Operation", "Id", "UserId", "UserKey", "ApplicationId
 // ones), and, for a sign-in, when every member ualRecord reads is text, the
 // two {Name, Value} lists are lists of exactly such pairs (DuckDB's reading
 // of them, written back as JSON, is the list as the file gives it), the
-// RequestType is ASCII, CreationTime is an ISO 8601 timestamp la_iso takes
-// and ErrorNumber, if any, is an integer. ClientIP goes through clientIP
+// RequestType is ASCII and ErrorNumber, if any, is an integer. A sign-in
+// whose CreationTime la_iso does not take (another form, or none, where the
+// careful path falls back to CreationDate) has no createdDateTime, so
+// raw_graph calls it unusable and the file goes the careful way too. ClientIP goes through clientIP
 // itself (mfagap_client_ip, udf.go) when it holds a colon or a bracket; any
 // other value is its own host.
 func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
@@ -176,26 +178,25 @@ from (select *,
         or len(list_filter(range(1, len(__t) + 1), i -> __t[i] = 'BIGINT' and __s[i] = '0')) > 0
         or %[2]s or %[3]s
         or strlen(coalesce(__ual_rt, '')) <> length(coalesce(__ual_rt, ''))
-        or la_iso(%[4]s) is null
-        or (coalesce(la_trim(%[5]s), '') <> '' and la_int(%[5]s) is null))), true) as __ual_unclean,
-    case when coalesce(la_trim(%[5]s), '') <> '' then la_int(%[5]s)
-         when lower(__ual_op) = 'userloggedin' and coalesce(%[6]s, '') = '' then 0 end as __ual_code
+        or (coalesce(la_trim(%[4]s), '') <> '' and la_int(%[4]s) is null))), true) as __ual_unclean,
+    case when coalesce(la_trim(%[4]s), '') <> '' then la_int(%[4]s)
+         when lower(__ual_op) = 'userloggedin' and coalesce(%[5]s, '') = '' then 0 end as __ual_code
   from (select *,
-      %[7]s as __ual_rt, %[8]s as __ual_os, %[9]s as __ual_browser
+      %[6]s as __ual_rt, %[7]s as __ual_os, %[8]s as __ual_browser
     from (select *,
-        case when __ual_signin then from_json(__ual_ext, %[10]s) end as __ual_extl,
-        case when __ual_signin then from_json(__ual_dev, %[10]s) end as __ual_devl
+        case when __ual_signin then from_json(__ual_ext, %[9]s) end as __ual_extl,
+        case when __ual_signin then from_json(__ual_dev, %[9]s) end as __ual_devl
       from (select *, __s[1] as __ual_op, coalesce(lower(__s[1]) in ('userloggedin', 'userloginfailed'), false) as __ual_signin,
           __ual_lists[1] as __ual_ext, __ual_lists[2] as __ual_dev
         from (select *,
             case when __ual_obj then json_keys(__ual_a) end as __ual_k,
-            case when __ual_obj then json_type(__ual_a, [%[11]s]) end as __t,
-            case when __ual_obj then json_extract_string(__ual_a, [%[11]s]) end as __s,
+            case when __ual_obj then json_type(__ual_a, [%[10]s]) end as __t,
+            case when __ual_obj then json_extract_string(__ual_a, [%[10]s]) end as __s,
             case when __ual_obj then json_extract(__ual_a, ['$.ExtendedProperties', '$.DeviceProperties']) end as __ual_lists
           from (select __ual_a, coalesce(starts_with(__ual_a, '{') and ends_with(__ual_a, '}'), false) as __ual_obj
-            from (select %[12]s as __ual_a from %[13]s)))))))`,
+            from (select %[11]s as __ual_a from %[12]s)))))))`,
 		strings.Join(sel, ",\n  "), listUnclean("__ual_ext", "__ual_extl"), listUnclean("__ual_dev", "__ual_devl"),
-		member("CreationTime"), member("ErrorNumber"), member("LogonError"),
+		member("ErrorNumber"), member("LogonError"),
 		nameValue("__ual_extl", "requesttype"), nameValue("__ual_devl", "os"), nameValue("__ual_devl", "browsertype"),
 		pairs, strings.Join(paths, ", "), audit, read)
 	if err := l.attachStage(ctx); err != nil {
