@@ -102,10 +102,12 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	for _, c := range graphRecordColumns() {
 		types[c[0]] = c[1]
 	}
-	var paths []string
+	var paths, names []string
 	for _, m := range ualMembers {
 		paths = append(paths, quote(`$."`+m+`"`))
+		names = append(names, quote(m))
 	}
+	names = append(names, "'ExtendedProperties'", "'DeviceProperties'")
 	member := func(name string) string {
 		for i, m := range ualMembers {
 			if m == name {
@@ -146,8 +148,7 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 		e, ok := expr[c[0]]
 		if !ok {
 			e = "null"
-		}
-		if c[0] != "__rec" {
+		} else {
 			e = "case when __ual_signin then " + e + " end"
 		}
 		sel = append(sel, fmt.Sprintf("(%s)::%s as %s", e, c[1], ident(c[0])))
@@ -170,7 +171,8 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	q := fmt.Sprintf(`select %[1]s
 from (select *,
     coalesce(not __ual_obj or la_json_differs(__ual_a, __ual_a)
-      or len(__ual_k) <> len(list_distinct(__ual_k))
+      or len(list_filter(__ual_k, k -> k in (%[13]s))) <> len(list_filter(__t, t -> t is not null))
+        + (__ual_ext is not null)::integer + (__ual_dev is not null)::integer
       or not list_contains(['VARCHAR', 'BOOLEAN', 'NULL', 'BIGINT', 'UBIGINT'], coalesce(__t[1], 'NULL'))
       or coalesce(__t[1] = 'BIGINT' and __s[1] = '0', false) or strlen(coalesce(__ual_op, '')) <> length(coalesce(__ual_op, ''))
       or (__ual_signin and (
@@ -198,7 +200,7 @@ from (select *,
 		strings.Join(sel, ",\n  "), listUnclean("__ual_ext", "__ual_extl"), listUnclean("__ual_dev", "__ual_devl"),
 		member("ErrorNumber"), member("LogonError"),
 		nameValue("__ual_extl", "requesttype"), nameValue("__ual_devl", "os"), nameValue("__ual_devl", "browsertype"),
-		pairs, strings.Join(paths, ", "), audit, read)
+		pairs, strings.Join(paths, ", "), audit, read, strings.Join(names, ", "))
 	if err := l.attachStage(ctx); err != nil {
 		return false, err
 	}
