@@ -102,15 +102,21 @@ func ualCleanRecords(t *testing.T) []string {
 
 // ualDirtyRecords each send a file down the careful path.
 var ualDirtyRecords = map[string]func(a string) string{
-	"not JSON":            func(string) string { return "not json" },
-	"an array":            func(string) string { return "[1, 2]" },
-	"empty":               func(string) string { return "" },
-	"a JSON string":       func(a string) string { return string(mustJSONString(a)) },
-	"space before":        func(a string) string { return " " + a },
-	"trailing comma":      func(a string) string { return strings.Replace(a, `{`, `{"x":1,`, 1)[:len(a)+5] + ",}" },
-	"NaN":                 func(a string) string { return strings.Replace(a, `"UserType":0`, `"UserType":NaN`, 1) },
-	"lone surrogate":      func(a string) string { return strings.Replace(a, `"Success"`, `"\ud800"`, 1) },
-	"a name twice":        func(a string) string { return strings.Replace(a, `"UserId":`, `"UserId":"x@contoso.com","UserId":`, 1) },
+	"not JSON":       func(string) string { return "not json" },
+	"an array":       func(string) string { return "[1, 2]" },
+	"empty":          func(string) string { return "" },
+	"a JSON string":  func(a string) string { return string(mustJSONString(a)) },
+	"space before":   func(a string) string { return " " + a },
+	"trailing comma": func(a string) string { return strings.Replace(a, `{`, `{"x":1,`, 1)[:len(a)+5] + ",}" },
+	"NaN":            func(a string) string { return strings.Replace(a, `"UserType":0`, `"UserType":NaN`, 1) },
+	"lone surrogate": func(a string) string { return strings.Replace(a, `"Success"`, `"\ud800"`, 1) },
+	"a name twice":   func(a string) string { return strings.Replace(a, `"UserId":`, `"UserId":"x@contoso.com","UserId":`, 1) },
+	"a list twice": func(a string) string {
+		return strings.Replace(a, `"DeviceProperties":`, `"DeviceProperties":[],"DeviceProperties":`, 1)
+	},
+	"Operation twice": func(a string) string {
+		return strings.Replace(a, `"Operation":`, `"Operation":"FileAccessed","Operation":`, 1)
+	},
 	"Operation an object": func(a string) string { return strings.Replace(a, `"UserLoggedIn"`, `{"a":1}`, 1) },
 	"Operation folded":    func(a string) string { return strings.Replace(a, `"UserLoggedIn"`, `"U\u017FerLoggedIn"`, 1) },
 	"Id -0":               func(a string) string { return strings.Replace(a, `"Id":"ual-000"`, `"Id":-0`, 1) },
