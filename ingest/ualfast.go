@@ -61,19 +61,20 @@ var ualMembers = []string{"Operation", "Id", "UserId", "UserKey", "ApplicationId
 // as csvRows numbers them (the header is line 1).
 //
 // A row is clean when its AuditData is a JSON object written as Go reads it
-// ('{' first, '}' last, no name given twice, nothing DuckDB's parser takes
-// and Go's refuses, see la_json_differs), its Operation is text (a string,
-// or an integer or boolean, which both write alike) in ASCII (Go compares
-// it with strings.EqualFold, which folds some non-ASCII letters onto ASCII
-// ones), and, for a sign-in, when every member ualRecord reads is text, the
-// two {Name, Value} lists are lists of exactly such pairs (DuckDB's reading
-// of them, written back as JSON, is the list as the file gives it), the
-// RequestType is ASCII and ErrorNumber, if any, is an integer. A sign-in
-// whose CreationTime la_iso does not take (another form, or none, where the
-// careful path falls back to CreationDate) has no createdDateTime, so
-// raw_graph calls it unusable and the file goes the careful way too. ClientIP goes through clientIP
-// itself (mfagap_client_ip, udf.go) when it holds a colon or a bracket; any
-// other value is its own host.
+// ('{' first, '}' last, no member the rules read given twice, nothing
+// DuckDB's parser takes and Go's refuses, see la_json_differs), its
+// Operation is text (a string, or an integer or boolean, which both write
+// alike) in ASCII (Go compares it with strings.EqualFold, which folds some
+// non-ASCII letters onto ASCII ones), and, for a sign-in, when every member
+// ualRecord reads is text, the two {Name, Value} lists are lists of exactly
+// such pairs (DuckDB's reading of them, written back as JSON, is the list
+// as the file gives it), the RequestType is ASCII and ErrorNumber, if any,
+// is an integer. A sign-in whose CreationTime la_iso does not take (another
+// form, or none, where the careful path falls back to CreationDate) has no
+// createdDateTime, so raw_graph calls it unusable and the file goes the
+// careful way too. ClientIP goes through clientIP itself (mfagap_client_ip,
+// udf.go) when it holds a colon or a bracket; any other value is its own
+// host.
 func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	read := csvTextRead(src)
 	cols, ok, err := l.csvColumns(ctx, read)
