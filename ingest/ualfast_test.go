@@ -26,7 +26,7 @@ func ualAudit(t *testing.T, id int, set map[string]any) string {
 			{"Name": "UserAgent", "Value": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"},
 			{"Name": "RequestType", "Value": "Login:login"}},
 		"DeviceProperties": []map[string]string{{"Name": "OS", "Value": "Windows10"}, {"Name": "BrowserType", "Value": "Edge"}},
-		"Actor":            []map[string]any{{"ID": "ann@contoso.com", "Type": 5}},
+		"Actor":            []map[string]any{{"ID": "ann@contoso.com", "Type": 5}}, "ModifiedProperties": []any{},
 	}
 	for k, v := range set {
 		if v == nil {
@@ -102,12 +102,16 @@ func ualCleanRecords(t *testing.T) []string {
 
 // ualDirtyRecords each send a file down the careful path.
 var ualDirtyRecords = map[string]func(a string) string{
-	"not JSON":       func(string) string { return "not json" },
-	"an array":       func(string) string { return "[1, 2]" },
-	"empty":          func(string) string { return "" },
-	"a JSON string":  func(a string) string { return string(mustJSONString(a)) },
-	"space before":   func(a string) string { return " " + a },
-	"trailing comma": func(a string) string { return strings.Replace(a, `{`, `{"x":1,`, 1)[:len(a)+5] + ",}" },
+	"not JSON":                 func(string) string { return "not json" },
+	"an array":                 func(string) string { return "[1, 2]" },
+	"empty":                    func(string) string { return "" },
+	"a JSON string":            func(a string) string { return string(mustJSONString(a)) },
+	"space before":             func(a string) string { return " " + a },
+	"trailing comma":           func(a string) string { return strings.Replace(a, `{`, `{"x":1,`, 1)[:len(a)+5] + ",}" },
+	"trailing comma and space": func(a string) string { return a[:len(a)-1] + ", }" },
+	"trailing comma and line": func(a string) string {
+		return strings.Replace(a, `"ModifiedProperties":[]`, "\"ModifiedProperties\":[1,\r\n]", 1)
+	},
 	"NaN":            func(a string) string { return strings.Replace(a, `"UserType":0`, `"UserType":NaN`, 1) },
 	"lone surrogate": func(a string) string { return strings.Replace(a, `"Success"`, `"\ud800"`, 1) },
 	"a name twice":   func(a string) string { return strings.Replace(a, `"UserId":`, `"UserId":"x@contoso.com","UserId":`, 1) },
