@@ -383,7 +383,9 @@ func laReadKeys() []string {
 // where the careful path keeps the text); a member named twice (the careful
 // path keeps the last, DuckDB the first); a member the careful path reads
 // under another spelling than the first record's (it matches names as
-// laKey does: case, white space and " [UTC]" aside). A record that is not
+// laKey does: case, white space and " [UTC]" aside); a record DuckDB reads
+// and Go's decoder refuses (NaN, Infinity, a trailing comma, anywhere in it:
+// la_json_differs on the record's text). A record that is not
 // an object has no id, so raw_graph calls it unusable; one DuckDB cannot
 // parse fails the read. The careful path names both.
 func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
@@ -447,8 +449,9 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
       else len(__k) <> len(list_distinct(__k))
         or len(list_filter(__k, x -> not list_contains(%[2]s, x)
           and (strlen(x) <> length(x) or list_contains([%[3]s], regexp_replace(replace(lower(x), '[utc]', ''), '[^a-z0-9]', '', 'g'))))) > 0 end
+    or la_json_differs(__j, __j)
     as __la_src_bad
-  from (select json_keys(json) as __k, json_type(json, [%[4]s]) as __t, json_extract_string(json, [%[4]s]) as __s
+  from (select json::varchar as __j, json_keys(json) as __k, json_type(json, [%[4]s]) as __t, json_extract_string(json, [%[4]s]) as __s
     from %[5]s))`,
 		strings.Join(cells, ",\n    "), list, strings.Join(known, ", "), strings.Join(paths, ", "), objects)
 	return l.laFast(ctx, src, laRelation{from: from, cols: cols, first: 1, unclean: "__la_src_bad", what: "read_json_objects"},

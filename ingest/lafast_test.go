@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -350,5 +351,27 @@ func TestLAFastJSONShapes(t *testing.T) {
 	got = loadBothWays(t, &laFast, &laFastReads, 0, pages)
 	if !strings.Contains(got, "|"+strconv.Itoa(len(recs))+"|"+strconv.Itoa(len(recs)-1)+"|0|1|0|") {
 		t.Errorf("the two arrays did not load whole:\n%s", got)
+	}
+}
+
+// TestLAFastJSONRecordSyntax: a record DuckDB's reader takes and Go's
+// decoder refuses (NaN or Infinity in a member no rule reads, a trailing
+// comma) sends the file the careful way, which rejects and names it; the
+// SQL path loaded such records until the whole record's text was tested.
+func TestLAFastJSONRecordSyntax(t *testing.T) {
+	for name, dirty := range map[string]func(string) string{
+		"NaN in a member not read": func(r string) string { return strings.Replace(r, "{", `{"Unread": NaN, `, 1) },
+		"Infinity in a list":       func(r string) string { return strings.Replace(r, "{", `{"Unread": [1, -Infinity], `, 1) },
+		"a trailing comma":         func(r string) string { return strings.TrimSuffix(strings.TrimSpace(r), "}") + ", }" },
+	} {
+		for _, array := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, array %v", name, array), func(t *testing.T) {
+				recs := append(laJSONCleanRecords(), dirty(laJSONRecord(200, nil, nil)))
+				got := loadBothWays(t, &laFast, &laFastReads, 0, writeLAJSON(t, filepath.Join(t.TempDir(), "SigninLogs.json"), array, recs...))
+				if f := strings.Split(strings.SplitN(got, "\n", 2)[0], "|"); len(f) < 8 || f[7] != "1" {
+					t.Errorf("want one record rejected: %v", f)
+				}
+			})
+		}
 	}
 }
