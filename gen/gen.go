@@ -41,7 +41,7 @@ type Options struct {
 }
 
 // Formats lists the format names Write and WriteFiles accept.
-var Formats = []string{"portal-csv", "graph-json", "diag-ndjson", "la-csv", "la-json", "ual-csv"}
+var Formats = []string{"portal-csv", "graph-json", "diag-ndjson", "la-csv", "la-json", "ual-csv", "ual-json"}
 
 // withDefaults fills zero fields and turns negative shares into 0. Call it
 // once per Options: a second pass would read those zeros as "default".

@@ -35,10 +35,15 @@ type ualEvent struct {
 // sign-ins: those events become records of another operation (an
 // application's update, RecordType 8), which the loader counts as read and
 // ignored, as it does the many other operations of a real export. One row
-// per event.
-func writeUAL(bw *bufio.Writer, g *generator) error {
+// per event. asJSON writes the AuditData objects alone, one a line (ual-json:
+// the shape of an export of AuditData, such as Search-UnifiedAuditLog's
+// AuditData column expanded to JSON lines).
+func writeUAL(bw *bufio.Writer, g *generator, asJSON bool) error {
 	var c csvRow
 	b := []byte(strings.Join(ualHeader, ",") + "\r\n")
+	if asJSON {
+		b = nil
+	}
 	j := jw{policies: map[policiesKey][]byte{}}
 	for e := g.event(); e != nil; e = g.event() {
 		j = jw{policies: j.policies}
@@ -56,6 +61,12 @@ func writeUAL(bw *bufio.Writer, g *generator) error {
 		text, err := json.Marshal(audit) // members sorted by name
 		if err != nil {
 			return fmt.Errorf("gen: ual-csv: %w", err)
+		}
+		if asJSON {
+			if b, err = flushIfFull(bw, append(append(b, text...), '\n')); err != nil {
+				return err
+			}
+			continue
 		}
 		c.start(b)
 		c.str(ev.ID)

@@ -67,8 +67,8 @@ func Write(w io.Writer, format string, opts Options) error {
 		if err := writeLA(bw, g, format == "la-json"); err != nil {
 			return err
 		}
-	case "ual-csv":
-		if err := writeUAL(bw, g); err != nil {
+	case "ual-csv", "ual-json":
+		if err := writeUAL(bw, g, format == "ual-json"); err != nil {
 			return err
 		}
 	default:
@@ -120,7 +120,7 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 		return writePortal(dir, opts)
 	case ArchiveFormat:
 		return writeArchive(dir, opts)
-	case "graph-json", "diag-ndjson", "la-csv", "la-json", "ual-csv":
+	case "graph-json", "diag-ndjson", "la-csv", "la-json", "ual-csv", "ual-json":
 		name := "SignIns_" + span(o) + ".json"
 		switch format {
 		case "diag-ndjson":
@@ -131,6 +131,8 @@ func WriteFiles(dir string, format string, opts Options) ([]string, error) {
 			name = "SigninLogs_" + span(o) + ".json"
 		case "ual-csv":
 			name = "AuditLog_" + span(o) + ".csv"
+		case "ual-json":
+			name = "AuditLog_" + span(o) + ".json"
 		}
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)

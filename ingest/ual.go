@@ -50,8 +50,12 @@ func init() {
 }
 
 func loadUAL(ctx context.Context, l *loader, src *source) error {
-	if ualFast && src.format.id == "ual-csv" {
-		ok, err := l.ualFastCSV(ctx, src)
+	if ualFast {
+		read := l.ualFastJSON
+		if src.format.id == "ual-csv" {
+			read = l.ualFastCSV
+		}
+		ok, err := read(ctx, src)
 		if err != nil {
 			return err
 		}

@@ -223,3 +223,66 @@ func TestUALClientIPInSQL(t *testing.T) {
 		}
 	}
 }
+
+// writeUALJSON writes AuditData records as JSON, one a line or an array.
+func writeUALJSON(t *testing.T, path string, array bool, records []string) string {
+	t.Helper()
+	text := strings.Join(records, "\n") + "\n"
+	if array {
+		text = "[" + strings.Join(records, ",\n") + "]\n"
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// ualWrapped is an AuditData object as a Search-UnifiedAuditLog record
+// exported to JSON: the object as text in AuditData, CreationDate beside it.
+func ualWrapped(t *testing.T, audit string) string {
+	return string(mustJSON(t, map[string]any{"CreationDate": "2025-03-04T14:05:00", "UserIds": "ann@contoso.com",
+		"Operations": "UserLoggedIn", "AuditData": audit}))
+}
+
+// TestUALFastJSONMatchesCareful: AuditData records in JSON, one a line or
+// an array, the objects themselves or as text in an AuditData member, load
+// through SQL (ualFastJSON) exactly as the careful path loads them; a
+// record the SQL path cannot vouch for sends the file the careful way.
+func TestUALFastJSONMatchesCareful(t *testing.T) {
+	clean := ualCleanRecords(t)
+	for _, array := range []bool{false, true} {
+		recs := append(append([]string{}, clean...), ualWrapped(t, ualAudit(t, 90, nil)), ualWrapped(t, ualAudit(t, 91, map[string]any{"Operation": "FileAccessed"})))
+		got := loadBothWays(t, &ualFast, &ualFastReads, 1, writeUALJSON(t, filepath.Join(t.TempDir(), "audit.json"), array, recs))
+		for _, want := range []string{"|ual-json|signins|", "'request_id': ual-090,", "'ip_address': '2001:db8::1',", "(2 operation FileAccessed, 2 operation without Operation, 1 operation 5, 1 operation MailItemsAccessed)"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("array %v: the load lacks %q", array, want)
+			}
+		}
+	}
+	dirty := map[string]string{
+		"a wrapper's AuditData an object": strings.Replace(ualWrapped(t, "x"), `"AuditData":"x"`, `"AuditData":`+ualAudit(t, 0, nil), 1),
+		"a wrapper's AuditData twice":     strings.Replace(ualWrapped(t, ualAudit(t, 0, nil)), `{`, `{"AuditData":"{}",`, 1),
+		"a wrapper with NaN":              strings.Replace(ualWrapped(t, ualAudit(t, 0, nil)), `{`, `{"Unread":NaN,`, 1),
+	}
+	for name, f := range ualDirtyRecords {
+		if name != "empty" && name != "space before" {
+			dirty[name] = f(ualAudit(t, 0, nil))
+		}
+	}
+	for name, rec := range dirty {
+		t.Run(name, func(t *testing.T) {
+			recs := append(append([]string{}, clean...), rec)
+			loadBothWays(t, &ualFast, &ualFastReads, 0, writeUALJSON(t, filepath.Join(t.TempDir(), "audit.json"), false, recs))
+		})
+	}
+}
+
+// TestUALFastJSONGenerated: the generator's AuditData lines load the same
+// both ways, through SQL.
+func TestUALFastJSONGenerated(t *testing.T) {
+	paths, err := gen.WriteFiles(t.TempDir(), "ual-json", gen.Options{Rows: 3000, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadBothWays(t, &ualFast, &ualFastReads, 1, paths...)
+}
