@@ -120,10 +120,10 @@ func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
 	}
 	objects := fmt.Sprintf("read_json_objects(%s, format = %s, maximum_object_size = 67108864)", quote(sn.disk), quote(format))
 	// Only a record whose text names AuditData is looked at for the member
-	// (a fifth parse of every record otherwise).
+	// (a fifth parse of every record otherwise). A member that is not a
+	// string leaves __ual_a NULL, which is not an object: unclean.
 	from := fmt.Sprintf(`(select case when not __w then __j when json_type(__j, '$.AuditData') = 'VARCHAR' then __j->>'$.AuditData' end as __ual_a,
-    __w and (coalesce(json_type(__j, '$.AuditData') <> 'VARCHAR', true)
-      or len(list_filter(json_keys(__j), k -> k = 'AuditData')) > 1 or la_json_differs(__j, __j)) as __ual_src_bad
+    __w and (len(list_filter(json_keys(__j), k -> k = 'AuditData')) > 1 or la_json_differs(__j, __j)) as __ual_src_bad
   from (select json::varchar as __j, contains(json::varchar, '"AuditData"') as __w from %s))`, objects)
 	return l.ualFast(ctx, src, laRelation{from: from, first: 1, what: "read_json_objects"}, func() (bool, error) { return true, nil })
 }
