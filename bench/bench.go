@@ -27,7 +27,7 @@ import (
 // as a query export (one JSON object per line), ual a Purview audit export
 // (user sign-ins as UserLoggedIn / UserLoginFailed records, other events as
 // another operation).
-var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv", "la-json": "la-json", "ual": "ual-csv"}
+var Formats = map[string]string{"csv": "portal-csv", "portal": "portal-csv", "json": "graph-json", "ndjson": "diag-ndjson", "archive": gen.ArchiveFormat, "la": "la-csv", "la-json": "la-json", "ual": "ual-csv", "ual-json": "ual-json"}
 
 // Phases in the order they are printed. floor is DuckDB alone, in memory;
 // floor-disk is the same into a fresh DuckDB file, what mfagap's temporary
@@ -60,6 +60,8 @@ func Prepare(dir, format string, rows int, seed int64) (string, error) {
 		name = fmt.Sprintf("SigninLogs_bench_%d_%d.json", rows, seed)
 	case "ual":
 		name = fmt.Sprintf("AuditLog_bench_%d_%d.csv", rows, seed)
+	case "ual-json":
+		name = fmt.Sprintf("AuditLog_bench_%d_%d.json", rows, seed)
 	}
 	path := filepath.Join(dir, name)
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {

@@ -40,7 +40,7 @@ func TestSummarizeAndTable(t *testing.T) {
 func TestPrepareAndFloor(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	for _, format := range []string{"csv", "portal", "json", "ndjson", "archive", "la", "la-json", "ual"} {
+	for _, format := range []string{"csv", "portal", "json", "ndjson", "archive", "la", "la-json", "ual", "ual-json"} {
 		path, err := Prepare(dir, format, 500, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +92,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, format := range []string{"csv", "portal", "json", "ndjson", "la", "la-json"} {
+	for _, format := range []string{"csv", "portal", "json", "ndjson", "la", "la-json", "ual", "ual-json"} {
 		path, err := Prepare(dir, format, rows, 1)
 		if err != nil {
 			b.Fatal(err)
@@ -125,11 +125,13 @@ func BenchmarkIngest(b *testing.B) {
 				var loaded int64
 				for _, src := range s.Sources {
 					if src.Kind == "signins" {
-						loaded += src.Loaded
+						// The audit log's service principal events are
+						// records of another operation, read and ignored.
+						loaded += src.Loaded + src.Ignored
 					}
 				}
 				if loaded != int64(rows) {
-					b.Fatalf("loaded %d of %d sign-ins", loaded, rows)
+					b.Fatalf("loaded or ignored %d of %d records", loaded, rows)
 				}
 				db.Close()
 			}
