@@ -310,31 +310,10 @@ from (select *,
 		strings.Join(sel, ",\n  "), unclean, cell("resulttype"), cell("resultdescription"), strings.Join(cats, " "),
 		strings.Join(times, ", "), expr["__la_status"], cell("type"), cell("category"), read,
 		strings.Join(append(parses, "null as __la_none"), ", "), strings.Join(append(trims, "null as __la_none0"), ", "))
-	if err := l.attachStage(ctx); err != nil {
+	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, check); err != nil || !ok {
 		return false, err
 	}
-	t := time.Now()
-	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q); err != nil {
-		if ctx.Err() != nil {
-			return false, err
-		}
-		// A value these rules did not foresee: the careful path reads the
-		// file row by row rather than failing it whole.
-		Trace("log analytics: the SQL path failed ("+err.Error()+")", t)
-		_, err := l.db.ExecContext(ctx, "drop table if exists "+stageDB+".raw_graph")
-		return false, err
-	}
-	Trace("log analytics: "+rel.what+" into raw_graph", t)
-	drop := func() (bool, error) {
-		_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
-		return false, err
-	}
-	if ok, err := check(); err != nil || !ok {
-		if err != nil {
-			return false, err
-		}
-		return drop()
-	}
+	drop := l.dropFast(ctx)
 	// The day/month vote of dateVote over the whole file.
 	var v dateVote
 	err := l.db.QueryRowContext(ctx, `select coalesce(bool_or(__la_vote = 1), false), coalesce(bool_or(__la_vote = 2), false),
@@ -362,6 +341,43 @@ from (select *,
 	src.read = n
 	laFastReads.Add(1)
 	return true, nil
+}
+
+// stageFast makes the stage's raw_graph from q, an SQL path's read, and says
+// whether it did: not when the read failed (a value the rules did not
+// foresee: the careful path reads the file row by row rather than failing
+// it whole) or check, run after the read, says no; then nothing is left
+// behind.
+func (l *loader) stageFast(ctx context.Context, what, q string, check func() (bool, error)) (bool, error) {
+	if err := l.attachStage(ctx); err != nil {
+		return false, err
+	}
+	t := time.Now()
+	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q); err != nil {
+		if ctx.Err() != nil {
+			return false, err
+		}
+		Trace(what+": the SQL path failed ("+err.Error()+")", t)
+		_, err := l.db.ExecContext(ctx, "drop table if exists "+stageDB+".raw_graph")
+		return false, err
+	}
+	Trace(what+" into raw_graph", t)
+	if ok, err := check(); err != nil || !ok {
+		if err != nil {
+			return false, err
+		}
+		return l.dropFast(ctx)()
+	}
+	return true, nil
+}
+
+// dropFast returns a function that drops the stage's raw_graph stageFast
+// made, for a check after it that sends the file the careful way.
+func (l *loader) dropFast(ctx context.Context) func() (bool, error) {
+	return func() (bool, error) {
+		_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
+		return false, err
+	}
 }
 
 // laReadKeys are the columns laRecord and laFast read (laKey's names).

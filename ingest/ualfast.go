@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"time"
 )
 
 // The SQL path of a unified audit log CSV load (issue 5). loadUAL takes each
@@ -244,31 +243,10 @@ from (select *,
 		member("ErrorNumber"), member("LogonError"),
 		nameValue("__ual_extl", "requesttype"), nameValue("__ual_devl", "os"), nameValue("__ual_devl", "browsertype"),
 		pairs, strings.Join(paths, ", "), rel.from, strings.Join(names, ", "))
-	if err := l.attachStage(ctx); err != nil {
+	if ok, err := l.stageFast(ctx, "audit log: "+rel.what, q, check); err != nil || !ok {
 		return false, err
 	}
-	t := time.Now()
-	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q); err != nil {
-		if ctx.Err() != nil {
-			return false, err
-		}
-		// A value these rules did not foresee: the careful path reads the
-		// file row by row rather than failing it whole.
-		Trace("audit log: the SQL path failed ("+err.Error()+")", t)
-		_, err := l.db.ExecContext(ctx, "drop table if exists "+stageDB+".raw_graph")
-		return false, err
-	}
-	Trace("audit log: "+rel.what+" into raw_graph", t)
-	drop := func() (bool, error) {
-		_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
-		return false, err
-	}
-	if ok, err := check(); err != nil || !ok {
-		if err != nil {
-			return false, err
-		}
-		return drop()
-	}
+	drop := l.dropFast(ctx)
 	var unclean int64
 	err := l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
 	if err != nil {
