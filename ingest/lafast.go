@@ -405,15 +405,10 @@ func laReadKeys() []string {
 // an object has no id, so raw_graph calls it unusable; one DuckDB cannot
 // parse fails the read. The careful path names both.
 func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
-	sn := src.sniff
-	if sn.encoding != "utf-8" {
+	objects, ok := jsonObjectsRead(src)
+	if !ok {
 		return false, nil
 	}
-	format := "array"
-	if sn.ndjson {
-		format = "newline_delimited"
-	}
-	objects := fmt.Sprintf("read_json_objects(%s, format = %s, maximum_object_size = 67108864)", quote(sn.disk), quote(format))
 	first, err := queryColumn[string](ctx, l.db, "select unnest(json_keys(json)) from (select json from "+objects+" limit 1)")
 	if err != nil || len(first) == 0 {
 		return false, nil // the careful path says why
@@ -472,6 +467,22 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 		strings.Join(cells, ",\n    "), list, strings.Join(known, ", "), strings.Join(paths, ", "), objects)
 	return l.laFast(ctx, src, laRelation{from: from, cols: cols, first: 1, unclean: "__la_src_bad", what: "read_json_objects"},
 		func() (bool, error) { return true, nil })
+}
+
+// jsonObjectsRead is DuckDB's read of src's JSON records as the SQL paths
+// take them (read_json_objects: each record's text as it is), if src is an
+// array or one record a line in UTF-8 without a BOM (DuckDB's NDJSON reader
+// refuses the mark); otherwise the careful path reads it.
+func jsonObjectsRead(src *source) (string, bool) {
+	sn := src.sniff
+	if sn.encoding != "utf-8" {
+		return "", false
+	}
+	format := "array"
+	if sn.ndjson {
+		format = "newline_delimited"
+	}
+	return fmt.Sprintf("read_json_objects(%s, format = %s, maximum_object_size = 67108864)", quote(sn.disk), quote(format)), true
 }
 
 // jsonStructure renders a DuckDB type of read_graph's columns (a STRUCT of

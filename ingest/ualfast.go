@@ -109,15 +109,10 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 // own text Go's decoder refuses, sends the file the careful way. Any other
 // record is the AuditData object itself.
 func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
-	sn := src.sniff
-	if sn.encoding != "utf-8" {
+	objects, ok := jsonObjectsRead(src)
+	if !ok {
 		return false, nil
 	}
-	format := "array"
-	if sn.ndjson {
-		format = "newline_delimited"
-	}
-	objects := fmt.Sprintf("read_json_objects(%s, format = %s, maximum_object_size = 67108864)", quote(sn.disk), quote(format))
 	// Only a record whose text names AuditData is looked at for the member
 	// (a fifth parse of every record otherwise). A member that is not a
 	// string leaves __ual_a NULL, which is not an object: unclean.

@@ -224,19 +224,6 @@ func TestUALClientIPInSQL(t *testing.T) {
 	}
 }
 
-// writeUALJSON writes AuditData records as JSON, one a line or an array.
-func writeUALJSON(t *testing.T, path string, array bool, records []string) string {
-	t.Helper()
-	text := strings.Join(records, "\n") + "\n"
-	if array {
-		text = "[" + strings.Join(records, ",\n") + "]\n"
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // ualWrapped is an AuditData object as a Search-UnifiedAuditLog record
 // exported to JSON: the object as text in AuditData, CreationDate beside it.
 func ualWrapped(t *testing.T, audit string) string {
@@ -252,7 +239,7 @@ func TestUALFastJSONMatchesCareful(t *testing.T) {
 	clean := ualCleanRecords(t)
 	for _, array := range []bool{false, true} {
 		recs := append(append([]string{}, clean...), ualWrapped(t, ualAudit(t, 90, nil)), ualWrapped(t, ualAudit(t, 91, map[string]any{"Operation": "FileAccessed"})))
-		got := loadBothWays(t, &ualFast, &ualFastReads, 1, writeUALJSON(t, filepath.Join(t.TempDir(), "audit.json"), array, recs))
+		got := loadBothWays(t, &ualFast, &ualFastReads, 1, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), array, recs...))
 		for _, want := range []string{"|ual-json|signins|", "'request_id': ual-090,", "'ip_address': '2001:db8::1',", "(2 operation FileAccessed, 2 operation without Operation, 1 operation 5, 1 operation MailItemsAccessed)"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("array %v: the load lacks %q", array, want)
@@ -272,7 +259,7 @@ func TestUALFastJSONMatchesCareful(t *testing.T) {
 	for name, rec := range dirty {
 		t.Run(name, func(t *testing.T) {
 			recs := append(append([]string{}, clean...), rec)
-			loadBothWays(t, &ualFast, &ualFastReads, 0, writeUALJSON(t, filepath.Join(t.TempDir(), "audit.json"), false, recs))
+			loadBothWays(t, &ualFast, &ualFastReads, 0, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), false, recs...))
 		})
 	}
 }
