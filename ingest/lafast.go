@@ -144,15 +144,9 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		}
 		return "null::varchar"
 	}
-	if err := l.setGraphVars(ctx, src); err != nil {
+	types, err := l.startFast(ctx, src)
+	if err != nil {
 		return false, err
-	}
-	if _, err := l.db.ExecContext(ctx, laFastMacros); err != nil {
-		return false, err
-	}
-	types := map[string]string{}
-	for _, c := range graphRecordColumns() {
-		types[c[0]] = c[1]
 	}
 	expr := map[string]string{}
 	var differs []string
@@ -316,7 +310,7 @@ from (select *,
 	drop := l.dropFast(ctx)
 	// The day/month vote of dateVote over the whole file.
 	var v dateVote
-	err := l.db.QueryRowContext(ctx, `select coalesce(bool_or(__la_vote = 1), false), coalesce(bool_or(__la_vote = 2), false),
+	err = l.db.QueryRowContext(ctx, `select coalesce(bool_or(__la_vote = 1), false), coalesce(bool_or(__la_vote = 2), false),
   count(*) filter (where __la_vote = 3) from `+stageDB+`.raw_graph`).Scan(&v.dayFirst, &v.monthFirst, &v.ambiguous)
 	if err != nil {
 		return false, err
@@ -341,6 +335,22 @@ from (select *,
 	src.read = n
 	laFastReads.Add(1)
 	return true, nil
+}
+
+// startFast sets the variables and macros an SQL path's read uses and
+// returns the DuckDB types of the Graph record's columns, by name.
+func (l *loader) startFast(ctx context.Context, src *source) (map[string]string, error) {
+	if err := l.setGraphVars(ctx, src); err != nil {
+		return nil, err
+	}
+	if _, err := l.db.ExecContext(ctx, laFastMacros); err != nil {
+		return nil, err
+	}
+	types := map[string]string{}
+	for _, c := range graphRecordColumns() {
+		types[c[0]] = c[1]
+	}
+	return types, nil
 }
 
 // stageFast makes the stage's raw_graph from q, an SQL path's read, and says

@@ -129,15 +129,9 @@ func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
 // read) agrees, and says whether it did; when it did not, nothing is left
 // behind.
 func (l *loader) ualFast(ctx context.Context, src *source, rel laRelation, check func() (bool, error)) (bool, error) {
-	if err := l.setGraphVars(ctx, src); err != nil {
+	types, err := l.startFast(ctx, src)
+	if err != nil {
 		return false, err
-	}
-	if _, err := l.db.ExecContext(ctx, laFastMacros); err != nil {
-		return false, err
-	}
-	types := map[string]string{}
-	for _, c := range graphRecordColumns() {
-		types[c[0]] = c[1]
 	}
 	var paths, names []string
 	for _, m := range ualMembers {
@@ -243,7 +237,7 @@ from (select *,
 	}
 	drop := l.dropFast(ctx)
 	var unclean int64
-	err := l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
+	err = l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
 	if err != nil {
 		return false, err
 	}
