@@ -324,12 +324,8 @@ from (select *,
 		created = "__la_created_df"
 	}
 	viewSQL := fmt.Sprintf("select "+strings.Join(view, ", ")+" from %[1]s.raw_graph", "%[1]s", created)
-	n, bad, err := l.finishRawGraph(ctx, viewSQL, graphUnusable)
-	if err != nil {
-		return false, err
-	}
-	if bad > 0 {
-		_, err := l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph")
+	n, ok, err := l.finishFast(ctx, viewSQL)
+	if err != nil || !ok {
 		return false, err
 	}
 	src.read = n
@@ -379,6 +375,19 @@ func (l *loader) stageFast(ctx context.Context, what, q string, check func() (bo
 		return l.dropFast(ctx)()
 	}
 	return true, nil
+}
+
+// finishFast makes the view raw_graph (finishRawGraph) over the stage
+// stageFast made and returns its row count, if no row of it is unusable;
+// otherwise it leaves nothing behind and the careful path, which names such
+// rows, reads the file.
+func (l *loader) finishFast(ctx context.Context, view string) (int64, bool, error) {
+	n, bad, err := l.finishRawGraph(ctx, view, graphUnusable)
+	if err != nil || bad == 0 {
+		return n, err == nil, err
+	}
+	_, err = l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph")
+	return 0, false, err
 }
 
 // dropFast returns a function that drops the stage's raw_graph stageFast

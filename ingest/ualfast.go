@@ -262,12 +262,8 @@ from (select *,
 		return false, err
 	}
 	viewSQL := "select " + strings.Join(view, ", ") + " from %[1]s.raw_graph where __ual_signin"
-	n, bad, err := l.finishRawGraph(ctx, viewSQL, graphUnusable)
-	if err != nil {
-		return false, err
-	}
-	if bad > 0 {
-		_, err := l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph")
+	n, ok, err := l.finishFast(ctx, viewSQL)
+	if err != nil || !ok {
 		return false, err
 	}
 	src.read = n
