@@ -876,3 +876,22 @@ func TestUALCSV(t *testing.T) {
 		t.Errorf("operations %v: want sign-ins, failures and other records", ops)
 	}
 }
+
+// TestUALJSON: ual-json is the AuditData cells of ual-csv, one a line, for
+// the same options.
+func TestUALJSON(t *testing.T) {
+	o := Options{Rows: 800, Seed: 4}
+	rows, err := csv.NewReader(bytes.NewReader(generate(t, "ual-csv", o))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(generate(t, "ual-json", o)), "\n"), "\n")
+	if len(lines) != len(rows)-1 || len(lines) != o.Rows {
+		t.Fatalf("%d lines, %d CSV rows, want %d", len(lines), len(rows)-1, o.Rows)
+	}
+	for i, line := range lines {
+		if line != rows[i+1][5] {
+			t.Fatalf("line %d: %.80s, CSV AuditData %.80s", i+1, line, rows[i+1][5])
+		}
+	}
+}

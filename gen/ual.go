@@ -50,7 +50,7 @@ func writeUAL(bw *bufio.Writer, g *generator, asJSON bool) error {
 		j.signIn(e, flavorGraph)
 		var ev ualEvent
 		if err := json.Unmarshal(j.b, &ev); err != nil {
-			return fmt.Errorf("gen: ual-csv: %w", err)
+			return fmt.Errorf("gen: ual: %w", err)
 		}
 		created, _ := time.Parse(time.RFC3339Nano, ev.CreatedDateTime)
 		recordType, op, user, audit := 8, "Update service principal.", "ServicePrincipal_"+ev.AppID, ev.other(created)
@@ -60,7 +60,7 @@ func writeUAL(bw *bufio.Writer, g *generator, asJSON bool) error {
 		}
 		text, err := json.Marshal(audit) // members sorted by name
 		if err != nil {
-			return fmt.Errorf("gen: ual-csv: %w", err)
+			return fmt.Errorf("gen: ual: %w", err)
 		}
 		if asJSON {
 			if b, err = flushIfFull(bw, append(append(b, text...), '\n')); err != nil {
