@@ -92,8 +92,8 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	if audit == "" {
 		return false, nil
 	}
-	rel := laRelation{from: fmt.Sprintf("(select %s as __ual_a, false as __ual_src_bad from %s)", audit, read), first: 2, what: "read_csv"}
-	return l.ualFast(ctx, src, rel, func() (bool, error) {
+	from := fmt.Sprintf("(select %s as __ual_a, false as __ual_src_bad from %s)", audit, read)
+	return l.ualFast(ctx, src, from, 2, "read_csv", func() (bool, error) {
 		var rejects int64
 		err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
 		return rejects == 0, err // the careful path names each line DuckDB rejects
@@ -119,16 +119,16 @@ func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
 	from := fmt.Sprintf(`(select case when not __w then __j when json_type(__j, '$.AuditData') = 'VARCHAR' then __j->>'$.AuditData' end as __ual_a,
     __w and (len(list_filter(json_keys(__j), k -> k = 'AuditData')) > 1 or la_json_differs(__j, __j)) as __ual_src_bad
   from (select json::varchar as __j, contains(json::varchar, '"AuditData"') as __w from %s))`, objects)
-	return l.ualFast(ctx, src, laRelation{from: from, first: 1, what: "read_json_objects"}, func() (bool, error) { return true, nil })
+	return l.ualFast(ctx, src, from, 1, "read_json_objects", func() (bool, error) { return true, nil })
 }
 
-// ualFast reads rel (laRelation: the relation's one column __ual_a holds
-// each record's AuditData text, __ual_src_bad is true for a record the
-// careful path would read otherwise before its AuditData) into raw_graph,
-// ualRecord's rules as SQL, if every row is clean and check (after the
-// read) agrees, and says whether it did; when it did not, nothing is left
-// behind.
-func (l *loader) ualFast(ctx context.Context, src *source, rel laRelation, check func() (bool, error)) (bool, error) {
+// ualFast reads the relation from (its column __ual_a holds each record's
+// AuditData text, in the file's order, the first numbered first;
+// __ual_src_bad is true for a record the careful path would read otherwise
+// before its AuditData) into raw_graph, ualRecord's rules as SQL, if every
+// row is clean and check (after the read) agrees, and says whether it did;
+// when it did not, nothing is left behind. what names the read in traces.
+func (l *loader) ualFast(ctx context.Context, src *source, from string, first int64, what string, check func() (bool, error)) (bool, error) {
 	types, err := l.startFast(ctx, src)
 	if err != nil {
 		return false, err
@@ -174,7 +174,7 @@ func (l *loader) ualFast(ctx context.Context, src *source, rel laRelation, check
 	// and whether it is clean.
 	sel := []string{"'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
 		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant"}
-	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
+	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
 	for _, c := range graphRecordColumns() {
 		e, ok := expr[c[0]]
 		if !ok {
@@ -231,8 +231,8 @@ from (select *,
 		strings.Join(sel, ",\n  "), listUnclean("__ual_ext", "__ual_extl"), listUnclean("__ual_dev", "__ual_devl"),
 		member("ErrorNumber"), member("LogonError"),
 		nameValue("__ual_extl", "requesttype"), nameValue("__ual_devl", "os"), nameValue("__ual_devl", "browsertype"),
-		pairs, strings.Join(paths, ", "), rel.from, strings.Join(names, ", "))
-	if ok, err := l.stageFast(ctx, "audit log: "+rel.what, q, check); err != nil || !ok {
+		pairs, strings.Join(paths, ", "), from, strings.Join(names, ", "))
+	if ok, err := l.stageFast(ctx, "audit log: "+what, q, check); err != nil || !ok {
 		return false, err
 	}
 	drop := l.dropFast(ctx)
