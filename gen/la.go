@@ -59,14 +59,7 @@ func writeLA(bw *bufio.Writer, g *generator, asJSON bool) error {
 	} else {
 		b = []byte(strings.Join(laHeader, ",") + "\r\n") // no BOM, names unquoted, as the portal writes it
 	}
-	j := jw{policies: map[policiesKey][]byte{}}
-	for e := g.event(); e != nil; e = g.event() {
-		j = jw{policies: j.policies}
-		j.signIn(e, flavorGraph)
-		var rec map[string]json.RawMessage
-		if err := json.Unmarshal(j.b, &rec); err != nil {
-			return fmt.Errorf("gen: %s: %w", name, err)
-		}
+	err := eachRecord(g, func(rec map[string]json.RawMessage) error {
 		cells := laCells(rec)
 		if asJSON {
 			b = append(b, '{')
@@ -103,12 +96,33 @@ func writeLA(bw *bufio.Writer, g *generator, asJSON bool) error {
 			b = c.end()
 		}
 		var err error
-		if b, err = flushIfFull(bw, b); err != nil {
+		b, err = flushIfFull(bw, b)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("gen: %s: %w", name, err)
+	}
+	_, err = bw.Write(b)
+	return err
+}
+
+// eachRecord decodes each event's Graph record, as graph-json writes it,
+// into a new T and calls fn with it: the shapes rewritten from that record
+// (Log Analytics, the audit log) take their values from there.
+func eachRecord[T any](g *generator, fn func(rec T) error) error {
+	j := jw{policies: map[policiesKey][]byte{}}
+	for e := g.event(); e != nil; e = g.event() {
+		j = jw{policies: j.policies}
+		j.signIn(e, flavorGraph)
+		var rec T
+		if err := json.Unmarshal(j.b, &rec); err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
-	_, err := bw.Write(b)
-	return err
+	return nil
 }
 
 // laCell is one cell of a Log Analytics row: text (a dynamic column's JSON

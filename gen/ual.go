@@ -44,14 +44,7 @@ func writeUAL(bw *bufio.Writer, g *generator, asJSON bool) error {
 	if asJSON {
 		b = nil
 	}
-	j := jw{policies: map[policiesKey][]byte{}}
-	for e := g.event(); e != nil; e = g.event() {
-		j = jw{policies: j.policies}
-		j.signIn(e, flavorGraph)
-		var ev ualEvent
-		if err := json.Unmarshal(j.b, &ev); err != nil {
-			return fmt.Errorf("gen: ual: %w", err)
-		}
+	err := eachRecord(g, func(ev ualEvent) error {
 		created, _ := time.Parse(time.RFC3339Nano, ev.CreatedDateTime)
 		recordType, op, user, audit := 8, "Update service principal.", "ServicePrincipal_"+ev.AppID, ev.other(created)
 		if ev.UserPrincipalName != "" {
@@ -60,13 +53,11 @@ func writeUAL(bw *bufio.Writer, g *generator, asJSON bool) error {
 		}
 		text, err := json.Marshal(audit) // members sorted by name
 		if err != nil {
-			return fmt.Errorf("gen: ual: %w", err)
+			return err
 		}
 		if asJSON {
-			if b, err = flushIfFull(bw, append(append(b, text...), '\n')); err != nil {
-				return err
-			}
-			continue
+			b, err = flushIfFull(bw, append(append(b, text...), '\n'))
+			return err
 		}
 		c.start(b)
 		c.str(ev.ID)
@@ -77,11 +68,13 @@ func writeUAL(bw *bufio.Writer, g *generator, asJSON bool) error {
 		c.str(string(text))
 		c.str("")
 		c.str("")
-		if b, err = flushIfFull(bw, c.end()); err != nil {
-			return err
-		}
+		b, err = flushIfFull(bw, c.end())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("gen: ual: %w", err)
 	}
-	_, err := bw.Write(b)
+	_, err = bw.Write(b)
 	return err
 }
 
