@@ -147,12 +147,16 @@ func (l *loader) ualFast(ctx context.Context, src *source, from string, first in
 		}
 		panic("ualFastCSV reads " + name + ", not in ualMembers")
 	}
-	nameValue := func(list, name string) string {
-		return fmt.Sprintf("list_filter(%s, x -> lower(x.Name) = %s)[-1].Value", list, quote(name))
+	// The Value of the last pair of the list whose Name, lowered, is name
+	// (nameValues: a later pair of the name wins); names holds the list's
+	// names lowered. A lambda per name read cost twice as much.
+	nameValue := func(list, names, name string) string {
+		return fmt.Sprintf("case when list_contains(%[2]s, %[3]s) then %[1]s[len(%[2]s) + 1 - list_position(list_reverse(%[2]s), %[3]s)].Value end",
+			list, names, quote(name))
 	}
 	expr := map[string]string{
 		"__tenant":          fmt.Sprintf("nullif(%s, '')", member("OrganizationId")),
-		"__event_type":      fmt.Sprintf("case when lower(%s) = 'oauth2:token' then 'non_interactive' else 'interactive' end", nameValue("__ual_extl", "requesttype")),
+		"__event_type":      fmt.Sprintf("case when lower(%s) = 'oauth2:token' then 'non_interactive' else 'interactive' end", "__ual_rt"),
 		"__mfa_satisfied":   "'unknown'",
 		"id":                "la_text(" + member("Id") + ")",
 		"userPrincipalName": "la_text(" + member("UserId") + ")",
@@ -161,7 +165,7 @@ func (l *loader) ualFast(ctx context.Context, src *source, from string, first in
 		"appId":      "la_text(" + member("ApplicationId") + ")",
 		"resourceId": "la_text(" + member("ObjectId") + ")",
 		"ipAddress":  ualClientIP(member("ClientIP")),
-		"userAgent":  "la_text(" + nameValue("__ual_extl", "useragent") + ")",
+		"userAgent":  "la_text(__ual_ua)",
 		"deviceDetail": fmt.Sprintf(`case when coalesce(__ual_os, '') <> '' or coalesce(__ual_browser, '') <> ''
       then %s end`, structOf(types["deviceDetail"], map[string]string{"operatingSystem": "nullif(__ual_os, '')", "browser": "nullif(__ual_browser, '')"})),
 		"createdDateTime": "la_iso(" + member("CreationTime") + ")",
@@ -215,7 +219,8 @@ from (select *,
     case when coalesce(la_trim(%[4]s), '') <> '' then la_int(%[4]s)
          when lower(__ual_op) = 'userloggedin' and coalesce(%[5]s, '') = '' then 0 end as __ual_code
   from (select *,
-      %[6]s as __ual_rt, %[7]s as __ual_os, %[8]s as __ual_browser
+      %[6]s as __ual_rt, %[7]s as __ual_os, %[8]s as __ual_browser, %[13]s as __ual_ua
+    from (select *, list_transform(__ual_extl, x -> lower(x.Name)) as __ual_extn, list_transform(__ual_devl, x -> lower(x.Name)) as __ual_devn
     from (select *,
         case when __ual_signin then from_json(__ual_ext, %[9]s) end as __ual_extl,
         case when __ual_signin then from_json(__ual_dev, %[9]s) end as __ual_devl
@@ -227,11 +232,12 @@ from (select *,
             case when __ual_obj then json_extract_string(__ual_a, [%[10]s]) end as __s,
             case when __ual_obj then json_extract(__ual_a, ['$.ExtendedProperties', '$.DeviceProperties']) end as __ual_lists
           from (select __ual_a, __ual_src_bad, coalesce(starts_with(__ual_a, '{') and ends_with(__ual_a, '}'), false) as __ual_obj
-            from %[11]s))))))`,
+            from %[11]s)))))))`,
 		strings.Join(sel, ",\n  "), listUnclean("__ual_ext", "__ual_extl"), listUnclean("__ual_dev", "__ual_devl"),
 		member("ErrorNumber"), member("LogonError"),
-		nameValue("__ual_extl", "requesttype"), nameValue("__ual_devl", "os"), nameValue("__ual_devl", "browsertype"),
-		pairs, strings.Join(paths, ", "), from, strings.Join(names, ", "))
+		nameValue("__ual_extl", "__ual_extn", "requesttype"), nameValue("__ual_devl", "__ual_devn", "os"),
+		nameValue("__ual_devl", "__ual_devn", "browsertype"),
+		pairs, strings.Join(paths, ", "), from, strings.Join(names, ", "), nameValue("__ual_extl", "__ual_extn", "useragent"))
 	if ok, err := l.stageFast(ctx, "audit log: "+what, q, check); err != nil || !ok {
 		return false, err
 	}
