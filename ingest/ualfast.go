@@ -200,19 +200,22 @@ func (l *loader) ualFast(ctx context.Context, src *source, from string, first in
 		return fmt.Sprintf("(%[1]s is not null and json_type(%[1]s) <> 'NULL' and (json_type(%[1]s) <> 'ARRAY' or to_json(%[2]s)::varchar <> %[1]s::varchar))",
 			list, parsed)
 	}
+	// In the checks, list_has_all passes over the NULL types of absent
+	// members and list_count counts the members found; the -0 test runs
+	// only on records with a signed integer among the members read.
 	// Each AuditData is parsed four times, each time whole (its names, its
 	// members' types, their text, the two lists as JSON); DuckDB's parser
 	// fails the read on one it cannot parse, and the careful path names it.
 	q := fmt.Sprintf(`select %[1]s
 from (select *,
     coalesce(not __ual_obj or __ual_src_bad or la_json_differs(__ual_a, __ual_a)
-      or len(list_filter(__ual_k, k -> k in (%[12]s))) <> len(list_filter(__t, t -> t is not null))
+      or len(list_filter(__ual_k, k -> k in (%[12]s))) <> list_count(__t)
         + (__ual_ext is not null)::integer + (__ual_dev is not null)::integer
       or not list_contains(['VARCHAR', 'BOOLEAN', 'NULL', 'BIGINT', 'UBIGINT'], coalesce(__t[1], 'NULL'))
       or coalesce(__t[1] = 'BIGINT' and __s[1] = '0', false) or strlen(coalesce(__ual_op, '')) <> length(coalesce(__ual_op, ''))
       or (__ual_signin and (
-        not list_has_all(['VARCHAR', 'BOOLEAN', 'NULL', 'BIGINT', 'UBIGINT'], list_transform(__t, t -> coalesce(t, 'NULL')))
-        or len(list_filter(range(1, len(__t) + 1), i -> __t[i] = 'BIGINT' and __s[i] = '0')) > 0
+        not list_has_all(['VARCHAR', 'BOOLEAN', 'NULL', 'BIGINT', 'UBIGINT'], __t)
+        or case when list_contains(__t, 'BIGINT') then len(list_filter(range(1, len(__t) + 1), i -> __t[i] = 'BIGINT' and __s[i] = '0')) > 0 else false end
         or %[2]s or %[3]s
         or strlen(coalesce(__ual_rt, '')) <> length(coalesce(__ual_rt, ''))
         or (coalesce(la_trim(%[4]s), '') <> '' and la_int(%[4]s) is null))), true) as __ual_unclean,
