@@ -273,3 +273,23 @@ func TestUALFastJSONGenerated(t *testing.T) {
 	}
 	loadBothWays(t, &ualFast, &ualFastReads, 1, paths...)
 }
+
+// TestUALFastClassicCSV: the classic Search-UnifiedAuditLog | Export-Csv
+// shape (CreationDate, UserIds, Operations, AuditData) takes the SQL path
+// too, and loads as the careful path loads it.
+func TestUALFastClassicCSV(t *testing.T) {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"CreationDate", "UserIds", "Operations", "AuditData"})
+	for i, a := range ualCleanRecords(t) {
+		w.Write([]string{fmt.Sprintf("3/%d/2025 2:05:00 PM", 1+i%28), "ann@contoso.com", "UserLoggedIn", a})
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), "ual-classic.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadBothWays(t, &ualFast, &ualFastReads, 1, path); !strings.Contains(got, "|ual-csv|signins|") {
+		t.Errorf("not read as the audit log:\n%.300s", got)
+	}
+}
