@@ -433,7 +433,7 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 		return false, nil // the careful path says why
 	}
 	read := laReadKeys()
-	var cols, paths, cells, known []string
+	var cols, paths, cells, known, names []string
 	for _, k := range read {
 		known = append(known, quote(k)) // letters only, as the name test below leaves a name
 	}
@@ -443,6 +443,7 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 			return false, nil
 		}
 		spelled[name] = true
+		names = append(names, quote(name))
 		if !slices.Contains(read, laKey(name)) {
 			continue
 		}
@@ -452,10 +453,6 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 	}
 	if len(cols) == 0 {
 		return false, nil
-	}
-	var names []string
-	for _, n := range first {
-		names = append(names, quote(n))
 	}
 	list := "[" + strings.Join(names, ", ") + "]"
 	// Each record is taken apart three times, each time whole: its names
