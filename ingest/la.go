@@ -180,11 +180,11 @@ func loadLA(ctx context.Context, l *loader, src *source) error {
 			return err
 		}
 		ord = decideOrder(src, &vote)
-		err = eachJSON(src, g, func(rec int64, obj map[string]json.RawMessage, raw []byte) error {
+		err = eachJSONRecord(src, g, func(rec int64, raw []byte) error {
 			// Members in the record's order: of two whose names laKey
 			// reads alike, the later non-empty one wins, as between two
-			// such CSV columns (ranging over obj, the map, picked either).
-			cells := make(map[string]string, len(obj))
+			// such CSV columns (ranging over a map of them picked either).
+			cells := make(map[string]string, len(laColumns))
 			eachTopMember(raw, func(k string, v json.RawMessage) {
 				if t := jsonText(v); t != "" {
 					cells[keys.key(k)] = t

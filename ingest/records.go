@@ -272,9 +272,19 @@ func openJSON(src *source) (io.ReadCloser, error) {
 	return in, nil
 }
 
-// eachJSON calls fn with every well-formed JSON object of src; broken records
-// are rejected through the sink. It counts records read.
+// eachJSON calls fn with every well-formed JSON object of src and its
+// members; broken records are rejected through the sink. It counts records
+// read.
 func eachJSON(src *source, g *graphSink, fn func(rec int64, obj map[string]json.RawMessage, raw []byte) error) error {
+	return eachJSONRecord(src, g, func(rec int64, raw []byte) error {
+		obj, _ := topMembers(raw)
+		return fn(rec, obj, raw)
+	})
+}
+
+// eachJSONRecord is eachJSON for callers that take the record apart
+// themselves: raw is valid JSON, an object or null.
+func eachJSONRecord(src *source, g *graphSink, fn func(rec int64, raw []byte) error) error {
 	in, err := openJSON(src)
 	if err != nil {
 		return err
@@ -285,11 +295,12 @@ func eachJSON(src *source, g *graphSink, fn func(rec int64, obj map[string]json.
 		if r.Err != "" {
 			return g.reject(r.N, fmt.Sprintf("record %d (line %d): %s", r.N, r.Line, r.Err), r.Raw)
 		}
-		obj, ok := topMembers(r.Raw)
-		if !ok {
+		// Valid JSON (splitJSON checked it): an object or null is what
+		// topMembers takes.
+		if i := skipSpace(r.Raw, 0); !bytes.HasPrefix(r.Raw[i:], []byte("{")) && !bytes.HasPrefix(r.Raw[i:], []byte("null")) {
 			return g.reject(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
 		}
-		return fn(r.N, obj, r.Raw)
+		return fn(r.N, r.Raw)
 	})
 }
 
