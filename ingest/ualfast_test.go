@@ -187,13 +187,16 @@ func TestUALFastMatchesCareful(t *testing.T) {
 }
 
 // TestUALFastGenerated: the generator's audit export (sign-ins, failures,
-// token requests, other operations) loads the same both ways, through SQL.
+// token requests, other operations), as CSV and as AuditData lines, loads
+// the same both ways, through SQL.
 func TestUALFastGenerated(t *testing.T) {
-	paths, err := gen.WriteFiles(t.TempDir(), "ual-csv", gen.Options{Rows: 3000, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
+	for _, format := range []string{"ual-csv", "ual-json"} {
+		paths, err := gen.WriteFiles(t.TempDir(), format, gen.Options{Rows: 3000, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loadBothWays(t, &ualFast, &ualFastReads, 1, paths...)
 	}
-	loadBothWays(t, &ualFast, &ualFastReads, 1, paths...)
 }
 
 // TestUALClientIPInSQL: ualClientIP reads ClientIP values as clientIP does,
@@ -262,16 +265,6 @@ func TestUALFastJSONMatchesCareful(t *testing.T) {
 			loadBothWays(t, &ualFast, &ualFastReads, 0, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), false, recs...))
 		})
 	}
-}
-
-// TestUALFastJSONGenerated: the generator's AuditData lines load the same
-// both ways, through SQL.
-func TestUALFastJSONGenerated(t *testing.T) {
-	paths, err := gen.WriteFiles(t.TempDir(), "ual-json", gen.Options{Rows: 3000, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loadBothWays(t, &ualFast, &ualFastReads, 1, paths...)
 }
 
 // TestUALFastClassicCSV: the classic Search-UnifiedAuditLog | Export-Csv
