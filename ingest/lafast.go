@@ -508,11 +508,20 @@ func jsonStructure(typ string) string {
 	if inner, ok := strings.CutSuffix(typ, "[]"); ok {
 		return `["` + inner + `"]`
 	}
-	inner := strings.TrimSuffix(strings.TrimPrefix(typ, "STRUCT("), ")")
 	var parts []string
-	for _, f := range strings.Split(inner, ", ") {
-		name, t, _ := strings.Cut(f, " ")
-		parts = append(parts, fmt.Sprintf("%q:%q", name, t))
+	for _, f := range structFields(typ) {
+		parts = append(parts, fmt.Sprintf("%q:%q", f[0], f[1]))
 	}
 	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// structFields takes a STRUCT type of read_graph's columns apart: each
+// member's name and type, in order.
+func structFields(typ string) [][2]string {
+	var out [][2]string
+	for _, f := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(typ, "STRUCT("), ")"), ", ") {
+		name, t, _ := strings.Cut(f, " ")
+		out = append(out, [2]string{name, t})
+	}
+	return out
 }

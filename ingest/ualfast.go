@@ -38,13 +38,12 @@ func ualClientIP(x string) string {
 // with the members given in vals as SQL expressions and the others NULL.
 func structOf(typ string, vals map[string]string) string {
 	var parts []string
-	for _, f := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(typ, "STRUCT("), ")"), ", ") {
-		name, t, _ := strings.Cut(f, " ")
-		v, ok := vals[name]
+	for _, f := range structFields(typ) {
+		v, ok := vals[f[0]]
 		if !ok {
 			v = "null"
 		}
-		parts = append(parts, fmt.Sprintf("%s := (%s)::%s", ident(name), v, t))
+		parts = append(parts, fmt.Sprintf("%s := (%s)::%s", ident(f[0]), v, f[1]))
 	}
 	return "struct_pack(" + strings.Join(parts, ", ") + ")"
 }
