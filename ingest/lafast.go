@@ -307,7 +307,6 @@ from (select *,
 	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, check); err != nil || !ok {
 		return false, err
 	}
-	drop := l.dropFast(ctx)
 	// The day/month vote of dateVote over the whole file.
 	var v dateVote
 	err = l.db.QueryRowContext(ctx, `select coalesce(bool_or(__la_vote = 1), false), coalesce(bool_or(__la_vote = 2), false),
@@ -317,7 +316,7 @@ from (select *,
 	}
 	ord, note := v.order()
 	if note != "" {
-		return drop() // the careful path says which values could not be read
+		return l.dropFast(ctx) // the careful path says which values could not be read
 	}
 	created := "__la_created_mf"
 	if ord == orderDayFirst {
@@ -372,7 +371,7 @@ func (l *loader) stageFast(ctx context.Context, what, q string, check func() (bo
 		if err != nil {
 			return false, err
 		}
-		return l.dropFast(ctx)()
+		return l.dropFast(ctx)
 	}
 	return true, nil
 }
@@ -390,13 +389,11 @@ func (l *loader) finishFast(ctx context.Context, view string) (int64, bool, erro
 	return 0, false, err
 }
 
-// dropFast returns a function that drops the stage's raw_graph stageFast
-// made, for a check after it that sends the file the careful way.
-func (l *loader) dropFast(ctx context.Context) func() (bool, error) {
-	return func() (bool, error) {
-		_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
-		return false, err
-	}
+// dropFast drops the stage's raw_graph stageFast made, for a check after it
+// that sends the file the careful way, and says the SQL path did not load it.
+func (l *loader) dropFast(ctx context.Context) (bool, error) {
+	_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
+	return false, err
 }
 
 // laReadKeys are the columns laRecord and laFast read (laKey's names).

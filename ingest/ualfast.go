@@ -144,18 +144,18 @@ func (l *loader) ualFast(ctx context.Context, src *source, from string, first in
 				return fmt.Sprintf("__s[%d]", i+1)
 			}
 		}
-		panic("ualFastCSV reads " + name + ", not in ualMembers")
+		panic("ualFast reads " + name + ", not in ualMembers")
 	}
 	// The Value of the last pair of the list whose Name, lowered, is name
-	// (nameValues: a later pair of the name wins); names holds the list's
+	// (nameValues: a later pair of the name wins); lowered holds the list's
 	// names lowered. A lambda per name read cost twice as much.
-	nameValue := func(list, names, name string) string {
+	nameValue := func(list, lowered, name string) string {
 		return fmt.Sprintf("case when list_contains(%[2]s, %[3]s) then %[1]s[len(%[2]s) + 1 - list_position(list_reverse(%[2]s), %[3]s)].Value end",
-			list, names, quote(name))
+			list, lowered, quote(name))
 	}
 	expr := map[string]string{
 		"__tenant":          fmt.Sprintf("nullif(%s, '')", member("OrganizationId")),
-		"__event_type":      fmt.Sprintf("case when lower(%s) = 'oauth2:token' then 'non_interactive' else 'interactive' end", "__ual_rt"),
+		"__event_type":      "case when lower(__ual_rt) = 'oauth2:token' then 'non_interactive' else 'interactive' end",
 		"__mfa_satisfied":   "'unknown'",
 		"id":                "la_text(" + member("Id") + ")",
 		"userPrincipalName": "la_text(" + member("UserId") + ")",
@@ -240,17 +240,17 @@ from (select *,
 		nameValue("__ual_extl", "__ual_extn", "requesttype"), nameValue("__ual_devl", "__ual_devn", "os"),
 		nameValue("__ual_devl", "__ual_devn", "browsertype"),
 		pairs, strings.Join(paths, ", "), from, strings.Join(names, ", "), nameValue("__ual_extl", "__ual_extn", "useragent"))
-	if ok, err := l.stageFast(ctx, "audit log: "+what, q, check); err != nil || !ok {
-		return false, err
+	// After check, every row clean: the careful path names each other row.
+	clean := func() (bool, error) {
+		if ok, err := check(); err != nil || !ok {
+			return false, err
+		}
+		var unclean int64
+		err := l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
+		return unclean == 0, err
 	}
-	drop := l.dropFast(ctx)
-	var unclean int64
-	err = l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
-	if err != nil {
+	if ok, err := l.stageFast(ctx, "audit log: "+what, q, clean); err != nil || !ok {
 		return false, err
-	}
-	if unclean > 0 {
-		return drop() // the careful path names each such row
 	}
 	other := map[string]int64{}
 	rows, err := l.db.QueryContext(ctx, "select coalesce(nullif(__ual_op, ''), 'without Operation'), count(*) from "+stageDB+".raw_graph where not __ual_signin group by all")
@@ -275,8 +275,8 @@ from (select *,
 		return false, err
 	}
 	src.read = n
-	for _, k := range other {
-		src.read += k
+	for _, count := range other {
+		src.read += count
 	}
 	if len(other) > 0 {
 		src.ignoreOther(other, n, true, "audit")
