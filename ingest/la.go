@@ -117,18 +117,8 @@ func (c laKeys) key(name string) string {
 }
 
 func loadLA(ctx context.Context, l *loader, src *source) error {
-	if laFast {
-		read := l.laFastJSON
-		if src.format.id == "la-csv" {
-			read = l.laFastCSV
-		}
-		ok, err := read(ctx, src)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return l.mapGraph(ctx, src, nil)
-		}
+	if ok, err := l.loadFast(ctx, src, laFast, l.laFastCSV, l.laFastJSON); err != nil || ok {
+		return err
 	}
 	g, err := l.newGraphSink(ctx, src)
 	if err != nil {

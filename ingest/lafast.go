@@ -332,6 +332,24 @@ from (select *,
 	return true, nil
 }
 
+// loadFast loads src through an SQL path, if on: csvRead for a CSV source,
+// jsonRead for any other, then graph.sql's mapping. It says whether it did; when it
+// did not, the caller's careful path reads the file.
+func (l *loader) loadFast(ctx context.Context, src *source, on bool, csvRead, jsonRead func(context.Context, *source) (bool, error)) (bool, error) {
+	if !on {
+		return false, nil
+	}
+	read := jsonRead
+	if strings.HasSuffix(src.format.id, "-csv") {
+		read = csvRead
+	}
+	ok, err := read(ctx, src)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, l.mapGraph(ctx, src, nil)
+}
+
 // startFast sets the variables and macros an SQL path's read uses and
 // returns the DuckDB types of the Graph record's columns, by name.
 func (l *loader) startFast(ctx context.Context, src *source) (map[string]string, error) {

@@ -50,18 +50,8 @@ func init() {
 }
 
 func loadUAL(ctx context.Context, l *loader, src *source) error {
-	if ualFast {
-		read := l.ualFastJSON
-		if src.format.id == "ual-csv" {
-			read = l.ualFastCSV
-		}
-		ok, err := read(ctx, src)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return l.mapGraph(ctx, src, nil)
-		}
+	if ok, err := l.loadFast(ctx, src, ualFast, l.ualFastCSV, l.ualFastJSON); err != nil || ok {
+		return err
 	}
 	g, err := l.newGraphSink(ctx, src)
 	if err != nil {
