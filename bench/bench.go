@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ var DefaultPhases = []string{"floor", "ingest", "analyze", "report"}
 func Prepare(dir, format string, rows int, seed int64) (string, error) {
 	gf, ok := Formats[format]
 	if !ok {
-		return "", fmt.Errorf("bench: unknown format %q (want csv, portal, json, ndjson, archive, la, la-json or ual)", format)
+		return "", fmt.Errorf("bench: unknown format %q (want one of %s)", format, strings.Join(slices.Sorted(maps.Keys(Formats)), ", "))
 	}
 	if format == "archive" || format == "portal" {
 		return prepareFolder(dir, format, rows, seed)
@@ -127,9 +128,9 @@ func Floor(ctx context.Context, db *sql.DB, path, format string) (int64, error) 
 	if format == "portal" {
 		return floorPortal(ctx, db, path)
 	}
-	reader := "read_csv"
-	if format != "csv" && format != "la" && format != "ual" {
-		reader = "read_json"
+	reader := "read_json"
+	if strings.HasSuffix(Formats[format], "-csv") {
+		reader = "read_csv"
 	}
 	// DuckDB's default keeps insertion order; so does mfagap's raw load.
 	opts, order := "", "true"
