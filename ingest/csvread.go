@@ -109,13 +109,25 @@ func (l *loader) readCSV(ctx context.Context, src *source, r csvRead) error {
 	if len(present) == 0 {
 		return fmt.Errorf("no known column in the header")
 	}
-	view := fmt.Sprintf(`create or replace temp view csv_read as
-select %s, struct_pack(%s) as raw_row
-from read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
+	read := fmt.Sprintf(`read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
   %s, null_padding = false)`,
-		strings.Join(sel, ", "), strings.Join(present, ", "), quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "), csvLineSize(16<<20))
-	defer l.db.ExecContext(ctx, "drop view if exists csv_read; drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
+		quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "), csvLineSize(16<<20))
+	defer l.db.ExecContext(ctx, "drop view if exists csv_read; drop table if exists csv_all; drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
+	valid, err := src.sniff.validUTF8()
+	if err != nil {
+		return err
+	}
+	if !valid {
+		// Every column read, in the file's order (validUTF8): the lines
+		// holding bytes that are not UTF-8 are rejected, wherever they are.
+		if err := l.ordered(ctx, "create or replace temp table csv_all as select * from "+read); err != nil {
+			return err
+		}
+		read = "csv_all"
+	}
+	view := fmt.Sprintf("create or replace temp view csv_read as\nselect %s, struct_pack(%s) as raw_row\nfrom %s",
+		strings.Join(sel, ", "), strings.Join(present, ", "), read)
 	if _, err := l.db.ExecContext(ctx, view); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[i
 	if err := l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src)); err != nil {
 		return nil, err
 	}
-	rows, err := l.db.QueryContext(ctx, `select line, min_by(error_type || ': ' || error_message, coalesce(column_idx, 0)), any_value(csv_line)
+	rows, err := l.db.QueryContext(ctx, `select line, min_by(lower(error_type) || ': ' || error_message, coalesce(column_idx, 0)), any_value(csv_line)
 from csv_rejects group by line order by line`)
 	if err != nil {
 		return nil, err

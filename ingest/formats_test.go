@@ -39,7 +39,7 @@ func TestFormats(t *testing.T) {
 				"select string_agg(event_type || ':' || succeeded || ':' || mfa_satisfied, ',' order by source_record) from signins":                              "interactive:true:performed,interactive:false:none,non_interactive:true:performed",
 				"select user_principal_name || ' ' || ip_address || ' ' || conditional_access_status || ' ' || is_compliant from signins where source_record = 2": "bob@contoso.com 198.51.100.1 success true",
 				"select policy_name || ':' || conditions_satisfied from signin_ca_policies limit 1":                                                               "CA001 Require MFA:3",
-				"select source_record || ' ' || starts_with(reason, 'line 4: MISSING COLUMNS') from rejected_rows":                                                "4 true",
+				"select source_record || ' ' || starts_with(reason, 'line 4: missing columns') from rejected_rows":                                                "4 true",
 			}},
 		{name: "LA CSV ambiguous dates", path: "testdata/la-ambiguous/SigninLogs_export.csv", format: "la-csv",
 			read: 1, rejected: 1, note: "fit both day/month and month/day"},

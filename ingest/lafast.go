@@ -94,6 +94,9 @@ type laRelation struct {
 // by line from the stage's order (the header is line 1), as csvRows numbers
 // them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
+	if ok, err := src.sniff.validUTF8(); err != nil || !ok {
+		return false, err // the careful path reads every column (validUTF8)
+	}
 	read := csvTextRead(src)
 	cols, ok, err := l.csvColumns(ctx, read)
 	if err != nil || !ok {

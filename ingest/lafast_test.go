@@ -375,3 +375,35 @@ func TestLAFastJSONRecordSyntax(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLAFast: whatever one cell or member of a Log Analytics sign-in holds,
+// the SQL path either sends the file the careful way or loads exactly what
+// the careful path loads (loadBothWays). col picks the column of
+// laTestHeader; shape places value: 0 that cell of a CSV row, 1 that
+// member's raw JSON text in a record of JSON lines, 2 the text of a whole
+// record. A clean row comes first, so the file is read as Log Analytics.
+func FuzzLAFast(f *testing.F) {
+	// A few seeds: each runs two loads in go test ./... (the other clean
+	// and dirty rows run in TestLAFastMatchesCareful and
+	// TestLAFastJSONMatchesCareful).
+	status := uint8(slices.Index(laTestHeader, "Status"))
+	f.Add(status, laCleanRows[2]["Status"], uint8(0))
+	f.Add(status, laCleanRows[4]["Status"], uint8(1))
+	f.Add(uint8(slices.Index(laTestHeader, "UserDisplayName")), `"Mozilla \"x\" \ud83d\ude00"`, uint8(1))
+	f.Add(uint8(0), laJSONRecord(1, laCleanRows[1], nil), uint8(2))
+	f.Fuzz(func(t *testing.T, col uint8, value string, shape uint8) {
+		name := laTestHeader[int(col)%len(laTestHeader)]
+		dir := t.TempDir()
+		var path string
+		switch shape % 3 {
+		case 0:
+			path = writeLACSV(t, filepath.Join(dir, "SigninLogs_export.csv"), [][]string{laTestRow(0, nil), laTestRow(1, map[string]string{name: value})})
+		case 1:
+			path = writeLAJSON(t, filepath.Join(dir, "SigninLogs.json"), false, laJSONRecord(0, nil, nil),
+				laJSONRecord(1, nil, map[string]string{strings.TrimSuffix(name, " [UTC]"): value}))
+		case 2:
+			path = writeLAJSON(t, filepath.Join(dir, "SigninLogs.json"), false, laJSONRecord(0, nil, nil), value)
+		}
+		loadBothWays(t, &laFast, &laFastReads, -1, path)
+	})
+}

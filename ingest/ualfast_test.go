@@ -14,7 +14,7 @@ import (
 
 // ualAudit is a UserLoggedIn AuditData object as the Purview export writes
 // it, with the members in set replaced (a nil value removes the member).
-func ualAudit(t *testing.T, id int, set map[string]any) string {
+func ualAudit(t testing.TB, id int, set map[string]any) string {
 	t.Helper()
 	m := map[string]any{
 		"CreationTime": fmt.Sprintf("2025-03-04T14:%02d:00", id%60), "Id": fmt.Sprintf("ual-%03d", id), "Operation": "UserLoggedIn",
@@ -40,7 +40,7 @@ func ualAudit(t *testing.T, id int, set map[string]any) string {
 
 // ualCleanRecords are AuditData cells the SQL path takes, each exercising
 // one of ualRecord's rules.
-func ualCleanRecords(t *testing.T) []string {
+func ualCleanRecords(t testing.TB) []string {
 	ua := func(pairs ...string) []map[string]string {
 		var out []map[string]string
 		for i := 0; i < len(pairs); i += 2 {
@@ -229,7 +229,7 @@ func TestUALClientIPInSQL(t *testing.T) {
 
 // ualWrapped is an AuditData object as a Search-UnifiedAuditLog record
 // exported to JSON: the object as text in AuditData, CreationDate beside it.
-func ualWrapped(t *testing.T, audit string) string {
+func ualWrapped(t testing.TB, audit string) string {
 	return string(mustJSON(t, map[string]any{"CreationDate": "2025-03-04T14:05:00", "UserIds": "ann@contoso.com",
 		"Operations": "UserLoggedIn", "AuditData": audit}))
 }
@@ -285,4 +285,33 @@ func TestUALFastClassicCSV(t *testing.T) {
 	if got := loadBothWays(t, &ualFast, &ualFastReads, 1, path); !strings.Contains(got, "|ual-csv|signins|") {
 		t.Errorf("not read as the audit log:\n%.300s", got)
 	}
+}
+
+// FuzzUALFast: whatever one AuditData record holds, the SQL path either
+// sends the file the careful way or loads exactly what the careful path
+// loads (loadBothWays). shape places the record: 0 a CSV cell of a Purview
+// export, 1 a line of AuditData JSON lines, 2 an element of a JSON array,
+// 3 the text of a wrapper's AuditData member (Search-UnifiedAuditLog to
+// JSON). A clean record comes first, so the file is read as the audit log.
+func FuzzUALFast(f *testing.F) {
+	clean := ualCleanRecords(f)
+	// A few seeds: each runs two loads in go test ./... (the other clean
+	// and dirty records run in TestUALFastMatchesCareful and
+	// TestUALFastJSONMatchesCareful).
+	for i, a := range []string{clean[11], clean[23], ualDirtyRecords["a name twice"](clean[0]), clean[1]} {
+		f.Add(a, uint8(i))
+	}
+	f.Fuzz(func(t *testing.T, audit string, shape uint8) {
+		first, dir := ualAudit(t, 0, nil), t.TempDir()
+		var path string
+		switch shape % 4 {
+		case 0:
+			path = writeUALCSV(t, filepath.Join(dir, "audit.csv"), []string{first, audit})
+		case 1, 2:
+			path = writeLAJSON(t, filepath.Join(dir, "audit.json"), shape%4 == 2, first, audit)
+		case 3:
+			path = writeLAJSON(t, filepath.Join(dir, "audit.json"), false, ualWrapped(t, first), ualWrapped(t, audit))
+		}
+		loadBothWays(t, &ualFast, &ualFastReads, -1, path)
+	})
 }

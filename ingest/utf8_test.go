@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// notUTF8 is a byte sequence that is not UTF-8 (a lead byte of four, then
+// one that cannot follow it).
+const notUTF8 = "\xf3\x86i"
+
+func TestValidUTF8File(t *testing.T) {
+	edge := bytes.Repeat([]byte("a"), 4<<20) // validUTF8File reads 4 MiB at a time
+	for name, c := range map[string]struct {
+		body []byte
+		want bool
+	}{
+		"empty":                          {nil, true},
+		"ASCII":                          {[]byte("a,b\n1,2\n"), true},
+		"a BOM and accents":              {[]byte("\ufeffé,😀\n"), true},
+		"an emoji across the read edge":  {append(append([]byte{}, edge[:len(edge)-2]...), "😀x"...), true},
+		"an accent across the read edge": {append(append([]byte{}, edge[:len(edge)-1]...), "éx"...), true},
+		"a cut emoji at the end":         {[]byte("a😀"[:3]), false},
+		"a cut emoji at the read edge":   {append(append([]byte{}, edge[:len(edge)-2]...), "😀"[:2]...), false},
+		"a lone continuation byte":       {[]byte("a\x80b"), false},
+		"Latin-1":                        {[]byte("caf\xe9\n"), false},
+		"an overlong slash":              {[]byte("\xc0\xaf"), false},
+		"an encoded surrogate":           {[]byte("\xed\xa0\x80"), false},
+		"bad bytes after the read edge":  {append(append([]byte{}, edge...), notUTF8...), false},
+		"bad bytes before the read edge": {append([]byte(notUTF8), edge...), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "f")
+			if err := os.WriteFile(p, c.body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := validUTF8File(p); err != nil || got != c.want {
+				t.Errorf("validUTF8File = %v, %v; want %v", got, err, c.want)
+			}
+		})
+	}
+	if _, err := validUTF8File(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("no error for a missing file")
+	}
+}
+
+// TestCSVNotUTF8: a line with bytes that are not UTF-8, in any column, is a
+// rejected row naming its line, and the rest of the file loads. DuckDB 1.5
+// invalidated the whole database instead when the read took fewer columns
+// than the position of the bad one (validUTF8): the portal CSV's columns
+// 35-38 and 50-51, any audit export, a Log Analytics CSV's later columns.
+func TestCSVNotUTF8(t *testing.T) {
+	t.Run("portal, every column", func(t *testing.T) {
+		// Line 2 is clean; line k+3 has the bad bytes in column k.
+		lines := []string{portalHeader, portalSignIn("2025-03-04T08:00:00Z", "ok", "ann@contoso.com", "Browser", "0", "", "", "")}
+		for k := range 55 {
+			cells := map[int]string{0: "2025-03-04T09:00:00Z", 1: fmt.Sprint("r", k), 6: "bob@contoso.com", 25: "Success", 26: "0"}
+			cells[k] += notUTF8
+			lines = append(lines, portalRow(cells))
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv")
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\r\n")+"\r\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		db, sum := load(t, Options{}, dir)
+		if s := sum.Sources[0]; s.Read != 56 || s.Loaded != 1 || s.Rejected != 55 {
+			t.Fatalf("read %d, loaded %d, rejected %d; want 56, 1, 55", s.Read, s.Loaded, s.Rejected)
+		}
+		reasons := rejectReasons(t, db)
+		for k, r := range reasons {
+			if want := fmt.Sprintf("line %d: invalid encoding", k+3); !strings.HasPrefix(r, want) {
+				t.Errorf("rejected row %d: %q, want it to start %q", k, r, want)
+			}
+		}
+	})
+	t.Run("audit export", func(t *testing.T) {
+		clean := ualCleanRecords(t)
+		cells := append(append([]string{}, clean[:3]...), strings.Replace(clean[3], "UserLoginFailed", "UserLogin"+notUTF8, 1), clean[4])
+		got := loadBothWays(t, &ualFast, &ualFastReads, 0, writeUALCSV(t, filepath.Join(t.TempDir(), "audit.csv"), cells))
+		if !strings.Contains(got, "|ual-csv|signins|") || !strings.Contains(got, "5|4|1|") || !strings.Contains(got, "5|line 5: invalid encoding") {
+			t.Errorf("the bad line is not the one rejected row:\n%s", got)
+		}
+	})
+	t.Run("Log Analytics", func(t *testing.T) {
+		rows := [][]string{laTestRow(0, nil), laTestRow(1, map[string]string{"ServicePrincipalId": "sp" + notUTF8}), laTestRow(2, nil)}
+		got := loadBothWays(t, &laFast, &laFastReads, 0, writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows))
+		if !strings.Contains(got, "|la-csv|signins|") || !strings.Contains(got, "3|2|1|") || !strings.Contains(got, "3|line 3: invalid encoding") {
+			t.Errorf("the bad line is not the one rejected row:\n%s", got)
+		}
+	})
+}
