@@ -562,7 +562,7 @@ func (l *loader) splitToNDJSON(ctx context.Context, src *source, out string, pas
 	badUTF8 := 0
 	defer func() {
 		if badUTF8 > 0 {
-			src.note("%d records held invalid UTF-8; the bad bytes were replaced with U+FFFD", badUTF8)
+			src.noteReplacedUTF8(badUTF8)
 		}
 	}()
 	src.read = 0

@@ -24,7 +24,7 @@ import (
 // tagged with its record number so rejected rows keep their place.
 type graphSink struct {
 	src     *source
-	badUTF8 int // records whose invalid UTF-8 was replaced
+	badUTF8 map[int64]bool // records whose invalid UTF-8 was replaced
 	path    string
 	f       *os.File
 	w       *bufio.Writer
@@ -89,7 +89,7 @@ func (g *graphSink) put(rec int64, meta map[string]string, body json.RawMessage)
 	if !utf8.Valid(b) {
 		// Keep the evidence: bad bytes become U+FFFD, and the note says so.
 		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
-		g.badUTF8++
+		g.replacedUTF8(rec)
 	}
 	g.src.staged++
 	if len(b) > 2 {
@@ -180,8 +180,8 @@ func (g *graphSink) notSignin(rec int64, what string, raw func() []byte) error {
 // (the unified audit log): they are always ignored, never rejected.
 func (g *graphSink) close(ctx context.Context, signins int64, ignoreAlways bool, kind string) error {
 	var err error
-	if g.badUTF8 > 0 {
-		g.src.note("%d records held invalid UTF-8; the bad bytes were replaced with U+FFFD", g.badUTF8)
+	if len(g.badUTF8) > 0 {
+		g.src.noteReplacedUTF8(len(g.badUTF8))
 	}
 	if len(g.other) > 0 && !g.src.ignoreOther(g.other, signins, ignoreAlways, kind) {
 		if err = g.otherW.Flush(); err == nil {
@@ -300,8 +300,31 @@ func eachJSONRecord(src *source, g *graphSink, fn func(rec int64, raw []byte) er
 		if i := skipSpace(r.Raw, 0); !bytes.HasPrefix(r.Raw[i:], []byte("{")) && !bytes.HasPrefix(r.Raw[i:], []byte("null")) {
 			return g.reject(r.N, fmt.Sprintf("record %d (line %d): expected a JSON object", r.N, r.Line), r.Raw)
 		}
+		if !utf8.Valid(r.Raw) {
+			// Decoded by encoding/json, whose strings hold U+FFFD for
+			// them (Log Analytics, the audit log): noted like put's.
+			g.replacedUTF8(r.N)
+		}
 		return fn(r.N, r.Raw)
 	})
+}
+
+// noteReplacedUTF8 tells the inputs table that n records held bytes that
+// are not UTF-8, kept as U+FFFD.
+func (s *source) noteReplacedUTF8(n int) {
+	noun := "records"
+	if n == 1 {
+		noun = "record"
+	}
+	s.note("%d %s held invalid UTF-8; the bad bytes were replaced with U+FFFD", n, noun)
+}
+
+// replacedUTF8 counts a record whose bad bytes became U+FFFD, once.
+func (g *graphSink) replacedUTF8(rec int64) {
+	if g.badUTF8 == nil {
+		g.badUTF8 = map[int64]bool{}
+	}
+	g.badUTF8[rec] = true
 }
 
 // jsonText returns a JSON member as text: a string's content, or the raw

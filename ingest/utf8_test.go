@@ -94,3 +94,44 @@ func TestCSVNotUTF8(t *testing.T) {
 		}
 	})
 }
+
+// TestJSONNotUTF8: in every JSON shape, a record holding bytes that are not
+// UTF-8 loads with U+FFFD in their place, and the inputs table says how many
+// records held them. (The Log Analytics and audit log JSON read by SQL go
+// the careful way: DuckDB's reader refuses such a file.)
+func TestJSONNotUTF8(t *testing.T) {
+	for name, fixture := range map[string]string{
+		"graph-json":      filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"),
+		"diagnostic-json": filepath.Join("testdata", "diagnostic", "PT1H.json"),
+		"la-json":         filepath.Join("testdata", "la", "AADNonInteractive.json"),
+		"ual-json":        filepath.Join("testdata", "ual", "UnifiedAuditLog.json"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := strings.Index(strings.ToLower(string(b)), "@contoso.com")
+			if i < 0 {
+				t.Fatal("no address to spoil")
+			}
+			bad := string(b[:i]) + notUTF8 + string(b[i:])
+			path := filepath.Join(t.TempDir(), filepath.Base(fixture))
+			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, want := load(t, Options{}, fixture)
+			db, sum := load(t, Options{}, path)
+			got, was := sum.Sources[0], want.Sources[0]
+			if got.Format != name || got.Loaded != was.Loaded || got.Rejected != was.Rejected {
+				t.Errorf("%s loaded %d, rejected %d; the file as it was: %s, %d, %d", got.Format, got.Loaded, got.Rejected, was.Format, was.Loaded, was.Rejected)
+			}
+			if !strings.Contains(got.Note, "1 record held invalid UTF-8; the bad bytes were replaced with U+FFFD") {
+				t.Errorf("note %q", got.Note)
+			}
+			if n := query1[int64](t, db, "select count(*) from signins where contains(user_principal_name, '\uFFFD')"); n != 1 {
+				t.Errorf("%d sign-ins hold U+FFFD in their user, want 1", n)
+			}
+		})
+	}
+}
