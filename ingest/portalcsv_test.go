@@ -253,3 +253,56 @@ func TestPortalAuthDetailsAttachByRow(t *testing.T) {
 		db.Close()
 	}
 }
+
+// FuzzPortalCells: whatever one cell of a portal sign-in (col, of 55) and
+// one cell of an AuthDetails row (authCol, of 7) hold, the load succeeds,
+// every row is accounted for, and the rows around them load untouched: the
+// sign-ins ok1 and ok2 with ok1's two steps. The cells are quoted as the
+// portal quotes them, so nothing spills into another cell.
+func FuzzPortalCells(f *testing.F) {
+	f.Add(uint8(2), "Mozilla/5.0 "+notUTF8, uint8(2), "Password")
+	f.Add(uint8(50), notUTF8, uint8(6), "MFA "+notUTF8)
+	f.Add(uint8(0), "3/4/2025 8:19:41 AM", uint8(1), "not a date")
+	f.Add(uint8(1), "fz2", uint8(0), " fz ")
+	f.Add(uint8(26), "5012\x00", uint8(5), "\"True\"\r\n")
+	f.Fuzz(func(t *testing.T, col uint8, value string, authCol uint8, authValue string) {
+		fuzzed := map[int]string{0: "2025-03-04T08:30:00Z", 1: "fz", 6: "eve@contoso.com", 25: "Success", 26: "0"}
+		fuzzed[int(col)%55] = value
+		main := "\ufeff" + portalHeader + "\r\n" +
+			portalSignIn("2025-03-04T08:19:41Z", "ok1", "alice@contoso.com", "Browser", "0", "Multifactor authentication", "", "Oslo, Oslo, NO") + "\r\n" +
+			portalRow(fuzzed) + "\r\n" +
+			portalSignIn("2025-03-04T08:40:00Z", "ok2", "bob@contoso.com", "IMAP4", "0", "Single-factor authentication", "", "Oslo, Oslo, NO") + "\r\n"
+		step := []string{"fz", "2025-03-04T08:30:00Z", "Password", "", "Primary authentication", "True", "Correct password"}
+		step[int(authCol)%7] = authValue
+		for i, c := range step {
+			step[i] = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		}
+		details := "\ufeff" + authDetailsHeader +
+			"ok1,2025-03-04T08:19:40Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
+			strings.Join(step, ",") + "\r\n" +
+			"ok1,2025-03-04T08:19:41Z,Mobile app notification,,Multi-factor authentication,True,MFA successfully completed\r\n"
+		dir := t.TempDir()
+		write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-31.csv", main)
+		write(t, dir, "InteractiveSignIns_AuthDetails_2025-03-01_2025-03-31.csv", details)
+		db, sum := load(t, Options{}, dir)
+		for _, s := range sum.Sources {
+			if s.Read != 3 || s.Read != s.Loaded+s.Rejected+s.Duplicates+s.Ignored {
+				t.Fatalf("%s: read %d = loaded %d + rejected %d + duplicates %d + ignored %d, want 3 read", s.Format, s.Read, s.Loaded, s.Rejected, s.Duplicates, s.Ignored)
+			}
+		}
+		// A fuzzed request id may name ok1 or ok2: a repeat of one, or
+		// its steps; the rows around it are then not untouched.
+		if (int(col)%55 == 1 && strings.Contains(value, "ok")) || (int(authCol)%7 == 0 && strings.Contains(authValue, "ok")) {
+			return
+		}
+		got := strings.Join(queryStrings(t, db, `select request_id || ' ' || mfa_satisfied || ' ' || client_app_used from signins
+where request_id in ('ok1', 'ok2') order by request_id`), ", ")
+		if want := "ok1 performed Browser, ok2 none IMAP4"; got != want {
+			t.Fatalf("the clean sign-ins: %s, want %s", got, want)
+		}
+		steps := strings.Join(queryStrings(t, db, "select step || ' ' || method from signin_auth_steps where request_id = 'ok1' order by step"), ", ")
+		if want := "1 Password, 2 Mobile app notification"; steps != want {
+			t.Fatalf("ok1's steps: %s, want %s", steps, want)
+		}
+	})
+}
