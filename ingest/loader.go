@@ -310,8 +310,11 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	if err := l.newSource(ctx, src); err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(sn.encoding, "utf-16") {
+	switch {
+	case strings.HasPrefix(sn.encoding, "utf-16"):
 		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
+	case sn.encoding == "windows-1252":
+		src.note("not UTF-8: read as Windows-1252, the code page Excel saves CSV in")
 	}
 	p := &prepared{src: src}
 	if st, err := os.Stat(sn.disk); err == nil {

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -146,8 +147,75 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 		}
 		return s, nil
 	}
+	if s.encoding == "utf-8" {
+		if err := s.fromWindows1252(f.display, tmp, seq); err != nil {
+			return nil, fmt.Errorf("transcode %s from Windows-1252: %w", f.display, err)
+		}
+	}
 	s.sniffCSV()
 	return s, nil
+}
+
+// fromWindows1252 reads a text file that is not JSON once through
+// (validUTF8), and when it is not UTF-8, holds no character beyond ASCII
+// written in UTF-8, and its first line reads as a header in Windows-1252,
+// transcodes it into a UTF-8 temp copy, as for UTF-16. Excel's "CSV (Comma
+// delimited)", and its semicolon form, saves in the system's ANSI code page:
+// an export or a register re-saved there has each accent as one byte, and
+// each line holding one would be rejected. A file that also holds UTF-8
+// characters is UTF-8 with bad bytes, and is read as such.
+func (s *sniff) fromWindows1252(display, tmp string, seq int) error {
+	valid, err := s.validUTF8()
+	if err != nil || valid {
+		return err
+	}
+	multibyte, err := hasUTF8Multibyte(s.disk)
+	if err != nil || multibyte {
+		return err
+	}
+	line := s.head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	header, err := charmap.Windows1252.NewDecoder().String(strings.TrimRight(string(line), "\r"))
+	if err != nil || !strings.ContainsAny(header, ",;\t") || strings.ContainsFunc(header, func(r rune) bool {
+		return r == utf8.RuneError || (unicode.IsControl(r) && r != '\t')
+	}) {
+		return nil
+	}
+	out := filepath.Join(tmp, fmt.Sprintf("cp1252-%06d%s", seq, safeExt(display)))
+	if err := transcode(s.disk, out, charmap.Windows1252.NewDecoder()); err != nil {
+		return err
+	}
+	head, err := readHead(out, sniffBytes)
+	if err != nil {
+		return err
+	}
+	s.disk, s.head, s.encoding, s.utf8OK = out, head, "windows-1252", true
+	return nil
+}
+
+// hasUTF8Multibyte reports whether the file holds a character beyond ASCII
+// written in UTF-8.
+func hasUTF8Multibyte(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		_, size, err := r.ReadRune()
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if size > 1 { // a bad byte reads as RuneError of size 1
+			return true, nil
+		}
+	}
 }
 
 func readHead(path string, n int) ([]byte, error) {
@@ -183,6 +251,15 @@ func looksUTF16(b []byte) bool {
 }
 
 func transcodeUTF16(in, out string, bigEndian bool) error {
+	order := xunicode.LittleEndian
+	if bigEndian {
+		order = xunicode.BigEndian
+	}
+	return transcode(in, out, xunicode.UTF16(order, xunicode.UseBOM).NewDecoder())
+}
+
+// transcode writes the file in, decoded by dec, to out in UTF-8.
+func transcode(in, out string, dec transform.Transformer) error {
 	src, err := os.Open(in)
 	if err != nil {
 		return err
@@ -193,11 +270,6 @@ func transcodeUTF16(in, out string, bigEndian bool) error {
 		return err
 	}
 	defer dst.Close()
-	order := xunicode.LittleEndian
-	if bigEndian {
-		order = xunicode.BigEndian
-	}
-	dec := xunicode.UTF16(order, xunicode.UseBOM).NewDecoder()
 	w := bufio.NewWriterSize(dst, 1<<20)
 	if _, err := io.Copy(w, transform.NewReader(src, dec)); err != nil {
 		return err

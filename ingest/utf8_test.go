@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"golang.org/x/text/encoding/charmap"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,9 @@ func TestValidUTF8File(t *testing.T) {
 func TestCSVNotUTF8(t *testing.T) {
 	t.Run("portal, every column", func(t *testing.T) {
 		// Line 2 is clean; line k+3 has the bad bytes in column k.
-		lines := []string{portalHeader, portalSignIn("2025-03-04T08:00:00Z", "ok", "ann@contoso.com", "Browser", "0", "", "", "")}
+		// The clean line holds a UTF-8 accent: the file is UTF-8 with bad
+		// bytes, not Windows-1252 (TestWindows1252).
+		lines := []string{portalHeader, portalSignIn("2025-03-04T08:00:00Z", "ok", "zoë@contoso.com", "Browser", "0", "", "", "")}
 		for k := range 55 {
 			cells := map[int]string{0: "2025-03-04T09:00:00Z", 1: fmt.Sprint("r", k), 6: "bob@contoso.com", 25: "Success", 26: "0"}
 			cells[k] += notUTF8
@@ -80,14 +83,14 @@ func TestCSVNotUTF8(t *testing.T) {
 	})
 	t.Run("audit export", func(t *testing.T) {
 		clean := ualCleanRecords(t)
-		cells := append(append([]string{}, clean[:3]...), strings.Replace(clean[3], "UserLoginFailed", "UserLogin"+notUTF8, 1), clean[4])
+		cells := append(append([]string{strings.Replace(clean[0], "ann@", "zoë@", 1)}, clean[1:3]...), strings.Replace(clean[3], "UserLoginFailed", "UserLogin"+notUTF8, 1), clean[4])
 		got := loadBothWays(t, &ualFast, &ualFastReads, 0, writeUALCSV(t, filepath.Join(t.TempDir(), "audit.csv"), cells))
 		if !strings.Contains(got, "|ual-csv|signins|") || !strings.Contains(got, "5|4|1|") || !strings.Contains(got, "5|line 5: invalid encoding") {
 			t.Errorf("the bad line is not the one rejected row:\n%s", got)
 		}
 	})
 	t.Run("Log Analytics", func(t *testing.T) {
-		rows := [][]string{laTestRow(0, nil), laTestRow(1, map[string]string{"ServicePrincipalId": "sp" + notUTF8}), laTestRow(2, nil)}
+		rows := [][]string{laTestRow(0, map[string]string{"UserDisplayName": "Zoë"}), laTestRow(1, map[string]string{"ServicePrincipalId": "sp" + notUTF8}), laTestRow(2, nil)}
 		got := loadBothWays(t, &laFast, &laFastReads, 0, writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows))
 		if !strings.Contains(got, "|la-csv|signins|") || !strings.Contains(got, "3|2|1|") || !strings.Contains(got, "3|line 3: invalid encoding") {
 			t.Errorf("the bad line is not the one rejected row:\n%s", got)
@@ -134,4 +137,80 @@ func TestJSONNotUTF8(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestHasUTF8Multibyte(t *testing.T) {
+	for body, want := range map[string]bool{"": false, "ascii,only\n": false, "caf\xe9": false, "caf\xc3\xa9": true,
+		"caf\xe9 and caf\xc3\xa9": true, "\xef\xbf\xbd": true, "\xf3\x86i": false} {
+		p := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := hasUTF8Multibyte(p); err != nil || got != want {
+			t.Errorf("%q: %v, %v; want %v", body, got, err, want)
+		}
+	}
+}
+
+// TestWindows1252: a CSV re-saved by Excel as "CSV (Comma delimited)" (or
+// its semicolon form) is in Windows-1252; it is read as such, with a note,
+// so its accents load and no line is rejected. A UTF-8 file with a bad
+// byte stays UTF-8 (its line rejected); a binary file is not transcoded.
+func TestWindows1252(t *testing.T) {
+	cp1252 := func(s string) string {
+		b, err := charmap.Windows1252.NewEncoder().String(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	const note = "not UTF-8: read as Windows-1252, the code page Excel saves CSV in"
+	t.Run("portal, semicolons", func(t *testing.T) {
+		row := func(req, user, loc string) string {
+			return strings.ReplaceAll(portalRow(map[int]string{0: "2025-03-04T09:00:00Z", 1: req, 5: user, 6: "jose@contoso.com", 24: loc, 25: "Success", 26: "0"}), `","`, `";"`)
+		}
+		body := strings.ReplaceAll(portalHeader, `","`, `";"`) + "\r\n" + row("r1", "José Müller", "München, Bayern, DE") + "\r\n" + row("r2", "Zoë", "Besançon, Doubs, FR") + "\r\n"
+		dir := t.TempDir()
+		write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv", cp1252(body))
+		db, sum := load(t, Options{}, dir)
+		if s := sum.Sources[0]; s.Format != "portal-csv" || s.Loaded != 2 || s.Rejected != 0 || !strings.Contains(s.Note, note) {
+			t.Fatalf("%s: loaded %d, rejected %d, note %q", s.Format, s.Loaded, s.Rejected, s.Note)
+		}
+		got := strings.Join(queryStrings(t, db, "select user_display_name || '/' || city from signins order by request_id"), ", ")
+		if got != "José Müller/München, Zoë/Besançon" {
+			t.Errorf("got %s", got)
+		}
+	})
+	t.Run("register", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, "register.csv", cp1252("UPN;Exception type;Approver;Review date\r\nrené@contoso.com;BYOD;Directrice financière;2025-12-31\r\n"))
+		db, sum := load(t, Options{Tenant: "contoso.onmicrosoft.com"}, dir)
+		if s := sum.Sources[0]; s.Format != "register-csv" || s.Loaded != 1 || !strings.Contains(s.Note, note) {
+			t.Fatalf("%s: loaded %d, note %q", s.Format, s.Loaded, s.Note)
+		}
+		if got := queryStrings(t, db, "select account || '/' || approved_by from register_entries"); len(got) != 1 || got[0] != "rené@contoso.com/Directrice financière" {
+			t.Errorf("got %q", got)
+		}
+	})
+	t.Run("UTF-8 with a bad byte", func(t *testing.T) {
+		body := portalHeader + "\r\n" + portalSignIn("2025-03-04T08:00:00Z", "r1", "zoë@contoso.com", "Browser", "0", "", "", "Besançon, Doubs, FR") + "\r\n" +
+			portalSignIn("2025-03-04T08:00:00Z", "r2", "bob@contoso.com", "Browser", "0", "", "", "K\xf6ln, NRW, DE") + "\r\n"
+		dir := t.TempDir()
+		write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv", body)
+		db, sum := load(t, Options{}, dir)
+		if s := sum.Sources[0]; s.Loaded != 1 || s.Rejected != 1 || strings.Contains(s.Note, "Windows-1252") {
+			t.Fatalf("loaded %d, rejected %d, note %q", s.Loaded, s.Rejected, s.Note)
+		}
+		if got := queryStrings(t, db, "select city from signins"); len(got) != 1 || got[0] != "Besançon" {
+			t.Errorf("got %q", got)
+		}
+	})
+	t.Run("binary", func(t *testing.T) {
+		dir := t.TempDir()
+		p := write(t, dir, "x.csv", "\x00\x01\xff\xfe,\x02\x80\n\x81")
+		sn, err := sniffFile(inputFile{disk: p, display: p}, dir, 1)
+		if err != nil || sn.encoding != "utf-8" || sn.disk != p {
+			t.Errorf("sniff: %v, encoding %s, disk %s", err, sn.encoding, sn.disk)
+		}
+	})
 }
