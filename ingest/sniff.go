@@ -102,8 +102,9 @@ func validUTF8File(path string) (bool, error) {
 	}
 }
 
-// sniffFile reads the head of a file, transcodes UTF-16 to a UTF-8 temp copy,
-// and works out whether it is JSON or delimited text.
+// sniffFile reads the head of a file, transcodes UTF-16 (and a CSV written
+// in Windows-1252, fromWindows1252) to a UTF-8 temp copy, and works out
+// whether it is JSON or delimited text.
 func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 	s := &sniff{name: strings.ToLower(filepath.Base(f.display)), disk: f.disk}
 	head, err := readHead(f.disk, sniffBytes)
@@ -149,7 +150,7 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 	}
 	if s.encoding == "utf-8" {
 		if err := s.fromWindows1252(f.display, tmp, seq); err != nil {
-			return nil, fmt.Errorf("transcode %s from Windows-1252: %w", f.display, err)
+			return nil, fmt.Errorf("check the encoding of %s: %w", f.display, err)
 		}
 	}
 	s.sniffCSV()
