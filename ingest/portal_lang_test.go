@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
 // localizedHeader renders the 55-column portal header in lang, using the
@@ -59,6 +61,44 @@ func TestPortalCSVLanguages(t *testing.T) {
 			got := strings.Join(queryStrings(t, db, `select concat_ws('/', user_principal_name, authentication_requirement, client_app_used, country)
 from signins order by request_id`), ",")
 			if got != "alice@contoso.com/multi_factor/Browser/ES,bob@contoso.com/single_factor/IMAP4/ES" {
+				t.Errorf("got %s", got)
+			}
+		})
+	}
+}
+
+// TestPortalCSVLanguagesExcel: the same downloads re-saved by Excel in a
+// European locale, as "CSV (Comma delimited)" writes them there: `;`,
+// Windows-1252, no BOM. Their headers and values hold accents as single
+// bytes; they are read as Windows-1252 (before, the header was not UTF-8 and
+// the file was skipped as unknown).
+func TestPortalCSVLanguagesExcel(t *testing.T) {
+	requirement := map[string][2]string{
+		"es": {"Autenticación multifactor", "Autenticación de un solo factor"},
+		"fr": {"Authentification multifacteur", "Authentification à facteur unique"},
+		"de": {"Mehrstufige Authentifizierung", "Einstufige Authentifizierung"},
+		"pt": {"Autenticação multifator", "Autenticação de fator único"},
+		"it": {"Autenticazione a più fattori", "Autenticazione a fattore singolo"},
+		"nl": {"Meervoudige verificatie", "Verificatie met één factor"},
+	}
+	semi := func(line string) string { return strings.ReplaceAll(line, `","`, `";"`) }
+	for lang, req := range requirement {
+		t.Run(lang, func(t *testing.T) {
+			body := semi(localizedHeader(t, lang)) + "\r\n" +
+				semi(portalSignIn("2025-03-04T08:19:41Z", "p1", "alice@contoso.com", "Browser", "0", req[0], "", "Málaga, Andalucía, ES")) + "\r\n" +
+				semi(portalSignIn("2025-03-04T09:19:41Z", "p2", "bob@contoso.com", "IMAP4", "0", req[1], "", "Málaga, Andalucía, ES")) + "\r\n"
+			ansi, err := charmap.Windows1252.NewEncoder().String(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, sum := load(t, Options{}, write(t, t.TempDir(), "InteractiveSignIns_2025-03-01_2025-03-31.csv", ansi))
+			s := sum.Sources[0]
+			if s.Format != "portal-csv" || s.Loaded != 2 || !strings.Contains(s.Note, "Windows-1252") {
+				t.Fatalf("format %s loaded %d note %q", s.Format, s.Loaded, s.Note)
+			}
+			got := strings.Join(queryStrings(t, db, `select concat_ws('/', user_principal_name, authentication_requirement, client_app_used, city, state)
+from signins order by request_id`), ",")
+			if got != "alice@contoso.com/multi_factor/Browser/Málaga/Andalucía,bob@contoso.com/single_factor/IMAP4/Málaga/Andalucía" {
 				t.Errorf("got %s", got)
 			}
 		})
