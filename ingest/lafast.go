@@ -94,11 +94,7 @@ type laRelation struct {
 // by line from the stage's order (the header is line 1), as csvRows numbers
 // them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
-	if ok, err := src.sniff.validUTF8(); err != nil || !ok {
-		return false, err // the careful path reads every column (validUTF8)
-	}
-	read := csvTextRead(src)
-	cols, ok, err := l.csvColumns(ctx, read)
+	read, cols, ok, err := l.csvColumns(ctx, src)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -109,18 +105,25 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	})
 }
 
-// csvColumns returns the columns of read (csvTextRead), as DuckDB names
-// them, and whether it could tell; it leaves no table behind. When it
-// cannot, the careful path reads the file and says why.
-func (l *loader) csvColumns(ctx context.Context, read string) ([]string, bool, error) {
+// csvColumns returns the read of src an SQL path takes (csvTextRead) and
+// its columns, as DuckDB names them, and whether that path may read it; it
+// leaves no table behind. It may not when DuckDB cannot tell the columns
+// (the careful path reads the file and says why) or when the file is not
+// UTF-8 throughout: the SQL paths read some of its columns, which DuckDB
+// cannot do safely then (validUTF8), where the careful path reads them all.
+func (l *loader) csvColumns(ctx context.Context, src *source) (string, []string, bool, error) {
+	if ok, err := src.sniff.validUTF8(); err != nil || !ok {
+		return "", nil, false, err
+	}
+	read := csvTextRead(src)
 	if err := l.dropCSVTables(ctx); err != nil {
-		return nil, false, err
+		return "", nil, false, err
 	}
 	cols, err := queryColumn[string](ctx, l.db, "select column_name from (describe (select * from "+read+"))")
 	if err := l.dropCSVTables(ctx); err != nil {
-		return nil, false, err
+		return "", nil, false, err
 	}
-	return cols, err == nil, nil
+	return read, cols, err == nil, nil
 }
 
 // laFast reads rel into raw_graph, laRecord's rules as SQL, if every row is

@@ -74,11 +74,7 @@ var ualMembers = []string{"Operation", "Id", "UserId", "UserKey", "ApplicationId
 // udf.go) when it holds a colon or a bracket; any other value is its own
 // host.
 func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
-	if ok, err := src.sniff.validUTF8(); err != nil || !ok {
-		return false, err // the careful path reads every column (validUTF8)
-	}
-	read := csvTextRead(src)
-	cols, ok, err := l.csvColumns(ctx, read)
+	read, cols, ok, err := l.csvColumns(ctx, src)
 	if err != nil || !ok {
 		return false, err
 	}
