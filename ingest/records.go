@@ -312,11 +312,15 @@ func eachJSONRecord(src *source, g *graphSink, fn func(rec int64, raw []byte) er
 // noteReplacedUTF8 tells the inputs table that n records held bytes that
 // are not UTF-8, kept as U+FFFD.
 func (s *source) noteReplacedUTF8(n int) {
-	noun := "records"
+	s.note("%d %s held invalid UTF-8; the bad bytes were replaced with U+FFFD", n, plural(int64(n), "record", "records"))
+}
+
+// plural is one when n is 1, else many.
+func plural(n int64, one, many string) string {
 	if n == 1 {
-		noun = "record"
+		return one
 	}
-	s.note("%d %s held invalid UTF-8; the bad bytes were replaced with U+FFFD", n, noun)
+	return many
 }
 
 // replacedUTF8 counts a record whose bad bytes became U+FFFD, once.

@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
-	xunicode "golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
 
@@ -42,6 +42,8 @@ type sniff struct {
 	delim  byte
 
 	utf8Known, utf8OK bool // validUTF8, once known
+
+	badUTF16 badUnits // what transcodeUTF16 replaced
 }
 
 // validUTF8 reports whether the file to read (disk) is UTF-8 throughout,
@@ -118,7 +120,7 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 			s.encoding = "utf-16be"
 		}
 		out := filepath.Join(tmp, fmt.Sprintf("utf8-%06d%s", seq, safeExt(f.display)))
-		if err := transcodeUTF16(f.disk, out, s.encoding == "utf-16be"); err != nil {
+		if s.badUTF16, err = transcodeUTF16(f.disk, out, s.encoding == "utf-16be"); err != nil {
 			return nil, fmt.Errorf("transcode %s from %s: %w", f.display, s.encoding, err)
 		}
 		s.disk = out
@@ -251,12 +253,114 @@ func looksUTF16(b []byte) bool {
 	return zeros > n/3 && (b[0] == 0) != (b[1] == 0)
 }
 
-func transcodeUTF16(in, out string, bigEndian bool) error {
-	order := xunicode.LittleEndian
-	if bigEndian {
-		order = xunicode.BigEndian
+// badUnits counts what a UTF-16 file held that is not text: code units of
+// a surrogate without its pair, and a last odd byte, each written as
+// U+FFFD; line is the (1-based) line of the first.
+type badUnits struct {
+	n, line int64
+}
+
+func (b *badUnits) add(line int64) {
+	if b.n == 0 {
+		b.line = line
 	}
-	return transcode(in, out, xunicode.UTF16(order, xunicode.UseBOM).NewDecoder())
+	b.n++
+}
+
+// transcodeUTF16 writes the UTF-16 file in to out in UTF-8, without its
+// BOM, and counts what it had to replace (a surrogate without its pair
+// written by a tool that cut a string between the two halves of an emoji,
+// or a file cut short), which x/text's decoder replaces silently.
+func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
+	var bad badUnits
+	src, err := os.Open(in)
+	if err != nil {
+		return bad, err
+	}
+	defer src.Close()
+	dst, err := os.Create(out)
+	if err != nil {
+		return bad, err
+	}
+	defer dst.Close()
+	var (
+		buf   = make([]byte, 1<<20)
+		dec   = make([]byte, 0, 3<<19) // a code unit makes at most 3 bytes
+		carry int                      // an odd byte kept for the next read
+		high  rune                     // a high surrogate waiting for its low half, or 0
+		line  = int64(1)
+		first = true
+	)
+	lone := func() {
+		bad.add(line)
+		dec = utf8.AppendRune(dec, utf8.RuneError)
+	}
+	for {
+		n, rerr := io.ReadFull(src, buf[carry:])
+		n += carry
+		end := n &^ 1
+		dec = dec[:0]
+		for i := 0; i < end; i += 2 {
+			var c rune
+			if bigEndian {
+				c = rune(buf[i])<<8 | rune(buf[i+1])
+			} else {
+				c = rune(buf[i+1])<<8 | rune(buf[i])
+			}
+			if first {
+				first = false
+				if c == 0xFEFF {
+					continue
+				}
+			}
+			switch {
+			case c < 0x80:
+				if high != 0 {
+					lone()
+					high = 0
+				}
+				if c == '\n' {
+					line++
+				}
+				dec = append(dec, byte(c))
+				continue
+			case high != 0 && c >= 0xDC00 && c <= 0xDFFF:
+				dec = utf8.AppendRune(dec, utf16.DecodeRune(high, c))
+				high = 0
+				continue
+			case high != 0:
+				lone()
+				high = 0
+			}
+			switch {
+			case c >= 0xD800 && c <= 0xDBFF:
+				high = c
+			case c >= 0xDC00 && c <= 0xDFFF:
+				lone()
+			default:
+				dec = utf8.AppendRune(dec, c)
+			}
+		}
+		carry = copy(buf, buf[end:n])
+		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !eof {
+			return bad, rerr
+		}
+		if eof {
+			if high != 0 {
+				lone()
+			}
+			if carry > 0 {
+				lone()
+			}
+		}
+		if _, err := dst.Write(dec); err != nil {
+			return bad, err
+		}
+		if eof {
+			return bad, dst.Close()
+		}
+	}
 }
 
 // transcode writes the file in, decoded by dec, to out in UTF-8.

@@ -3,11 +3,13 @@ package ingest
 import (
 	"bytes"
 	"fmt"
-	"golang.org/x/text/encoding/charmap"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+	xunicode "golang.org/x/text/encoding/unicode"
 )
 
 // notUTF8 is a byte sequence that is not UTF-8 (a lead byte of four, then
@@ -213,4 +215,122 @@ func TestWindows1252(t *testing.T) {
 			t.Errorf("sniff: %v, encoding %s, disk %s", err, sn.encoding, sn.disk)
 		}
 	})
+}
+
+// utf16Bytes writes units (UTF-16 code units, surrogates alone included) in
+// the given byte order.
+func utf16Bytes(bigEndian bool, units ...uint16) []byte {
+	var b []byte
+	for _, u := range units {
+		if bigEndian {
+			b = append(b, byte(u>>8), byte(u))
+		} else {
+			b = append(b, byte(u), byte(u>>8))
+		}
+	}
+	return b
+}
+
+func TestTranscodeUTF16(t *testing.T) {
+	ascii := func(s string) []uint16 {
+		var u []uint16
+		for _, r := range s {
+			u = append(u, uint16(r))
+		}
+		return u
+	}
+	cat := func(parts ...[]uint16) []uint16 {
+		var u []uint16
+		for _, p := range parts {
+			u = append(u, p...)
+		}
+		return u
+	}
+	const hi, lo = 0xD83D, 0xDE00 // 😀
+	for _, c := range []struct {
+		name  string
+		units []uint16
+		odd   bool // a last lone byte
+		want  string
+		bad   int64
+		line  int64
+	}{
+		{name: "plain", units: ascii("a,b\n1,2\n"), want: "a,b\n1,2\n"},
+		{name: "BOM dropped", units: cat([]uint16{0xFEFF}, ascii("x")), want: "x"},
+		{name: "a BOM later kept", units: cat(ascii("x"), []uint16{0xFEFF}), want: "x\ufeff"},
+		{name: "accents and a pair", units: cat(ascii("Zo"), []uint16{0xEB, hi, lo}, ascii("!")), want: "Zoë😀!"},
+		{name: "a high half alone before text", units: cat(ascii("a\nb\n"), []uint16{hi}, ascii("c")), want: "a\nb\n\ufffdc", bad: 1, line: 3},
+		{name: "a low half alone", units: cat(ascii("a"), []uint16{lo, lo}), want: "a\ufffd\ufffd", bad: 2, line: 1},
+		{name: "two high halves then a low one", units: []uint16{hi, hi, lo}, want: "\ufffd😀", bad: 1, line: 1},
+		{name: "a high half at the end", units: cat(ascii("a\n"), []uint16{hi}), want: "a\n\ufffd", bad: 1, line: 2},
+		{name: "a last odd byte", units: ascii("ab"), odd: true, want: "ab\ufffd", bad: 1, line: 1},
+		{name: "a high half then an odd byte", units: []uint16{hi}, odd: true, want: "\ufffd\ufffd", bad: 2, line: 1},
+	} {
+		for _, be := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/bigEndian=%v", c.name, be), func(t *testing.T) {
+				dir := t.TempDir()
+				in := utf16Bytes(be, c.units...)
+				if c.odd {
+					in = append(in, 'z')
+				}
+				p := write(t, dir, "in.json", string(in))
+				out := filepath.Join(dir, "out.json")
+				bad, err := transcodeUTF16(p, out, be)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != c.want || bad.n != c.bad || bad.line != c.line {
+					t.Errorf("got %q, %d bad, first on line %d; want %q, %d, %d", got, bad.n, bad.line, c.want, c.bad, c.line)
+				}
+			})
+		}
+	}
+	t.Run("long text against x/text", func(t *testing.T) {
+		var sb strings.Builder
+		for i := 0; i < 200000; i++ {
+			fmt.Fprintf(&sb, "line %d: Zoë 😀 東京 \r\n", i)
+		}
+		dir := t.TempDir()
+		in, err := xunicode.UTF16(xunicode.LittleEndian, xunicode.UseBOM).NewEncoder().String(sb.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out.txt")
+		bad, err := transcodeUTF16(write(t, dir, "in.txt", in), out, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(out); string(got) != sb.String() || bad.n != 0 {
+			t.Errorf("%d bytes back, %d bad; want %d bytes, 0", len(got), bad.n, sb.Len())
+		}
+	})
+}
+
+// TestUTF16LoneSurrogate: a Graph export in UTF-16 with a display name cut
+// between the halves of an emoji loads, and the inputs table says so.
+func TestUTF16LoneSurrogate(t *testing.T) {
+	body := `[{"id":"s1","createdDateTime":"2025-01-02T08:00:00Z","userPrincipalName":"zoe@contoso.com","userDisplayName":"Zoë X",` +
+		`"status":{"errorCode":0},"isInteractive":true}]`
+	var units []uint16
+	for _, r := range body {
+		if r == 'X' {
+			units = append(units, 0xD83D) // half of 😀
+			continue
+		}
+		units = append(units, uint16(r))
+	}
+	dir := t.TempDir()
+	write(t, dir, "signins.json", string(utf16Bytes(false, append([]uint16{0xFEFF}, units...)...)))
+	db, sum := load(t, Options{Tenant: fxTenantA}, dir)
+	s := sum.Sources[0]
+	if s.Format != "graph-json" || s.Loaded != 1 || !strings.Contains(s.Note, "transcoded from UTF-16LE; 1 code unit held no character") || !strings.Contains(s.Note, "first on line 1") {
+		t.Fatalf("%s: loaded %d, note %q", s.Format, s.Loaded, s.Note)
+	}
+	if got := queryStrings(t, db, "select user_display_name from signins"); len(got) != 1 || got[0] != "Zoë \ufffd" {
+		t.Errorf("got %q", got)
+	}
 }
