@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Options configure one ingest run.
@@ -106,7 +107,10 @@ type source struct {
 	// registered is set once its row is in sources (register).
 	registered bool
 	staged     int64 // records written to an intermediate NDJSON file for DuckDB
-	notes      []string
+	// replacedUTF8 counts the records whose bytes that are not UTF-8 the
+	// load replaced with U+FFFD (noteReplacedUTF8).
+	replacedUTF8 int64
+	notes        []string
 	// hash is the file's SHA-256, being computed (see hashing).
 	hash *hashing
 }
@@ -116,9 +120,11 @@ func (s *source) note(format string, args ...any) {
 }
 
 type loader struct {
-	db   *sql.DB
-	opts Options
-	tmp  string
+	db *sql.DB
+	// sourceTables are the tables whose rows name their source (discard).
+	sourceTables []string
+	opts         Options
+	tmp          string
 	// stageAttached is set once the stage database is attached (see
 	// attachStage).
 	stageAttached bool
@@ -333,7 +339,15 @@ func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 	if err := l.register(ctx, src); err != nil {
 		return err
 	}
-	if err := fm.load(ctx, l, src); err != nil {
+	notes := len(src.notes)
+	err := fm.load(ctx, l, src)
+	if err == nil {
+		var again bool
+		if again, err = l.asWindows1252(ctx, src, notes); err == nil && again {
+			err = fm.load(ctx, l, src)
+		}
+	}
+	if err != nil {
 		// A load that fails as a whole is recorded, never fatal for the run.
 		src.note("load failed: %v", err)
 		// Some loaders write to the canonical tables as they read: nothing
@@ -349,15 +363,77 @@ func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 	return l.closeSources(ctx, []*prepared{p})
 }
 
-// discard removes what a load of src wrote and resets its counts.
+// discard removes what a load of src wrote, in every table rows of a source
+// go to, and resets its counts.
 func (l *loader) discard(ctx context.Context, src *source) error {
-	for _, t := range []string{"rejected_rows", "signins", "signin_auth_steps", "signin_ca_policies", "portal_auth_details"} {
-		if _, err := l.db.ExecContext(ctx, "delete from "+t+" where source_id = ?", src.id); err != nil {
+	if l.sourceTables == nil {
+		rows, err := l.db.QueryContext(ctx, `select c.table_name from duckdb_columns() c
+join duckdb_tables() t on t.table_oid = c.table_oid
+where c.database_name = current_database() and c.schema_name = 'main' and c.column_name = 'source_id'
+  and c.table_name <> 'sources' and not t.temporary
+order by c.table_name`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			l.sourceTables = append(l.sourceTables, t)
+		}
+		if err := rows.Close(); err != nil {
 			return err
 		}
 	}
-	src.rejected, src.loaded, src.ignored, src.dupes, src.read = 0, 0, 0, 0, 0
+	for _, t := range l.sourceTables {
+		if _, err := l.db.ExecContext(ctx, "delete from "+ident(t)+" where source_id = ?", src.id); err != nil {
+			return err
+		}
+	}
+	src.rejected, src.loaded, src.ignored, src.dupes, src.read, src.replacedUTF8 = 0, 0, 0, 0, 0, 0
 	return nil
+}
+
+// asWindows1252 reloads, after a load of src, a JSON file written in
+// Windows-1252 (Windows PowerShell 5.1's Set-Content and Out-File
+// -Encoding Default write the system's ANSI code page, and ConvertTo-Json
+// leaves accents as they are): its records held bytes that are not UTF-8,
+// which the load replaced with U+FFFD, and it holds no character beyond
+// ASCII written in UTF-8. Nothing of the first load is kept, the notes it
+// wrote (those past the first notes) are dropped, and src reads a UTF-8
+// copy; it says whether to load again. Detecting it before the load would
+// read every JSON file once more (46 GB for 10 M Graph sign-ins); a file
+// that loads clean costs nothing here. A CSV is checked before its load
+// (fromWindows1252), where a line with such bytes is rejected.
+func (l *loader) asWindows1252(ctx context.Context, src *source, notes int) (bool, error) {
+	sn := src.sniff
+	if src.replacedUTF8 == 0 || !sn.isJSON || sn.encoding != "utf-8" {
+		return false, nil
+	}
+	multibyte, err := hasUTF8Multibyte(sn.disk)
+	if err != nil || multibyte {
+		return false, err
+	}
+	replaced := src.replacedUTF8
+	out := filepath.Join(l.tmp, fmt.Sprintf("cp1252-source-%06d%s", src.id, safeExt(src.file.display)))
+	if err := transcode(sn.disk, out, charmap.Windows1252.NewDecoder()); err != nil {
+		return false, fmt.Errorf("read %s as Windows-1252: %w", src.file.display, err)
+	}
+	if err := l.discard(ctx, src); err != nil {
+		return false, err
+	}
+	head, err := readHead(out, sniffBytes)
+	if err != nil {
+		return false, err
+	}
+	sn.disk, sn.head, sn.encoding, sn.utf8Known, sn.utf8OK = out, head, "windows-1252", true, true
+	src.notes = src.notes[:notes]
+	src.note("not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON (%d %s held "+
+		"bytes that are not UTF-8, and no character beyond ASCII was written in UTF-8)", replaced, plural(replaced, "record", "records"))
+	l.bar.readAgain()
+	return true, nil
 }
 
 // detectFormat returns the first registered format that recognises the file, or nil.

@@ -312,6 +312,7 @@ func eachJSONRecord(src *source, g *graphSink, fn func(rec int64, raw []byte) er
 // noteReplacedUTF8 tells the inputs table that n records held bytes that
 // are not UTF-8, kept as U+FFFD.
 func (s *source) noteReplacedUTF8(n int) {
+	s.replacedUTF8 += int64(n)
 	s.note("%d %s held invalid UTF-8; the bad bytes were replaced with U+FFFD", n, plural(int64(n), "record", "records"))
 }
 

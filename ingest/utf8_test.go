@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,7 +121,9 @@ func TestJSONNotUTF8(t *testing.T) {
 			if i < 0 {
 				t.Fatal("no address to spoil")
 			}
-			bad := string(b[:i]) + notUTF8 + string(b[i:])
+			// A character written in UTF-8 beside it says the file is
+			// UTF-8 with a bad byte, not Windows-1252 (TestJSONWindows1252).
+			bad := string(b[:i]) + notUTF8 + "é" + string(b[i:])
 			path := filepath.Join(t.TempDir(), filepath.Base(fixture))
 			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 				t.Fatal(err)
@@ -333,4 +336,89 @@ func TestUTF16LoneSurrogate(t *testing.T) {
 	if got := queryStrings(t, db, "select user_display_name from signins"); len(got) != 1 || got[0] != "Zoë \ufffd" {
 		t.Errorf("got %q", got)
 	}
+}
+
+// TestJSONWindows1252: JSON written by Windows PowerShell 5.1's Set-Content
+// (ConvertTo-Json leaves accents as they are, Set-Content writes the ANSI
+// code page) is read again as Windows-1252 after its first load found
+// bytes that are not UTF-8 and no character written in UTF-8: its accents
+// load, nothing of the first load stays, and the inputs table says so.
+func TestJSONWindows1252(t *testing.T) {
+	const note = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON (1 record held bytes that are not UTF-8"
+	for _, c := range []struct {
+		name, fixture, format, table, column string
+		split                                bool // a Graph array large enough to be cut in parts (graphsplit.go)
+	}{
+		{"graph array", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", false},
+		{"graph array cut in parts", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", true},
+		{"diagnostic", filepath.Join("testdata", "diagnostic", "PT1H.json"), "diagnostic-json", "signins", "user_principal_name", false},
+		{"log analytics", filepath.Join("testdata", "la", "AADNonInteractive.json"), "la-json", "signins", "user_principal_name", false},
+		{"audit", filepath.Join("testdata", "ual", "UnifiedAuditLog.json"), "ual-json", "signins", "user_principal_name", false},
+		{"conditional access", filepath.Join("..", "testdata", "exports", "contoso", "ca-policies.json"), "ca-policies-json", "ca_policies", "policy_name", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.split {
+				oldMin, oldPart, oldThreads, oldWindow := splitGraphMin, splitGraphPart, graphSplitThreads, splitWindow
+				splitGraphMin, splitGraphPart, graphSplitThreads, splitWindow = 1, 2000, 2, 4096
+				t.Cleanup(func() {
+					splitGraphMin, splitGraphPart, graphSplitThreads, splitWindow = oldMin, oldPart, oldThreads, oldWindow
+				})
+			}
+			b, err := os.ReadFile(c.fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.TrimPrefix(string(b), "\ufeff") // a BOM says UTF-8
+			if c.split {
+				// The fixture's two pages, back to back, as one array: the
+				// cut path takes one array only.
+				text = regexp.MustCompile(`\]\s*\[`).ReplaceAllString(text, ",")
+			}
+			at := strings.Index(strings.ToLower(text), "@contoso.com")
+			if c.table == "ca_policies" {
+				at = strings.Index(text, `"displayName": "`) + len(`"displayName": "`)
+			}
+			if at < len(`"displayName": "`) {
+				t.Fatal("nowhere to put an accent")
+			}
+			text = text[:at] + "Zoë-Müller" + text[at:]
+			dir := t.TempDir()
+			path := write(t, dir, filepath.Base(c.fixture), cp1252(t, text))
+			plain := write(t, t.TempDir(), filepath.Base(c.fixture), text)
+			splits := graphSplitReads.Load()
+			_, want := load(t, Options{Tenant: fxTenantA}, plain)
+			if c.split && graphSplitReads.Load() == splits {
+				t.Error("the array in UTF-8 was not cut in parts")
+			}
+			db, sum := load(t, Options{Tenant: fxTenantA}, path)
+			got, was := sum.Sources[0], want.Sources[0]
+			if got.Format != c.format || got.Read != was.Read || got.Loaded != was.Loaded || got.Rejected != was.Rejected || got.Ignored != was.Ignored {
+				t.Errorf("%s read %d, loaded %d, rejected %d, ignored %d; in UTF-8: %s, %d, %d, %d, %d", got.Format, got.Read, got.Loaded, got.Rejected, got.Ignored,
+					was.Format, was.Read, was.Loaded, was.Rejected, was.Ignored)
+			}
+			if !strings.Contains(got.Note, note) || strings.Contains(got.Note, "U+FFFD") {
+				t.Errorf("note %q", got.Note)
+			}
+			q := fmt.Sprintf("select count(*) filter (where contains(lower(%[1]s), 'zoë-müller')), count(*) filter (where contains(%[1]s, '\uFFFD')), count(*) from %[2]s", c.column, c.table)
+			var accents, replaced, rows int64
+			if err := db.QueryRow(q).Scan(&accents, &replaced, &rows); err != nil {
+				t.Fatal(err)
+			}
+			if accents != 1 || replaced != 0 || rows != was.Loaded {
+				t.Errorf("%d rows with the accents, %d with U+FFFD, %d in all; want 1, 0, %d", accents, replaced, rows, was.Loaded)
+			}
+			if n := query1[int64](t, db, "select count(*) from rejected_rows"); n != was.Rejected {
+				t.Errorf("%d rejected rows kept, want %d", n, was.Rejected)
+			}
+		})
+	}
+}
+
+func cp1252(t *testing.T, s string) string {
+	t.Helper()
+	b, err := charmap.Windows1252.NewEncoder().String(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
