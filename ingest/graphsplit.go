@@ -45,13 +45,13 @@ var (
 	maxSplitWindow int64 = 64 << 20
 )
 
-// readGraphSplit reads a large Graph array (sn.disk) into raw_graph in
-// parts, with the steps and policy results typed, or as JSON when DuckDB
-// cannot type them (partRead). ok is false, with raw_graph left to be made
-// again, when the file is not worth cutting, no boundary was found, or
-// DuckDB refused a part; err is a cancelled context or a database that
-// fails after the read.
-func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64, ok bool, err error) {
+// readGraphSplit reads a large Graph array (path: the file, sn.disk, or
+// joinArrays' copy of it) into raw_graph in parts, with the steps and policy
+// results typed, or as JSON when DuckDB cannot type them (partRead). ok is
+// false, with raw_graph left to be made again, when the file is not worth
+// cutting, no boundary was found, or DuckDB refused a part; err is a
+// cancelled context or a database that fails after the read.
+func (l *loader) readGraphSplit(ctx context.Context, src *source, path string) (n, bad int64, ok bool, err error) {
 	// The file's SHA-256 is taken from the parts while DuckDB reads them
 	// (prepare left it to this reader, see splitsGraph); if the parts are
 	// not all read, it is computed from the file in the background as usual.
@@ -78,9 +78,18 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 			src.hash.abandon()
 		}
 	}()
-	path := src.sniff.disk
 	fi, serr := os.Stat(path)
-	if serr != nil || !splitsGraph(src.format, src.sniff, fi.Size()) {
+	if serr != nil {
+		return 0, 0, false, nil
+	}
+	head := src.sniff.head
+	if path == src.sniff.disk {
+		if !splitsGraph(src.format, src.sniff, fi.Size()) {
+			return 0, 0, false, nil
+		}
+	} else if !graphSplit || fi.Size() < splitGraphMin {
+		return 0, 0, false, nil
+	} else if head, err = readHead(path, sniffBytes); err != nil {
 		return 0, 0, false, nil
 	}
 	size = fi.Size()
@@ -112,7 +121,7 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source) (n, bad int64,
 	}
 	spans := graphSpans(cuts, size)
 	l.bar.readAgain()
-	for _, mode := range partReads(src.sniff.head) {
+	for _, mode := range partReads(head) {
 		rerr := l.readGraphRounds(ctx, src, f, spans, int(threads), mode, sh)
 		if rerr == nil {
 			break

@@ -84,6 +84,12 @@ func TestGraphSplitRead(t *testing.T) {
 		}
 		trapped[i] = c
 	}
+	// Pages of 50 records back to back, as a collector appending each page
+	// with Out-File -Append writes them: joined into one array, then cut.
+	var pages strings.Builder
+	for i := 0; i < len(recs); i += 50 {
+		pages.WriteString(marshal(recs[i:min(i+50, len(recs))], true) + "\n")
+	}
 	broken := strings.Replace(generated, `"createdDateTime":"`, `"createdDateTime":"x`, 1)
 	// Steps as a string in the last record: the typed read fails, the
 	// parts are read again with the steps as JSON.
@@ -117,6 +123,7 @@ func TestGraphSplitRead(t *testing.T) {
 		{"one record per line", generated, 1, "|600|600|0|"},
 		{"indented, BOM, CRLF", pretty, 1, "|600|600|0|"},
 		{"one line", compact, 1, "|600|600|0|"},
+		{"pages back to back", pages.String(), 1, "|600|600|0|"},
 		{"a value page is read whole", `{"value":` + compact + `}`, 0, "|600|600|0|"},
 		{"nested objects like records", marshal(trapped, false), 0, "|600|600|0|"},
 		{"steps of another JSON type", stringSteps, 1, "|600|600|0|"},
