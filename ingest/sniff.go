@@ -268,7 +268,7 @@ func (b *badUnits) add(line int64) {
 }
 
 // transcodeUTF16 writes the UTF-16 file in to out in UTF-8, without its
-// BOM, and counts what it had to replace (a surrogate without its pair
+// BOM (which, if there, gives the byte order), and counts what it had to replace (a surrogate without its pair
 // written by a tool that cut a string between the two halves of an emoji,
 // or a file cut short), which x/text's decoder replaces silently.
 func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
@@ -308,8 +308,10 @@ func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
 				c = rune(buf[i+1])<<8 | rune(buf[i])
 			}
 			if first {
+				// A BOM says the byte order, whatever bigEndian says.
 				first = false
-				if c == 0xFEFF {
+				if bom := rune(buf[0])<<8 | rune(buf[1]); bom == 0xFEFF || bom == 0xFFFE {
+					bigEndian = bom == 0xFEFF
 					continue
 				}
 			}

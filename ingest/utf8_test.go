@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
@@ -421,4 +422,62 @@ func cp1252(t *testing.T, s string) string {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// FuzzTranscodeUTF16: transcodeUTF16 writes what unicode/utf16.Decode makes
+// of the code units after a BOM (which gives the byte order), each
+// surrogate without its pair as U+FFFD, and a last odd byte as U+FFFD; and
+// counts exactly the U+FFFD it had to write. (x/text's decoder, used
+// before, differs only in writing one U+FFFD for a second half followed by
+// another.)
+func FuzzTranscodeUTF16(f *testing.F) {
+	for _, seed := range [][]byte{nil, {0xFF, 0xFE, 'a', 0}, {0x3D, 0xD8}, {0x3D, 0xD8, 0x00, 0xDE, 'x'}, {0xFE, 0xFF, 0, 'a', 0xDC, 0},
+		[]byte("\xfd\xff\x00\xd8"), []byte("0\xdf0\xdd")} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, in []byte, bigEndian bool) {
+		p := filepath.Join(dir, "in")
+		if err := os.WriteFile(p, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out")
+		bad, err := transcodeUTF16(p, out, bigEndian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := in
+		if len(body) >= 2 && (body[0] == 0xFE && body[1] == 0xFF || body[0] == 0xFF && body[1] == 0xFE) {
+			bigEndian, body = body[0] == 0xFE, body[2:]
+		}
+		units := make([]uint16, len(body)/2)
+		written := int64(0) // U+FFFD in the input itself, not counted
+		for i := range units {
+			units[i] = uint16(body[2*i+1])<<8 | uint16(body[2*i])
+			if bigEndian {
+				units[i] = uint16(body[2*i])<<8 | uint16(body[2*i+1])
+			}
+			if units[i] == 0xFFFD {
+				written++
+			}
+		}
+		want := string(utf16.Decode(units))
+		if len(body)%2 == 1 {
+			want += "\uFFFD"
+		}
+		if string(got) != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		if n := int64(strings.Count(want, "\uFFFD")); n != bad.n+written {
+			t.Fatalf("%d U+FFFD out, %d counted, %d in the input", n, bad.n, written)
+		}
+		if (bad.n == 0) != (bad.line == 0) {
+			t.Fatalf("%d bad, first on line %d", bad.n, bad.line)
+		}
+	})
 }
