@@ -318,9 +318,10 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	}
 	switch {
 	case strings.HasPrefix(sn.encoding, "utf-16") && sn.badUTF16.n > 0:
-		src.note("transcoded from %s; %d %s held no character (a surrogate without its pair, or a last odd byte), "+
-			"each replaced with U+FFFD, the first on line %d", strings.ToUpper(sn.encoding), sn.badUTF16.n,
-			plural(sn.badUTF16.n, "code unit", "code units"), sn.badUTF16.line)
+		src.note("transcoded from %s; %d %s no character (a surrogate without its pair, or a last odd byte) and %s "+
+			"replaced with U+FFFD, %s line %d", strings.ToUpper(sn.encoding), sn.badUTF16.n,
+			plural(sn.badUTF16.n, "code unit held", "code units held"), plural(sn.badUTF16.n, "was", "were"),
+			plural(sn.badUTF16.n, "on", "the first on"), sn.badUTF16.line)
 	case strings.HasPrefix(sn.encoding, "utf-16"):
 		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
 	case sn.encoding == "windows-1252":

@@ -317,25 +317,36 @@ func TestTranscodeUTF16(t *testing.T) {
 // TestUTF16LoneSurrogate: a Graph export in UTF-16 with a display name cut
 // between the halves of an emoji loads, and the inputs table says so.
 func TestUTF16LoneSurrogate(t *testing.T) {
-	body := `[{"id":"s1","createdDateTime":"2025-01-02T08:00:00Z","userPrincipalName":"zoe@contoso.com","userDisplayName":"Zoë X",` +
-		`"status":{"errorCode":0},"isInteractive":true}]`
-	var units []uint16
-	for _, r := range body {
-		if r == 'X' {
-			units = append(units, 0xD83D) // half of 😀
-			continue
-		}
-		units = append(units, uint16(r))
-	}
-	dir := t.TempDir()
-	write(t, dir, "signins.json", string(utf16Bytes(false, append([]uint16{0xFEFF}, units...)...)))
-	db, sum := load(t, Options{Tenant: fxTenantA}, dir)
-	s := sum.Sources[0]
-	if s.Format != "graph-json" || s.Loaded != 1 || !strings.Contains(s.Note, "transcoded from UTF-16LE; 1 code unit held no character") || !strings.Contains(s.Note, "first on line 1") {
-		t.Fatalf("%s: loaded %d, note %q", s.Format, s.Loaded, s.Note)
-	}
-	if got := queryStrings(t, db, "select user_display_name from signins"); len(got) != 1 || got[0] != "Zoë \ufffd" {
-		t.Errorf("got %q", got)
+	for _, c := range []struct {
+		name, note string
+		halves     []uint16 // written where the display name has X
+		want       string
+	}{
+		{"one", "1 code unit held no character (a surrogate without its pair, or a last odd byte) and was replaced with U+FFFD, on line 3", []uint16{0xD83D}, "Zoë \ufffd"},
+		{"two", "2 code units held no character (a surrogate without its pair, or a last odd byte) and were replaced with U+FFFD, the first on line 3", []uint16{0xDE00, 0xD83D}, "Zoë \ufffd\ufffd"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := "[\r\n{\"id\":\"s1\",\"createdDateTime\":\"2025-01-02T08:00:00Z\",\"userPrincipalName\":\"zoe@contoso.com\",\r\n\"userDisplayName\":\"Zoë X\"," +
+				`"status":{"errorCode":0},"isInteractive":true}]`
+			var units []uint16
+			for _, r := range body {
+				if r == 'X' {
+					units = append(units, c.halves...) // halves of 😀, out of order
+					continue
+				}
+				units = append(units, uint16(r))
+			}
+			dir := t.TempDir()
+			write(t, dir, "signins.json", string(utf16Bytes(false, append([]uint16{0xFEFF}, units...)...)))
+			db, sum := load(t, Options{Tenant: fxTenantA}, dir)
+			s := sum.Sources[0]
+			if s.Format != "graph-json" || s.Loaded != 1 || !strings.Contains(s.Note, "transcoded from UTF-16LE; "+c.note) {
+				t.Fatalf("%s: loaded %d, note %q", s.Format, s.Loaded, s.Note)
+			}
+			if got := queryStrings(t, db, "select user_display_name from signins"); len(got) != 1 || got[0] != c.want {
+				t.Errorf("got %q", got)
+			}
+		})
 	}
 }
 
