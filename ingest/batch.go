@@ -46,12 +46,12 @@ func batchKind(p *prepared) string {
 	switch p.src.format.id {
 	case "graph-json":
 		// DuckDB's NDJSON reader refuses a BOM (see diagFastShape).
-		if graphJoin && sn.ndjson && sn.encoding == "utf-8" {
+		if graphJoin && sn.ndjson && !sn.bom() {
 			return "graph-nd"
 		}
 		// Arrays only: a {"value": […]} page would join as one record
 		// without an id and send the whole batch file by file.
-		if graphJoin && !sn.ndjson && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") && startsArray(sn.head) {
+		if graphJoin && !sn.ndjson && startsArray(sn.head) {
 			return "graph"
 		}
 	case "diagnostic-json":

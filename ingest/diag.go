@@ -116,7 +116,7 @@ var (
 // NDJSON reader refuses one) whose first record is a sign-in envelope with
 // the members spelled as Azure Monitor writes them.
 func diagFastShape(sn *sniff) bool {
-	if !sn.ndjson || sn.encoding != "utf-8" || !sn.has("category", "properties", "tenantId", "time") {
+	if !sn.ndjson || sn.bom() || !sn.has("category", "properties", "tenantId", "time") {
 		return false
 	}
 	_, ok := signinCategories[strings.ToLower(sn.str("category"))]

@@ -73,8 +73,9 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 	if err := l.setGraphVars(ctx, src); err != nil {
 		return err
 	}
-	// Fast path: clean UTF-8 arrays and NDJSON go straight to DuckDB's reader.
-	fast := !pascal && (sn.encoding == "utf-8" || sn.encoding == "utf-8-bom")
+	// Fast path: clean UTF-8 arrays and NDJSON go straight to DuckDB's reader
+	// (a UTF-16 or Windows-1252 file as its UTF-8 copy).
+	fast := !pascal
 	if fast {
 		fmtName := "array"
 		if sn.ndjson {

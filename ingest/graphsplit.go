@@ -344,7 +344,6 @@ func (s *spanHash) finish(size int64) (string, error) {
 // splitter, and the splitter decides by it.
 func splitsGraph(fm *format, sn *sniff, size int64) bool {
 	return graphSplit && fm != nil && fm.id == "graph-json" && !sn.ndjson &&
-		(sn.encoding == "utf-8" || sn.encoding == "utf-8-bom") &&
 		size >= splitGraphMin && startsArray(sn.head)
 }
 

@@ -512,7 +512,7 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 // refuses the mark); otherwise the careful path reads it.
 func jsonObjectsRead(src *source) (string, bool) {
 	sn := src.sniff
-	if sn.encoding != "utf-8" {
+	if sn.bom() {
 		return "", false
 	}
 	format := "array"

@@ -46,6 +46,12 @@ type sniff struct {
 	badUTF16 badUnits // what transcodeUTF16 replaced
 }
 
+// bom says whether the file to read (disk) opens with a UTF-8 BOM. Any
+// other is UTF-8 without one as far as readers go: as written (whose bytes
+// may still not all be UTF-8), or the UTF-8 copy of a UTF-16 or
+// Windows-1252 file.
+func (s *sniff) bom() bool { return s.encoding == "utf-8-bom" }
+
 // validUTF8 reports whether the file to read (disk) is UTF-8 throughout,
 // reading it once (a few tenths of a second per GB from the page cache).
 //

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unicode/utf16"
 
@@ -359,14 +360,15 @@ func TestJSONWindows1252(t *testing.T) {
 	const note = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON (1 record held bytes that are not UTF-8"
 	for _, c := range []struct {
 		name, fixture, format, table, column string
-		split                                bool // a Graph array large enough to be cut in parts (graphsplit.go)
+		split                                bool          // a Graph array large enough to be cut in parts (graphsplit.go)
+		fast                                 *atomic.Int64 // files read by DuckDB's reader, which takes the UTF-8 copy when it takes the file in UTF-8
 	}{
-		{"graph array", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", false},
-		{"graph array cut in parts", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", true},
-		{"diagnostic", filepath.Join("testdata", "diagnostic", "PT1H.json"), "diagnostic-json", "signins", "user_principal_name", false},
-		{"log analytics", filepath.Join("testdata", "la", "AADNonInteractive.json"), "la-json", "signins", "user_principal_name", false},
-		{"audit", filepath.Join("testdata", "ual", "UnifiedAuditLog.json"), "ual-json", "signins", "user_principal_name", false},
-		{"conditional access", filepath.Join("..", "testdata", "exports", "contoso", "ca-policies.json"), "ca-policies-json", "ca_policies", "policy_name", false},
+		{"graph array", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", false, &graphJoinReads},
+		{"graph array cut in parts", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", true, &graphSplitReads},
+		{"diagnostic", filepath.Join("testdata", "diagnostic", "PT1H.json"), "diagnostic-json", "signins", "user_principal_name", false, &diagFastReads},
+		{"log analytics", filepath.Join("testdata", "la", "AADNonInteractive.json"), "la-json", "signins", "user_principal_name", false, &laFastReads},
+		{"audit", filepath.Join("testdata", "ual", "UnifiedAuditLog.json"), "ual-json", "signins", "user_principal_name", false, &ualFastReads},
+		{"conditional access", filepath.Join("..", "testdata", "exports", "contoso", "ca-policies.json"), "ca-policies-json", "ca_policies", "policy_name", false, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.split {
@@ -397,12 +399,22 @@ func TestJSONWindows1252(t *testing.T) {
 			dir := t.TempDir()
 			path := write(t, dir, filepath.Base(c.fixture), cp1252(t, text))
 			plain := write(t, t.TempDir(), filepath.Base(c.fixture), text)
-			splits := graphSplitReads.Load()
+			var fast int64
+			if c.fast != nil {
+				fast = c.fast.Load()
+			}
 			_, want := load(t, Options{Tenant: fxTenantA}, plain)
-			if c.split && graphSplitReads.Load() == splits {
+			plainFast := c.fast != nil && c.fast.Load() > fast
+			if c.split && !plainFast {
 				t.Error("the array in UTF-8 was not cut in parts")
 			}
+			if c.fast != nil {
+				fast = c.fast.Load()
+			}
 			db, sum := load(t, Options{Tenant: fxTenantA}, path)
+			if plainFast && c.fast.Load() == fast {
+				t.Error("the file in UTF-8 was read by DuckDB's reader, its copy read as Windows-1252 was not")
+			}
 			got, was := sum.Sources[0], want.Sources[0]
 			if got.Format != c.format || got.Read != was.Read || got.Loaded != was.Loaded || got.Rejected != was.Rejected || got.Ignored != was.Ignored {
 				t.Errorf("%s read %d, loaded %d, rejected %d, ignored %d; in UTF-8: %s, %d, %d, %d, %d", got.Format, got.Read, got.Loaded, got.Rejected, got.Ignored,
@@ -491,4 +503,49 @@ func FuzzTranscodeUTF16(f *testing.F) {
 			t.Fatalf("%d bad, first on line %d", bad.n, bad.line)
 		}
 	})
+}
+
+// TestUTF16FastPaths: a UTF-16 export is read from its UTF-8 copy by the
+// same DuckDB readers as the file in UTF-8, and loads the same rows.
+func TestUTF16FastPaths(t *testing.T) {
+	for _, c := range []struct {
+		name, fixture string
+		fast          *atomic.Int64
+	}{
+		{"graph pages", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), &graphJoinReads},
+		{"audit", filepath.Join("testdata", "ual", "UnifiedAuditLog.json"), &ualFastReads},
+	} {
+		for _, order := range []xunicode.Endianness{xunicode.LittleEndian, xunicode.BigEndian} {
+			t.Run(c.name+map[xunicode.Endianness]string{xunicode.LittleEndian: "/LE", xunicode.BigEndian: "/BE"}[order], func(t *testing.T) {
+				b, err := os.ReadFile(c.fixture)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := strings.TrimPrefix(string(b), "\ufeff")
+				u16, err := xunicode.UTF16(order, xunicode.UseBOM).NewEncoder().String(text)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := filepath.Base(c.fixture)
+				before := c.fast.Load()
+				db, _ := load(t, Options{Tenant: fxTenantA}, write(t, t.TempDir(), name, text))
+				want := dumpLoaded(t, db)
+				if c.fast.Load() == before {
+					t.Fatal("the file in UTF-8 was not read by DuckDB's reader")
+				}
+				before = c.fast.Load()
+				db, sum := load(t, Options{Tenant: fxTenantA}, write(t, t.TempDir(), name, u16))
+				if c.fast.Load() == before {
+					t.Error("the UTF-16 file was not read by DuckDB's reader")
+				}
+				if !strings.Contains(sum.Sources[0].Note, "transcoded from UTF-16") {
+					t.Errorf("note %q", sum.Sources[0].Note)
+				}
+				// The sources row names the path and notes the encoding.
+				_, want, _ = strings.Cut(want, "\n")
+				_, got, _ := strings.Cut(dumpLoaded(t, db), "\n")
+				sameLoad(t, want, got)
+			})
+		}
+	}
 }
