@@ -413,8 +413,7 @@ func (l *loader) asWindows1252(ctx context.Context, src *source, notes int) (boo
 	if src.replacedUTF8 == 0 || !sn.isJSON || sn.encoding != "utf-8" {
 		return false, nil
 	}
-	multibyte, err := hasUTF8Multibyte(sn.disk)
-	if err != nil || multibyte {
+	if cp1252, err := looksWindows1252(sn.disk); err != nil || !cp1252 {
 		return false, err
 	}
 	replaced := src.replacedUTF8

@@ -178,8 +178,7 @@ func (s *sniff) fromWindows1252(display, tmp string, seq int) error {
 	if err != nil || valid {
 		return err
 	}
-	multibyte, err := hasUTF8Multibyte(s.disk)
-	if err != nil || multibyte {
+	if cp1252, err := looksWindows1252(s.disk); err != nil || !cp1252 {
 		return err
 	}
 	line := s.head
@@ -204,26 +203,45 @@ func (s *sniff) fromWindows1252(display, tmp string, seq int) error {
 	return nil
 }
 
-// hasUTF8Multibyte reports whether the file holds a character beyond ASCII
-// written in UTF-8.
-func hasUTF8Multibyte(path string) (bool, error) {
+// looksWindows1252 reports whether a file that is not UTF-8 reads as
+// Windows-1252 text: it holds no character beyond ASCII written in UTF-8
+// (a file that does is UTF-8 with bad bytes), none of the five bytes the
+// code page leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), and no
+// UTF-16 byte-order mark (FF FE or FE FF, "ÿþ" or "þÿ": a file spliced
+// with a UTF-16 one, not text).
+func looksWindows1252(path string) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
+	var prev byte
 	for {
-		_, size, err := r.ReadRune()
+		c, size, err := r.ReadRune()
 		if err == io.EOF {
-			return false, nil
+			return true, nil
 		}
 		if err != nil {
 			return false, err
 		}
 		if size > 1 { // a bad byte reads as RuneError of size 1
-			return true, nil
+			return false, nil
 		}
+		if c != utf8.RuneError {
+			prev = 0
+			continue
+		}
+		if err := r.UnreadRune(); err != nil {
+			return false, err
+		}
+		b, _ := r.ReadByte()
+		switch {
+		case b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D,
+			prev == 0xFF && b == 0xFE, prev == 0xFE && b == 0xFF:
+			return false, nil
+		}
+		prev = b
 	}
 }
 

@@ -146,14 +146,15 @@ func TestJSONNotUTF8(t *testing.T) {
 	}
 }
 
-func TestHasUTF8Multibyte(t *testing.T) {
-	for body, want := range map[string]bool{"": false, "ascii,only\n": false, "caf\xe9": false, "caf\xc3\xa9": true,
-		"caf\xe9 and caf\xc3\xa9": true, "\xef\xbf\xbd": true, "\xf3\x86i": false} {
+func TestLooksWindows1252(t *testing.T) {
+	for body, want := range map[string]bool{"": true, "ascii,only\n": true, "caf\xe9": true, "caf\xc3\xa9": false,
+		"caf\xe9 and caf\xc3\xa9": false, "\xef\xbf\xbd": false, "\xf3\x86i": true, "Z\x9Dz": false, "\x81": false,
+		"\x93quoted\x94 \x80 5": true, "bytes\xff\xfe@": false, "\xfe\xff": false, "\xfe \xff": true, "\xff\xff\xfe": false} {
 		p := filepath.Join(t.TempDir(), "f")
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := hasUTF8Multibyte(p); err != nil || got != want {
+		if got, err := looksWindows1252(p); err != nil || got != want {
 			t.Errorf("%q: %v, %v; want %v", body, got, err, want)
 		}
 	}
