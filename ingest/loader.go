@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
-	"golang.org/x/text/encoding/charmap"
 )
 
 // Options configure one ingest run.
@@ -324,6 +323,8 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 			plural(sn.badUTF16.n, "on", "the first on"), sn.badUTF16.line)
 	case strings.HasPrefix(sn.encoding, "utf-16"):
 		src.note("transcoded from %s", strings.ToUpper(sn.encoding))
+	case sn.encoding == "windows-1252" && sn.isJSON:
+		src.note(windows1252JSON)
 	case sn.encoding == "windows-1252":
 		src.note("not UTF-8: read as Windows-1252, the code page Excel saves CSV in")
 	}
@@ -397,6 +398,9 @@ order by c.table_name`)
 	return nil
 }
 
+// windows1252JSON notes a JSON file read as Windows-1252.
+const windows1252JSON = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON"
+
 // asWindows1252 reloads, after a load of src, a JSON file written in
 // Windows-1252 (Windows PowerShell 5.1's Set-Content and Out-File
 // -Encoding Default write the system's ANSI code page, and ConvertTo-Json
@@ -417,21 +421,15 @@ func (l *loader) asWindows1252(ctx context.Context, src *source, notes int) (boo
 		return false, err
 	}
 	replaced := src.replacedUTF8
-	out := filepath.Join(l.tmp, fmt.Sprintf("cp1252-source-%06d%s", src.id, safeExt(src.file.display)))
-	if err := transcode(sn.disk, out, charmap.Windows1252.NewDecoder()); err != nil {
+	if err := sn.toWindows1252(filepath.Join(l.tmp, fmt.Sprintf("cp1252-source-%06d%s", src.id, safeExt(src.file.display)))); err != nil {
 		return false, fmt.Errorf("read %s as Windows-1252: %w", src.file.display, err)
 	}
 	if err := l.discard(ctx, src); err != nil {
 		return false, err
 	}
-	head, err := readHead(out, sniffBytes)
-	if err != nil {
-		return false, err
-	}
-	sn.disk, sn.head, sn.encoding, sn.utf8Known, sn.utf8OK = out, head, "windows-1252", true, true
 	src.notes = src.notes[:notes]
-	src.note("not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON (%d %s held "+
-		"bytes that are not UTF-8, and no character beyond ASCII was written in UTF-8)", replaced, plural(replaced, "record", "records"))
+	src.note("%s; found on loading it: %d %s held bytes that are not UTF-8, the first past its first MiB",
+		windows1252JSON, replaced, plural(replaced, "record", "records"))
 	l.bar.readAgain()
 	return true, nil
 }

@@ -1,8 +1,8 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/transform"
 )
 
 // sniffBytes is how much of a file detection looks at; maxSniffBytes how far
@@ -87,14 +86,7 @@ func validUTF8File(path string) (bool, error) {
 		if err == nil {
 			// More to come: a character cut by the buffer's end is checked
 			// whole with the next read.
-			for i := n - 1; i >= 0 && i > n-utf8.UTFMax; i-- {
-				if utf8.RuneStart(buf[i]) {
-					if !utf8.FullRune(buf[i:n]) {
-						end = i
-					}
-					break
-				}
-			}
+			end = wholeRunes(buf[:n])
 		}
 		if !utf8.Valid(buf[:end]) {
 			return false, nil
@@ -146,6 +138,19 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
 		s.isJSON = true
+		if s.encoding == "utf-8" && !validHead(head, len(head) == sniffBytes) {
+			// Bytes that are not UTF-8 in the first MiB: read as
+			// Windows-1252 now if the file looks it, rather than loaded,
+			// found out, and loaded again (loader.asWindows1252).
+			cp1252, err := looksWindows1252(s.disk)
+			if err == nil && cp1252 {
+				err = s.toWindows1252(filepath.Join(tmp, fmt.Sprintf("cp1252-%06d%s", seq, safeExt(f.display))))
+			}
+			if err != nil {
+				return nil, fmt.Errorf("check the encoding of %s: %w", f.display, err)
+			}
+			trimmed = bytes.TrimLeft(s.head, " \t\r\n")
+		}
 		s.sniffJSON(trimmed)
 		if s.keys == nil && len(head) == sniffBytes {
 			// The first record is longer than the usual look: read further
@@ -191,16 +196,44 @@ func (s *sniff) fromWindows1252(display, tmp string, seq int) error {
 	}) {
 		return nil
 	}
-	out := filepath.Join(tmp, fmt.Sprintf("cp1252-%06d%s", seq, safeExt(display)))
-	if err := transcode(s.disk, out, charmap.Windows1252.NewDecoder()); err != nil {
+	return s.toWindows1252(filepath.Join(tmp, fmt.Sprintf("cp1252-%06d%s", seq, safeExt(display))))
+}
+
+// toWindows1252 transcodes the file to read from Windows-1252 into a UTF-8
+// copy at out, which is read from then on.
+func (s *sniff) toWindows1252(out string) error {
+	if err := transcodeWindows1252(s.disk, out); err != nil {
 		return err
 	}
 	head, err := readHead(out, sniffBytes)
 	if err != nil {
 		return err
 	}
-	s.disk, s.head, s.encoding, s.utf8OK = out, head, "windows-1252", true
+	s.disk, s.head, s.encoding, s.utf8Known, s.utf8OK = out, head, "windows-1252", true, true
 	return nil
+}
+
+// validHead reports whether a file's first bytes are UTF-8; when more of
+// the file follows (cut), a character cut at their end is not held against
+// them.
+func validHead(b []byte, cut bool) bool {
+	if cut {
+		b = b[:wholeRunes(b)]
+	}
+	return utf8.Valid(b)
+}
+
+// wholeRunes is the length of b without a character cut at its end.
+func wholeRunes(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i > len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(b)
 }
 
 // looksWindows1252 reports whether a file that is not UTF-8 reads as
@@ -215,33 +248,105 @@ func looksWindows1252(path string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	var prev byte
+	buf := make([]byte, 4<<20)
+	carry := 0
+	var prev byte // the byte before, when it was not ASCII
 	for {
-		c, size, err := r.ReadRune()
-		if err == io.EOF {
+		n, rerr := io.ReadFull(f, buf[carry:])
+		n += carry
+		end := n
+		if rerr == nil {
+			end = wholeRunes(buf[:n]) // a character cut here is read whole next time
+		}
+		b := buf[:end]
+		for i := 0; i < len(b); {
+			if i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+				i, prev = i+8, 0
+				continue
+			}
+			c := b[i]
+			if c < utf8.RuneSelf {
+				i, prev = i+1, 0
+				continue
+			}
+			if _, size := utf8.DecodeRune(b[i:]); size > 1 {
+				return false, nil // a character written in UTF-8
+			}
+			switch {
+			case c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D,
+				prev == 0xFF && c == 0xFE, prev == 0xFE && c == 0xFF:
+				return false, nil
+			}
+			i, prev = i+1, c
+		}
+		carry = copy(buf, buf[end:n])
+		switch rerr {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
 			return true, nil
+		default:
+			return false, rerr
 		}
+	}
+}
+
+// cp1252UTF8 is each byte of Windows-1252 in UTF-8, as x/text decodes it.
+var cp1252UTF8 = func() (t [256][]byte) {
+	dec := charmap.Windows1252.NewDecoder()
+	for b := range t {
+		s, err := dec.Bytes([]byte{byte(b)})
 		if err != nil {
-			return false, err
+			panic(err)
 		}
-		if size > 1 { // a bad byte reads as RuneError of size 1
-			return false, nil
+		t[b] = s
+	}
+	return t
+}()
+
+// transcodeWindows1252 writes the Windows-1252 file in to out in UTF-8 (what
+// transcode with x/text's decoder writes, ten times as fast on text that is
+// mostly ASCII).
+func transcodeWindows1252(in, out string) error {
+	src, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	buf := make([]byte, 1<<20)
+	dec := make([]byte, 0, 3<<20) // a byte makes at most 3
+	for {
+		n, rerr := io.ReadFull(src, buf)
+		b, dec := buf[:n], dec[:0]
+		for i := 0; i < len(b); {
+			j := i
+			for j+8 <= len(b) && binary.LittleEndian.Uint64(b[j:])&0x8080808080808080 == 0 {
+				j += 8
+			}
+			for j < len(b) && b[j] < utf8.RuneSelf {
+				j++
+			}
+			dec = append(dec, b[i:j]...)
+			if j < len(b) {
+				dec = append(dec, cp1252UTF8[b[j]]...)
+				j++
+			}
+			i = j
 		}
-		if c != utf8.RuneError {
-			prev = 0
-			continue
+		if _, err := dst.Write(dec); err != nil {
+			return err
 		}
-		if err := r.UnreadRune(); err != nil {
-			return false, err
+		switch rerr {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return dst.Close()
+		default:
+			return rerr
 		}
-		b, _ := r.ReadByte()
-		switch {
-		case b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D,
-			prev == 0xFF && b == 0xFE, prev == 0xFE && b == 0xFF:
-			return false, nil
-		}
-		prev = b
 	}
 }
 
@@ -387,25 +492,6 @@ func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
 			return bad, dst.Close()
 		}
 	}
-}
-
-// transcode writes the file in, decoded by dec, to out in UTF-8.
-func transcode(in, out string, dec transform.Transformer) error {
-	src, err := os.Open(in)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
-	w := bufio.NewWriterSize(dst, 1<<20)
-	if _, err := io.Copy(w, transform.NewReader(src, dec)); err != nil {
-		return err
-	}
-	return w.Flush()
 }
 
 func (s *sniff) sniffJSON(b []byte) {

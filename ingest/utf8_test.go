@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
@@ -354,22 +355,25 @@ func TestUTF16LoneSurrogate(t *testing.T) {
 
 // TestJSONWindows1252: JSON written by Windows PowerShell 5.1's Set-Content
 // (ConvertTo-Json leaves accents as they are, Set-Content writes the ANSI
-// code page) is read again as Windows-1252 after its first load found
-// bytes that are not UTF-8 and no character written in UTF-8: its accents
-// load, nothing of the first load stays, and the inputs table says so.
+// code page) is read as Windows-1252, found in its first MiB or, past it,
+// by a first load (nothing of which stays): its accents load, and the
+// inputs table says so.
 func TestJSONWindows1252(t *testing.T) {
-	const note = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON (1 record held bytes that are not UTF-8"
+	const note = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON"
+	const late = note + "; found on loading it: 1 record held bytes that are not UTF-8, the first past its first MiB"
 	for _, c := range []struct {
 		name, fixture, format, table, column string
+		pad                                  bool          // the accent past the first MiB
 		split                                bool          // a Graph array large enough to be cut in parts (graphsplit.go)
 		fast                                 *atomic.Int64 // files read by DuckDB's reader, which takes the UTF-8 copy when it takes the file in UTF-8
 	}{
-		{"graph array", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", false, &graphJoinReads},
-		{"graph array cut in parts", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", true, &graphSplitReads},
-		{"diagnostic", filepath.Join("testdata", "diagnostic", "PT1H.json"), "diagnostic-json", "signins", "user_principal_name", false, &diagFastReads},
-		{"log analytics", filepath.Join("testdata", "la", "AADNonInteractive.json"), "la-json", "signins", "user_principal_name", false, &laFastReads},
-		{"audit", filepath.Join("testdata", "ual", "UnifiedAuditLog.json"), "ual-json", "signins", "user_principal_name", false, &ualFastReads},
-		{"conditional access", filepath.Join("..", "testdata", "exports", "contoso", "ca-policies.json"), "ca-policies-json", "ca_policies", "policy_name", false, nil},
+		{"graph array", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", false, false, &graphJoinReads},
+		{"graph array, the accent past the first MiB", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", true, false, &graphJoinReads},
+		{"graph array cut in parts", filepath.Join("..", "testdata", "exports", "contoso", "20250308120000-interactiveUser-nonInteractiveUser-SignInLogs.json"), "graph-json", "signins", "user_principal_name", false, true, &graphSplitReads},
+		{"diagnostic", filepath.Join("testdata", "diagnostic", "PT1H.json"), "diagnostic-json", "signins", "user_principal_name", false, false, &diagFastReads},
+		{"log analytics", filepath.Join("testdata", "la", "AADNonInteractive.json"), "la-json", "signins", "user_principal_name", false, false, &laFastReads},
+		{"audit", filepath.Join("testdata", "ual", "UnifiedAuditLog.json"), "ual-json", "signins", "user_principal_name", false, false, &ualFastReads},
+		{"conditional access", filepath.Join("..", "testdata", "exports", "contoso", "ca-policies.json"), "ca-policies-json", "ca_policies", "policy_name", false, false, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.split {
@@ -397,6 +401,10 @@ func TestJSONWindows1252(t *testing.T) {
 				t.Fatal("nowhere to put an accent")
 			}
 			text = text[:at] + "Zoë-Müller" + text[at:]
+			if c.pad {
+				// Space after the opening bracket, which JSON allows.
+				text = "[" + strings.Repeat(" ", sniffBytes) + strings.TrimPrefix(text, "[")
+			}
 			dir := t.TempDir()
 			path := write(t, dir, filepath.Base(c.fixture), cp1252(t, text))
 			plain := write(t, t.TempDir(), filepath.Base(c.fixture), text)
@@ -421,7 +429,7 @@ func TestJSONWindows1252(t *testing.T) {
 				t.Errorf("%s read %d, loaded %d, rejected %d, ignored %d; in UTF-8: %s, %d, %d, %d, %d", got.Format, got.Read, got.Loaded, got.Rejected, got.Ignored,
 					was.Format, was.Read, was.Loaded, was.Rejected, was.Ignored)
 			}
-			if !strings.Contains(got.Note, note) || strings.Contains(got.Note, "U+FFFD") {
+			if !strings.HasPrefix(got.Note, note) || strings.Contains(got.Note, "U+FFFD") || strings.Contains(got.Note, late) != c.pad {
 				t.Errorf("note %q", got.Note)
 			}
 			q := fmt.Sprintf("select count(*) filter (where contains(lower(%[1]s), 'zoë-müller')), count(*) filter (where contains(%[1]s, '\uFFFD')), count(*) from %[2]s", c.column, c.table)
@@ -549,4 +557,83 @@ func TestUTF16FastPaths(t *testing.T) {
 			})
 		}
 	}
+}
+
+func TestValidHead(t *testing.T) {
+	for _, c := range []struct {
+		head      string
+		cut, want bool
+	}{
+		{"[{\"a\":\"é\"}", false, true},
+		{"[{\"a\":\"😀"[:9], true, true},   // an emoji cut by the head's end
+		{"[{\"a\":\"😀"[:9], false, false}, // the whole file: cut short
+		{"[{\"a\":\"Jos\xe9 M", true, false},
+		{"[{\"a\":\"Jos\xe9", true, true}, // might be a character cut by the head's end
+		{"[{\"a\":\"Jos\xe9", false, false},
+	} {
+		if got := validHead([]byte(c.head), c.cut); got != c.want {
+			t.Errorf("validHead(%q, %v) = %v, want %v", c.head, c.cut, got, c.want)
+		}
+	}
+}
+
+// FuzzWindows1252: transcodeWindows1252 writes what x/text's decoder
+// writes, and looksWindows1252, which reads in pieces, decides as the rule
+// read one character at a time does (pieces of 4 MiB: the input is repeated
+// past a piece's end now and then).
+func FuzzWindows1252(f *testing.F) {
+	for _, seed := range []string{"", "José", "caf\xc3\xa9", "\x93q\x94 \x80", "\xff\xfe", "a\x81", "Jos\xe9 Mu\xf1oz\r\n", "\xf0\x9f\x98", "\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9"} {
+		f.Add([]byte(seed), uint16(0))
+		f.Add([]byte(seed), uint16(3))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, in []byte, pad uint16) {
+		if pad%4 == 3 && len(in) > 0 {
+			// Cross the 4 MiB piece with the input's bytes at its edge.
+			in = append(bytes.Repeat([]byte("a"), 4<<20-int(pad%7)), in...)
+		}
+		p := filepath.Join(dir, "in")
+		if err := os.WriteFile(p, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out")
+		if err := transcodeWindows1252(p, out); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := charmap.Windows1252.NewDecoder().Bytes(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("got %q, x/text %q", got, want)
+		}
+		// The rule, one character at a time.
+		rule := true
+		var prev byte
+		for s := in; len(s) > 0; {
+			r, size := utf8.DecodeRune(s)
+			c := s[0]
+			s = s[size:]
+			if size > 1 {
+				rule = false
+				break
+			}
+			if r != utf8.RuneError {
+				prev = 0
+				continue
+			}
+			if c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D || prev == 0xFF && c == 0xFE || prev == 0xFE && c == 0xFF {
+				rule = false
+				break
+			}
+			prev = c
+		}
+		if looks, err := looksWindows1252(p); err != nil || looks != rule {
+			t.Fatalf("looksWindows1252 = %v, %v; the rule says %v", looks, err, rule)
+		}
+	})
 }
