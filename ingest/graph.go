@@ -81,7 +81,7 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		if sn.ndjson {
 			fmtName = "newline_delimited"
 		}
-		n, bad, split, err := l.readGraphSplit(ctx, src, sn.disk)
+		n, bad, split, err := l.readGraphSplit(ctx, src, false)
 		if err != nil {
 			return err
 		}
@@ -124,29 +124,31 @@ var (
 // objects through joinArrays and DuckDB's array reader. ok is false, with no
 // error, when the file is not such a sequence or DuckDB finds a record it
 // cannot use there: the careful path then loads the file.
+//
+// A large file is cut in parts, each joined as it is written, two at a
+// time, and read as parts of one array are: 200 k sign-ins in 200 pages of
+// 1000 (Out-File -Append, PowerShell 7) took 13.0-17.8 s joined whole and
+// read on one core with the rules as JSON, 10.3-14.1 s joined whole and
+// then cut (issue 5).
 func (l *loader) readJoined(ctx context.Context, src *source) (ok bool, err error) {
-	joined := l.joinedPath(src)
-	defer os.Remove(joined)
-	t := time.Now()
-	values, jerr := joinArrays(src.sniff.disk, joined)
-	Trace(fmt.Sprintf("graph: join %d top-level values", values), t)
-	if jerr != nil || values < 2 {
-		return false, nil
-	}
-	// A large file is cut in parts as an array written whole would be:
-	// 200 k sign-ins in 200 pages of 1000 (Out-File -Append, PowerShell 7)
-	// took 17.8 s read on one core, as one array in parts 10.3 s.
-	n, bad, split, rerr := l.readGraphSplit(ctx, src, joined)
+	n, bad, split, rerr := l.readGraphSplit(ctx, src, true)
 	if rerr != nil {
 		return false, rerr
 	}
 	if !split {
+		joined := l.joinedPath(src)
+		defer os.Remove(joined)
+		t := time.Now()
+		values, jerr := joinArrays(src.sniff.disk, joined)
+		Trace(fmt.Sprintf("graph: join %d top-level values", values), t)
+		if jerr != nil || values < 2 {
+			return false, nil
+		}
 		n, bad, rerr = l.readGraph(ctx, joined, "array", false)
 	}
 	if rerr != nil || bad > 0 {
 		return false, nil
 	}
-	os.Remove(joined)
 	src.read = n
 	graphJoinReads.Add(1)
 	return true, l.mapGraph(ctx, src, nil)
