@@ -149,7 +149,8 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 			if err != nil {
 				return nil, fmt.Errorf("check the encoding of %s: %w", f.display, err)
 			}
-			trimmed = bytes.TrimLeft(s.head, " \t\r\n")
+			head = s.head
+			trimmed = bytes.TrimLeft(head, " \t\r\n")
 		}
 		s.sniffJSON(trimmed)
 		if s.keys == nil && len(head) == sniffBytes {
