@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -81,16 +82,25 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 		if sn.ndjson {
 			fmtName = "newline_delimited"
 		}
-		n, bad, split, err := l.readGraphSplit(ctx, src, false)
-		if err != nil {
-			return err
-		}
-		if !split {
-			n, bad, err = l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)
-		}
-		if err == nil && bad == 0 {
-			src.read = n
-			return l.mapGraph(ctx, src, nil)
+		var err error
+		if graphJoin && !sn.ndjson && pagesBackToBack(sn) {
+			// Pages back to back from the first: joined from the start,
+			// rather than after the reads below fail at the first page's
+			// end (1.35 s for 200 k sign-ins in pages of 1000).
+			err = errBackToBack
+		} else {
+			var n, bad int64
+			var split bool
+			if n, bad, split, err = l.readGraphSplit(ctx, src, false); err != nil {
+				return err
+			}
+			if !split {
+				n, bad, err = l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)
+			}
+			if err == nil && bad == 0 {
+				src.read = n
+				return l.mapGraph(ctx, src, nil)
+			}
 		}
 		// Several arrays back to back (or objects among them): joined
 		// into one array, DuckDB reads them all the same.
@@ -119,6 +129,47 @@ var (
 	graphJoinReads atomic.Int64
 	batchReads     atomic.Int64 // files loaded in a batch (batch.go)
 )
+
+// errBackToBack stands for the read that pagesBackToBack spares.
+var errBackToBack = errors.New("arrays back to back")
+
+// pagesLook is how far pagesBackToBack looks for the end of the first array.
+var pagesLook = 16 << 20
+
+// pagesBackToBack says whether a Graph JSON array's first top-level array
+// ends within the file's first pagesLook bytes and another array or object
+// follows it: pages appended one after the other (Out-File -Append). It
+// reads no further than the head when the array ends there; a single array
+// longer than pagesLook costs a read of that much (≈ 30 ms, for files of
+// hundreds of MB and more).
+func pagesBackToBack(sn *sniff) bool {
+	// follows answers from b, the file's first bytes (whole: all of it).
+	follows := func(b []byte, whole bool) (yes, known bool) {
+		i := skipSpace(b, 0)
+		if i >= len(b) || b[i] != '[' {
+			return false, true
+		}
+		end := valueEnd(b, i)
+		if end >= len(b) {
+			return false, false
+		}
+		j := skipSpace(b, end)
+		if j >= len(b) {
+			return false, whole
+		}
+		return b[j] == '[' || b[j] == '{', true
+	}
+	whole := len(sn.head) < sniffBytes
+	if yes, known := follows(sn.head, whole); known || whole {
+		return yes
+	}
+	b, err := readHead(sn.disk, pagesLook)
+	if err != nil {
+		return false
+	}
+	yes, _ := follows(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), len(b) < pagesLook)
+	return yes
+}
 
 // readJoined loads a Graph JSON file that holds several top-level arrays or
 // objects through joinArrays and DuckDB's array reader. ok is false, with no

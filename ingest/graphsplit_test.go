@@ -172,3 +172,41 @@ func TestPartReads(t *testing.T) {
 		}
 	}
 }
+
+func TestPagesBackToBack(t *testing.T) {
+	page := `[{"id":"a","createdDateTime":"2025-03-01T00:00:00Z","x":"] ["},{"id":"b"}]`
+	long := `[{"id":"a","pad":"` + strings.Repeat("x", sniffBytes) + `"}]`
+	for _, c := range []struct {
+		name, body string
+		want       bool
+	}{
+		{"one array", page, false},
+		{"one array and space", page + "\r\n\r\n", false},
+		{"two arrays", page + "\r\n" + page, true},
+		{"an array, then an object", page + "\n" + `{"id":"c"}`, true},
+		{"a BOM, indented pages", "\ufeff[\n  {\"id\": \"a\"}\n]\n[\n  {\"id\": \"b\"}\n]\n", true},
+		{"the first page past the head", long + "\n" + page, true},
+		{"one array past the head", long, false},
+		{"the first page past the look", `[{"pad":"` + strings.Repeat("x", 3*sniffBytes) + `"}]` + page, false},
+		{"a broken array", `[{"id":"a"`, false},
+		{"an object", `{"value":[]}` + page, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			old := pagesLook
+			pagesLook = 2 * sniffBytes
+			t.Cleanup(func() { pagesLook = old })
+			dir := t.TempDir()
+			p := filepath.Join(dir, "x.json")
+			if err := os.WriteFile(p, []byte(c.body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sn, err := sniffFile(inputFile{disk: p, display: p}, dir, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pagesBackToBack(sn); got != c.want {
+				t.Errorf("pagesBackToBack = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
