@@ -190,14 +190,19 @@ func TestPagesBackToBack(t *testing.T) {
 		{"the first page past the look", `[{"pad":"` + strings.Repeat("x", 3*sniffBytes) + `"}]` + page, false},
 		{"a broken array", `[{"id":"a"`, false},
 		{"an object", `{"value":[]}` + page, false},
+		{"the first page past the head of a file too small to cut", "small:" + long + "\n" + page, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			old := pagesLook
-			pagesLook = 2 * sniffBytes
-			t.Cleanup(func() { pagesLook = old })
+			oldLook, oldMin := pagesLook, splitGraphMin
+			pagesLook, splitGraphMin = 2*sniffBytes, 1
+			t.Cleanup(func() { pagesLook, splitGraphMin = oldLook, oldMin })
 			dir := t.TempDir()
 			p := filepath.Join(dir, "x.json")
-			if err := os.WriteFile(p, []byte(c.body), 0o644); err != nil {
+			body, small := strings.CutPrefix(c.body, "small:")
+			if small {
+				splitGraphMin = int64(len(body)) + 1
+			}
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			sn, err := sniffFile(inputFile{disk: p, display: p}, dir, 1)
