@@ -238,6 +238,26 @@ func utf16Bytes(bigEndian bool, units ...uint16) []byte {
 	return b
 }
 
+// decodeUTF16File runs transcodeUTF16 on in, written to a file in dir, and
+// returns what it wrote and counted.
+func decodeUTF16File(t *testing.T, dir string, in []byte, bigEndian bool) ([]byte, badUnits) {
+	t.Helper()
+	p := filepath.Join(dir, "in.json")
+	if err := os.WriteFile(p, in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.json")
+	bad, err := transcodeUTF16(p, out, bigEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, bad
+}
+
 func TestTranscodeUTF16(t *testing.T) {
 	ascii := func(s string) []uint16 {
 		var u []uint16
@@ -280,16 +300,7 @@ func TestTranscodeUTF16(t *testing.T) {
 				if c.odd {
 					in = append(in, 'z')
 				}
-				p := write(t, dir, "in.json", string(in))
-				out := filepath.Join(dir, "out.json")
-				bad, err := transcodeUTF16(p, out, be)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := os.ReadFile(out)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got, bad := decodeUTF16File(t, dir, in, be)
 				if string(got) != c.want || bad.n != c.bad || bad.line != c.line {
 					t.Errorf("got %q, %d bad, first on line %d; want %q, %d, %d", got, bad.n, bad.line, c.want, c.bad, c.line)
 				}
@@ -470,19 +481,7 @@ func FuzzTranscodeUTF16(f *testing.F) {
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, in []byte, bigEndian bool) {
-		p := filepath.Join(dir, "in")
-		if err := os.WriteFile(p, in, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(dir, "out")
-		bad, err := transcodeUTF16(p, out, bigEndian)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got, bad := decodeUTF16File(t, dir, in, bigEndian)
 		body := in
 		if len(body) >= 2 && (body[0] == 0xFE && body[1] == 0xFF || body[0] == 0xFF && body[1] == 0xFE) {
 			bigEndian, body = body[0] == 0xFE, body[2:]
