@@ -13,7 +13,9 @@ type Detection struct {
 	Format string
 	// Kind is what the format holds (signins, …), or "skipped".
 	Kind string
-	// Encoding is utf-8, utf-8-bom, utf-16le or utf-16be; empty when unread.
+	// Encoding is utf-8, utf-8-bom, utf-16le, utf-16be or windows-1252 (a CSV,
+	// or a JSON file with bytes that are not UTF-8 in its first MiB, that reads
+	// as Windows-1252); empty when unread.
 	Encoding string
 	// Tenant is the tenant taken from the folder layout or Options.Tenant,
 	// used for rows whose data names none.

@@ -27,8 +27,8 @@ const (
 // sniff is what detection knows about a file before loading it.
 type sniff struct {
 	name     string // base name, lower-case
-	encoding string // utf-8, utf-8-bom, utf-16le, utf-16be
-	disk     string // UTF-8 file to read (a transcoded temp copy for UTF-16)
+	encoding string // utf-8, utf-8-bom, utf-16le, utf-16be, windows-1252
+	disk     string // UTF-8 file to read (a transcoded temp copy for UTF-16 and Windows-1252)
 	head     []byte // first bytes, UTF-8, BOM removed
 
 	isJSON bool
