@@ -397,6 +397,18 @@ func (b *badUnits) add(line int64) {
 	b.n++
 }
 
+// asciiUnits masks, in eight bytes read little-endian, what is not ASCII in
+// four UTF-16 code units: little-endian units ([0]), big-endian ones ([1]).
+var asciiUnits = [2]uint64{0xFF80FF80FF80FF80, 0x80FF80FF80FF80FF}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // transcodeUTF16 writes the UTF-16 file in to out in UTF-8, without its
 // BOM (which, if there, gives the byte order), and counts what it had to replace (a surrogate without its pair
 // written by a tool that cut a string between the two halves of an emoji,
@@ -431,6 +443,18 @@ func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
 		end := n &^ 1
 		dec = dec[:0]
 		for i := 0; i < end; i += 2 {
+			// Four ASCII units at a time, when no first half waits.
+			if !first && high == 0 && i+8 <= end && binary.LittleEndian.Uint64(buf[i:])&asciiUnits[b2i(bigEndian)] == 0 {
+				o := b2i(bigEndian) // the byte of each unit that holds it
+				for k := i + o; k < i+8; k += 2 {
+					if buf[k] == '\n' {
+						line++
+					}
+					dec = append(dec, buf[k])
+				}
+				i += 6
+				continue
+			}
 			var c rune
 			if bigEndian {
 				c = rune(buf[i])<<8 | rune(buf[i+1])

@@ -290,6 +290,9 @@ func TestTranscodeUTF16(t *testing.T) {
 		{name: "a low half alone", units: cat(ascii("a"), []uint16{lo, lo}), want: "a\ufffd\ufffd", bad: 2, line: 1},
 		{name: "two high halves then a low one", units: []uint16{hi, hi, lo}, want: "\ufffd😀", bad: 1, line: 1},
 		{name: "a high half at the end", units: cat(ascii("a\n"), []uint16{hi}), want: "a\n\ufffd", bad: 1, line: 2},
+		{name: "lines of ASCII, four units at a time, then a half", units: cat(ascii(strings.Repeat("abc\n", 10)+"ab"), []uint16{lo}, ascii("\nxyzw\n")),
+			want: strings.Repeat("abc\n", 10) + "ab\ufffd\nxyzw\n", bad: 1, line: 11},
+		{name: "a pair after ASCII, at each offset", units: cat(ascii("abcdefg"), []uint16{hi, lo}, ascii("hijklmn"), []uint16{hi, lo}), want: "abcdefg😀hijklmn😀"},
 		{name: "a last odd byte", units: ascii("ab"), odd: true, want: "ab\ufffd", bad: 1, line: 1},
 		{name: "a high half then an odd byte", units: []uint16{hi}, odd: true, want: "\ufffd\ufffd", bad: 2, line: 1},
 	} {
