@@ -369,7 +369,7 @@ func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 // go to, and resets its counts.
 func (l *loader) discard(ctx context.Context, src *source) error {
 	if l.sourceTables == nil {
-		rows, err := l.db.QueryContext(ctx, `select c.table_name from duckdb_columns() c
+		tables, err := queryColumn[string](ctx, l.db, `select c.table_name from duckdb_columns() c
 join duckdb_tables() t on t.table_oid = c.table_oid
 where c.database_name = current_database() and c.schema_name = 'main' and c.column_name = 'source_id'
   and c.table_name <> 'sources' and not t.temporary
@@ -377,17 +377,7 @@ order by c.table_name`)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return err
-			}
-			l.sourceTables = append(l.sourceTables, t)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
+		l.sourceTables = tables
 	}
 	for _, t := range l.sourceTables {
 		if _, err := l.db.ExecContext(ctx, "delete from "+ident(t)+" where source_id = ?", src.id); err != nil {
@@ -408,10 +398,12 @@ const windows1252JSON = "not UTF-8: read as Windows-1252, as Windows PowerShell'
 // which the load replaced with U+FFFD, and it holds no character beyond
 // ASCII written in UTF-8. Nothing of the first load is kept, the notes it
 // wrote (those past the first notes) are dropped, and src reads a UTF-8
-// copy; it says whether to load again. Detecting it before the load would
-// read every JSON file once more (46 GB for 10 M Graph sign-ins); a file
-// that loads clean costs nothing here. A CSV is checked before its load
-// (fromWindows1252), where a line with such bytes is rejected.
+// copy; it says whether to load again. A JSON file with such bytes in its
+// first MiB was checked before its load (sniffFile); checking every JSON
+// file whole before its load would read it once more (46 GB for 10 M
+// Graph sign-ins), so a file whose first such byte comes later is found
+// here, and a file that loads clean costs nothing. A CSV is checked before
+// its load (fromWindows1252), where a line with such bytes is rejected.
 func (l *loader) asWindows1252(ctx context.Context, src *source, notes int) (bool, error) {
 	sn := src.sniff
 	if src.replacedUTF8 == 0 || !sn.isJSON || sn.encoding != "utf-8" {
