@@ -72,34 +72,64 @@ func (s *sniff) validUTF8() (bool, error) {
 }
 
 func validUTF8File(path string) (bool, error) {
+	valid := true
+	err := readPieces(path, 4<<20, func(b []byte, eof bool) (int, bool, error) {
+		end := len(b)
+		if !eof {
+			end = wholeRunes(b) // a character cut here is checked whole with the next piece
+		}
+		valid = utf8.Valid(b[:end])
+		return end, !valid, nil
+	})
+	return valid && err == nil, err
+}
+
+// readPieces reads the file at path in pieces of up to size bytes and hands
+// each to fn, after the bytes fn left unused at the end of the one before
+// (a character cut by the piece's end); eof is set for the last piece. fn
+// returns how many bytes it used (all but a few), and stop to end the read.
+func readPieces(path string, size int, fn func(b []byte, eof bool) (used int, stop bool, err error)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer f.Close()
-	buf := make([]byte, 4<<20)
+	buf := make([]byte, size)
 	carry := 0
 	for {
-		n, err := io.ReadFull(f, buf[carry:])
+		n, rerr := io.ReadFull(f, buf[carry:])
 		n += carry
-		end := n
-		if err == nil {
-			// More to come: a character cut by the buffer's end is checked
-			// whole with the next read.
-			end = wholeRunes(buf[:n])
+		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !eof {
+			return rerr
 		}
-		if !utf8.Valid(buf[:end]) {
-			return false, nil
+		used, stop, err := fn(buf[:n], eof)
+		if err != nil || stop || eof {
+			return err
 		}
-		carry = copy(buf, buf[end:n])
-		switch err {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			return true, nil
-		default:
-			return false, err
-		}
+		carry = copy(buf, buf[used:n])
 	}
+}
+
+// convertFile writes the file in to out as conv turns it, piece by piece
+// (readPieces): conv appends what it makes of b to dst and says how many
+// bytes of b it used.
+func convertFile(in, out string, size int, conv func(dst, b []byte, eof bool) ([]byte, int)) error {
+	w, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	dec := make([]byte, 0, 3*size) // a byte makes at most 3 (Windows-1252), a code unit of 2 as many
+	if err := readPieces(in, size, func(b []byte, eof bool) (int, bool, error) {
+		var used int
+		dec, used = conv(dec[:0], b, eof)
+		_, err := w.Write(dec)
+		return used, false, err
+	}); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // sniffFile reads the head of a file, transcodes UTF-16 (and a CSV written
@@ -244,51 +274,46 @@ func wholeRunes(b []byte) int {
 // UTF-16 byte-order mark (FF FE or FE FF, "ÿþ" or "þÿ": a file spliced
 // with a UTF-16 one, not text).
 func looksWindows1252(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	buf := make([]byte, 4<<20)
-	carry := 0
+	looks := true
 	var prev byte // the byte before, when it was not ASCII
-	for {
-		n, rerr := io.ReadFull(f, buf[carry:])
-		n += carry
-		end := n
-		if rerr == nil {
-			end = wholeRunes(buf[:n]) // a character cut here is read whole next time
+	err := readPieces(path, 4<<20, func(b []byte, eof bool) (int, bool, error) {
+		end := len(b)
+		if !eof {
+			end = wholeRunes(b) // a character cut here is read whole with the next piece
 		}
-		b := buf[:end]
-		for i := 0; i < len(b); {
-			if i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
-				i, prev = i+8, 0
+		for i := 0; i < end; {
+			if j := asciiEnd(b[:end], i); j > i {
+				i, prev = j, 0
 				continue
 			}
 			c := b[i]
-			if c < utf8.RuneSelf {
-				i, prev = i+1, 0
-				continue
-			}
-			if _, size := utf8.DecodeRune(b[i:]); size > 1 {
-				return false, nil // a character written in UTF-8
+			if _, size := utf8.DecodeRune(b[i:end]); size > 1 {
+				looks = false // a character written in UTF-8
+				return 0, true, nil
 			}
 			switch {
 			case c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D,
 				prev == 0xFF && c == 0xFE, prev == 0xFE && c == 0xFF:
-				return false, nil
+				looks = false
+				return 0, true, nil
 			}
 			i, prev = i+1, c
 		}
-		carry = copy(buf, buf[end:n])
-		switch rerr {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			return true, nil
-		default:
-			return false, rerr
-		}
+		return end, false, nil
+	})
+	return looks && err == nil, err
+}
+
+// asciiEnd is the index of the first byte of b at or after i that is not
+// ASCII, or len(b); eight bytes at a time.
+func asciiEnd(b []byte, i int) int {
+	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+		i += 8
 	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 // cp1252UTF8 is each byte of Windows-1252 in UTF-8, as x/text decodes it.
@@ -305,32 +330,11 @@ var cp1252UTF8 = func() (t [256][]byte) {
 }()
 
 // transcodeWindows1252 writes the Windows-1252 file in to out in UTF-8 (what
-// transcode with x/text's decoder writes, ten times as fast on text that is
-// mostly ASCII).
+// x/text's decoder writes, ten times as fast on text that is mostly ASCII).
 func transcodeWindows1252(in, out string) error {
-	src, err := os.Open(in)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
-	buf := make([]byte, 1<<20)
-	dec := make([]byte, 0, 3<<20) // a byte makes at most 3
-	for {
-		n, rerr := io.ReadFull(src, buf)
-		b, dec := buf[:n], dec[:0]
+	return convertFile(in, out, 1<<20, func(dec, b []byte, _ bool) ([]byte, int) {
 		for i := 0; i < len(b); {
-			j := i
-			for j+8 <= len(b) && binary.LittleEndian.Uint64(b[j:])&0x8080808080808080 == 0 {
-				j += 8
-			}
-			for j < len(b) && b[j] < utf8.RuneSelf {
-				j++
-			}
+			j := asciiEnd(b, i)
 			dec = append(dec, b[i:j]...)
 			if j < len(b) {
 				dec = append(dec, cp1252UTF8[b[j]]...)
@@ -338,17 +342,8 @@ func transcodeWindows1252(in, out string) error {
 			}
 			i = j
 		}
-		if _, err := dst.Write(dec); err != nil {
-			return err
-		}
-		switch rerr {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			return dst.Close()
-		default:
-			return rerr
-		}
-	}
+		return dec, len(b)
+	})
 }
 
 func readHead(path string, n int) ([]byte, error) {
@@ -414,22 +409,10 @@ func b2i(b bool) int {
 // written by a tool that cut a string between the two halves of an emoji,
 // or a file cut short), which x/text's decoder replaces silently.
 func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
-	var bad badUnits
-	src, err := os.Open(in)
-	if err != nil {
-		return bad, err
-	}
-	defer src.Close()
-	dst, err := os.Create(out)
-	if err != nil {
-		return bad, err
-	}
-	defer dst.Close()
 	var (
-		buf   = make([]byte, 1<<20)
-		dec   = make([]byte, 0, 3<<19) // a code unit makes at most 3 bytes
-		carry int                      // an odd byte kept for the next read
-		high  rune                     // a high surrogate waiting for its low half, or 0
+		bad   badUnits
+		dec   []byte // what the piece makes
+		high  rune   // a high surrogate waiting for its low half, or 0
 		line  = int64(1)
 		first = true
 	)
@@ -437,11 +420,9 @@ func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
 		bad.add(line)
 		dec = utf8.AppendRune(dec, utf8.RuneError)
 	}
-	for {
-		n, rerr := io.ReadFull(src, buf[carry:])
-		n += carry
-		end := n &^ 1
-		dec = dec[:0]
+	err := convertFile(in, out, 1<<20, func(into, buf []byte, eof bool) ([]byte, int) {
+		dec = into
+		end := len(buf) &^ 1 // an odd byte waits for the next piece
 		for i := 0; i < end; i += 2 {
 			// Four ASCII units at a time, when no first half waits.
 			if !first && high == 0 && i+8 <= end && binary.LittleEndian.Uint64(buf[i:])&asciiUnits[b2i(bigEndian)] == 0 {
@@ -497,26 +478,17 @@ func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
 				dec = utf8.AppendRune(dec, c)
 			}
 		}
-		carry = copy(buf, buf[end:n])
-		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
-		if rerr != nil && !eof {
-			return bad, rerr
-		}
 		if eof {
 			if high != 0 {
 				lone()
 			}
-			if carry > 0 {
+			if end < len(buf) {
 				lone()
 			}
 		}
-		if _, err := dst.Write(dec); err != nil {
-			return bad, err
-		}
-		if eof {
-			return bad, dst.Close()
-		}
-	}
+		return dec, end
+	})
+	return bad, err
 }
 
 func (s *sniff) sniffJSON(b []byte) {
