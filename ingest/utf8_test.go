@@ -166,13 +166,6 @@ func TestLooksWindows1252(t *testing.T) {
 // so its accents load and no line is rejected. A UTF-8 file with a bad
 // byte stays UTF-8 (its line rejected); a binary file is not transcoded.
 func TestWindows1252(t *testing.T) {
-	cp1252 := func(s string) string {
-		b, err := charmap.Windows1252.NewEncoder().String(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	const note = "not UTF-8: read as Windows-1252, the code page Excel saves CSV in"
 	t.Run("portal, semicolons", func(t *testing.T) {
 		row := func(req, user, loc string) string {
@@ -180,7 +173,7 @@ func TestWindows1252(t *testing.T) {
 		}
 		body := strings.ReplaceAll(portalHeader, `","`, `";"`) + "\r\n" + row("r1", "José Müller", "München, Bayern, DE") + "\r\n" + row("r2", "Zoë", "Besançon, Doubs, FR") + "\r\n"
 		dir := t.TempDir()
-		write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv", cp1252(body))
+		write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv", cp1252(t, body))
 		db, sum := load(t, Options{}, dir)
 		if s := sum.Sources[0]; s.Format != "portal-csv" || s.Loaded != 2 || s.Rejected != 0 || !strings.Contains(s.Note, note) {
 			t.Fatalf("%s: loaded %d, rejected %d, note %q", s.Format, s.Loaded, s.Rejected, s.Note)
@@ -192,7 +185,7 @@ func TestWindows1252(t *testing.T) {
 	})
 	t.Run("register", func(t *testing.T) {
 		dir := t.TempDir()
-		write(t, dir, "register.csv", cp1252("UPN;Exception type;Approver;Review date\r\nrené@contoso.com;BYOD;Directrice financière;2025-12-31\r\n"))
+		write(t, dir, "register.csv", cp1252(t, "UPN;Exception type;Approver;Review date\r\nrené@contoso.com;BYOD;Directrice financière;2025-12-31\r\n"))
 		db, sum := load(t, Options{Tenant: "contoso.onmicrosoft.com"}, dir)
 		if s := sum.Sources[0]; s.Format != "register-csv" || s.Loaded != 1 || !strings.Contains(s.Note, note) {
 			t.Fatalf("%s: loaded %d, note %q", s.Format, s.Loaded, s.Note)
@@ -461,6 +454,7 @@ func TestJSONWindows1252(t *testing.T) {
 	}
 }
 
+// cp1252 is s in Windows-1252.
 func cp1252(t *testing.T, s string) string {
 	t.Helper()
 	b, err := charmap.Windows1252.NewEncoder().String(s)
