@@ -40,7 +40,8 @@ type sniff struct {
 	norm   []string // CSV header normalised (see normHeader)
 	delim  byte
 
-	utf8Known, utf8OK bool // validUTF8, once known
+	scanned bool     // scan holds scanText of disk
+	scan    textScan // see text
 
 	badUTF16 badUnits // what transcodeUTF16 replaced
 }
@@ -61,27 +62,25 @@ func (s *sniff) bom() bool { return s.encoding == "utf-8-bom" }
 // the fourth column. Reads that take some of a file's columns ask this
 // first and read every column of a file that is not UTF-8 throughout.
 func (s *sniff) validUTF8() (bool, error) {
-	if !s.utf8Known {
-		ok, err := validUTF8File(s.disk)
+	scan, err := s.text()
+	return scan.utf8, err
+}
+
+// text is scanText of the file to read, read once.
+func (s *sniff) text() (textScan, error) {
+	if !s.scanned {
+		scan, err := scanText(s.disk)
 		if err != nil {
-			return false, err
+			return textScan{}, err
 		}
-		s.utf8Known, s.utf8OK = true, ok
+		s.scanned, s.scan = true, scan
 	}
-	return s.utf8OK, nil
+	return s.scan, nil
 }
 
 func validUTF8File(path string) (bool, error) {
-	valid := true
-	err := readPieces(path, 4<<20, func(b []byte, eof bool) (int, bool, error) {
-		end := len(b)
-		if !eof {
-			end = wholeRunes(b) // a character cut here is checked whole with the next piece
-		}
-		valid = utf8.Valid(b[:end])
-		return end, !valid, nil
-	})
-	return valid && err == nil, err
+	scan, err := scanText(path)
+	return scan.utf8, err
 }
 
 // readPieces reads the file at path in pieces of up to size bytes and hands
@@ -202,7 +201,7 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 }
 
 // fromWindows1252 reads a text file that is not JSON once through
-// (validUTF8), and when it is not UTF-8, holds no character beyond ASCII
+// (text), and when it is not UTF-8, holds no character beyond ASCII
 // written in UTF-8, and its first line reads as a header in Windows-1252,
 // transcodes it into a UTF-8 temp copy, as for UTF-16. Excel's "CSV (Comma
 // delimited)", and its semicolon form, saves in the system's ANSI code page:
@@ -210,11 +209,8 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 // each line holding one would be rejected. A file that also holds UTF-8
 // characters is UTF-8 with bad bytes, and is read as such.
 func (s *sniff) fromWindows1252(display, tmp string, seq int) error {
-	valid, err := s.validUTF8()
-	if err != nil || valid {
-		return err
-	}
-	if cp1252, err := looksWindows1252(s.disk); err != nil || !cp1252 {
+	scan, err := s.text()
+	if err != nil || scan.utf8 || !scan.cp1252 {
 		return err
 	}
 	line := s.head
@@ -240,7 +236,7 @@ func (s *sniff) toWindows1252(out string) error {
 	if err != nil {
 		return err
 	}
-	s.disk, s.head, s.encoding, s.utf8Known, s.utf8OK = out, head, "windows-1252", true, true
+	s.disk, s.head, s.encoding, s.scanned, s.scan = out, head, "windows-1252", true, textScan{utf8: true}
 	return nil
 }
 
@@ -268,13 +264,25 @@ func wholeRunes(b []byte) int {
 }
 
 // looksWindows1252 reports whether a file that is not UTF-8 reads as
-// Windows-1252 text: it holds no character beyond ASCII written in UTF-8
-// (a file that does is UTF-8 with bad bytes), none of the five bytes the
-// code page leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), and no
-// UTF-16 byte-order mark (FF FE or FE FF, "ÿþ" or "þÿ": a file spliced
-// with a UTF-16 one, not text).
+// Windows-1252 text (scanText).
 func looksWindows1252(path string) (bool, error) {
-	looks := true
+	scan, err := scanText(path)
+	return scan.cp1252, err
+}
+
+// textScan is what one read of a file through found: whether it is UTF-8
+// throughout, and whether it reads as Windows-1252 text: it holds no
+// character beyond ASCII written in UTF-8 (a file that does is UTF-8 with
+// bad bytes), none of the five bytes the code page leaves undefined (0x81,
+// 0x8D, 0x8F, 0x90, 0x9D), and no UTF-16 byte-order mark (FF FE or FE FF,
+// "ÿþ" or "þÿ": a file spliced with a UTF-16 one, not text). A file of
+// ASCII only is both.
+type textScan struct{ utf8, cp1252 bool }
+
+// scanText reads the file at path once, ASCII eight bytes at a time, and
+// stops as soon as both answers are known.
+func scanText(path string) (textScan, error) {
+	scan := textScan{utf8: true, cp1252: true}
 	var prev byte // the byte before, when it was not ASCII
 	err := readPieces(path, 4<<20, func(b []byte, eof bool) (int, bool, error) {
 		end := len(b)
@@ -282,38 +290,53 @@ func looksWindows1252(path string) (bool, error) {
 			end = wholeRunes(b) // a character cut here is read whole with the next piece
 		}
 		for i := 0; i < end; {
+			if !scan.cp1252 {
+				if !scan.utf8 {
+					return end, true, nil
+				}
+				// Only validity is left to learn.
+				scan.utf8 = utf8.Valid(b[i:end])
+				return end, !scan.utf8, nil
+			}
 			if j := asciiEnd(b[:end], i); j > i {
 				i, prev = j, 0
 				continue
 			}
 			c := b[i]
 			if _, size := utf8.DecodeRune(b[i:end]); size > 1 {
-				looks = false // a character written in UTF-8
-				return 0, true, nil
+				scan.cp1252 = false // a character written in UTF-8
+				i += size
+				continue
 			}
-			switch {
-			case c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D,
-				prev == 0xFF && c == 0xFE, prev == 0xFE && c == 0xFF:
-				looks = false
-				return 0, true, nil
+			scan.utf8 = false
+			if c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D || prev == 0xFF && c == 0xFE || prev == 0xFE && c == 0xFF {
+				scan.cp1252 = false
+				return end, true, nil
 			}
 			i, prev = i+1, c
 		}
 		return end, false, nil
 	})
-	return looks && err == nil, err
+	return scan, err
 }
 
 // asciiEnd is the index of the first byte of b at or after i that is not
-// ASCII, or len(b); eight bytes at a time.
+// ASCII, or len(b); 32 bytes at a time, then 8, as utf8.Valid skips ASCII
+// (its speed, 50 GB/s, where 8 at a time was half that).
 func asciiEnd(b []byte, i int) int {
-	for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
-		i += 8
+	const high = 0x8080808080808080
+	le := binary.LittleEndian
+	s := b[i:len(b):len(b)]
+	for len(s) >= 32 && (le.Uint64(s)|le.Uint64(s[8:])|le.Uint64(s[16:])|le.Uint64(s[24:]))&high == 0 {
+		s = s[32:]
 	}
-	for i < len(b) && b[i] < utf8.RuneSelf {
-		i++
+	for len(s) >= 8 && le.Uint64(s)&high == 0 {
+		s = s[8:]
 	}
-	return i
+	for len(s) > 0 && s[0] < utf8.RuneSelf {
+		s = s[1:]
+	}
+	return len(b) - len(s)
 }
 
 // cp1252UTF8 is each byte of Windows-1252 in UTF-8, as x/text decodes it.

@@ -574,8 +574,8 @@ func TestValidHead(t *testing.T) {
 }
 
 // FuzzWindows1252: transcodeWindows1252 writes what x/text's decoder
-// writes, and looksWindows1252, which reads in pieces, decides as the rule
-// read one character at a time does (pieces of 4 MiB: the input is repeated
+// writes, and scanText, which reads in pieces, decides as the rule read one
+// character at a time and utf8.Valid do (pieces of 4 MiB: the input is repeated
 // past a piece's end now and then).
 func FuzzWindows1252(f *testing.F) {
 	for _, seed := range []string{"", "José", "caf\xc3\xa9", "\x93q\x94 \x80", "\xff\xfe", "a\x81", "Jos\xe9 Mu\xf1oz\r\n", "\xf0\x9f\x98", "\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9"} {
@@ -628,8 +628,8 @@ func FuzzWindows1252(f *testing.F) {
 			}
 			prev = c
 		}
-		if looks, err := looksWindows1252(p); err != nil || looks != rule {
-			t.Fatalf("looksWindows1252 = %v, %v; the rule says %v", looks, err, rule)
+		if scan, err := scanText(p); err != nil || scan.cp1252 != rule || scan.utf8 != utf8.Valid(in) {
+			t.Fatalf("scanText = %+v, %v; the rule says cp1252 %v, utf8.Valid %v", scan, err, rule, utf8.Valid(in))
 		}
 	})
 }
