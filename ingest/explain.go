@@ -13,9 +13,9 @@ type Detection struct {
 	Format string
 	// Kind is what the format holds (signins, …), or "skipped".
 	Kind string
-	// Encoding is utf-8, utf-8-bom, utf-16le, utf-16be or windows-1252 (a CSV,
-	// or a JSON file with bytes that are not UTF-8 in its first MiB, that reads
-	// as Windows-1252); empty when unread.
+	// Encoding is utf-8, utf-8-bom, utf-16le, utf-16be or windows-1252 (a file
+	// that is not UTF-8 and reads as Windows-1252, which its load reads it
+	// as); empty when unread.
 	Encoding string
 	// Tenant is the tenant taken from the folder layout or Options.Tenant,
 	// used for rows whose data names none.
@@ -59,9 +59,37 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 				if d.Reason == "" {
 					d.Reason = "matched the " + fm.id + " detector"
 				}
+				if err := explainEncoding(sn, &d); err != nil {
+					d.Reason += fmt.Sprintf("; its encoding could not be checked: %v", err)
+				}
 			}
 		}
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// explainEncoding says in d what a load of a detected file would find of
+// its bytes that are not UTF-8. A CSV was read through at detection
+// (fromWindows1252); a JSON file only in its first MiB, so the rest is read
+// here, once (a few tenths of a second per GB), for what its load finds
+// (loader.asWindows1252): a file that reads as Windows-1252 is shown as
+// such, and one that does not is said to load with U+FFFD.
+func explainEncoding(sn *sniff, d *Detection) error {
+	if sn.encoding != "utf-8" && sn.encoding != "utf-8-bom" {
+		return nil
+	}
+	scan, err := sn.text()
+	switch {
+	case err != nil || scan.utf8:
+		return err
+	case sn.isJSON && scan.cp1252 && sn.encoding == "utf-8": // a BOM says UTF-8
+		d.Encoding = "windows-1252"
+		d.Reason += "; bytes that are not UTF-8 past its first MiB: its load finds them, then reads the file again as Windows-1252"
+	case sn.isJSON:
+		d.Reason += "; holds bytes that are not UTF-8: the records holding them load with U+FFFD in their place"
+	default:
+		d.Reason += "; holds bytes that are not UTF-8: the lines holding them are rejected"
+	}
+	return nil
 }

@@ -409,7 +409,7 @@ func (l *loader) asWindows1252(ctx context.Context, src *source, notes int) (boo
 	if src.replacedUTF8 == 0 || !sn.isJSON || sn.encoding != "utf-8" {
 		return false, nil
 	}
-	if cp1252, err := looksWindows1252(sn.disk); err != nil || !cp1252 {
+	if scan, err := sn.text(); err != nil || !scan.cp1252 {
 		return false, err
 	}
 	replaced := src.replacedUTF8

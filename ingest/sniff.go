@@ -78,11 +78,6 @@ func (s *sniff) text() (textScan, error) {
 	return s.scan, nil
 }
 
-func validUTF8File(path string) (bool, error) {
-	scan, err := scanText(path)
-	return scan.utf8, err
-}
-
 // readPieces reads the file at path in pieces of up to size bytes and hands
 // each to fn, after the bytes fn left unused at the end of the one before
 // (a character cut by the piece's end); eof is set for the last piece. fn
@@ -171,8 +166,8 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 			// Bytes that are not UTF-8 in the first MiB: read as
 			// Windows-1252 now if the file looks it, rather than loaded,
 			// found out, and loaded again (loader.asWindows1252).
-			cp1252, err := looksWindows1252(s.disk)
-			if err == nil && cp1252 {
+			scan, err := s.text()
+			if err == nil && scan.cp1252 {
 				err = s.toWindows1252(filepath.Join(tmp, fmt.Sprintf("cp1252-%06d%s", seq, safeExt(f.display))))
 			}
 			if err != nil {
@@ -261,13 +256,6 @@ func wholeRunes(b []byte) int {
 		}
 	}
 	return len(b)
-}
-
-// looksWindows1252 reports whether a file that is not UTF-8 reads as
-// Windows-1252 text (scanText).
-func looksWindows1252(path string) (bool, error) {
-	scan, err := scanText(path)
-	return scan.cp1252, err
 }
 
 // textScan is what one read of a file through found: whether it is UTF-8

@@ -20,8 +20,8 @@ import (
 // one that cannot follow it).
 const notUTF8 = "\xf3\x86i"
 
-func TestValidUTF8File(t *testing.T) {
-	edge := bytes.Repeat([]byte("a"), 4<<20) // validUTF8File reads 4 MiB at a time
+func TestScanTextUTF8(t *testing.T) {
+	edge := bytes.Repeat([]byte("a"), 4<<20) // scanText reads 4 MiB at a time
 	for name, c := range map[string]struct {
 		body []byte
 		want bool
@@ -45,12 +45,12 @@ func TestValidUTF8File(t *testing.T) {
 			if err := os.WriteFile(p, c.body, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if got, err := validUTF8File(p); err != nil || got != c.want {
-				t.Errorf("validUTF8File = %v, %v; want %v", got, err, c.want)
+			if got, err := scanText(p); err != nil || got.utf8 != c.want {
+				t.Errorf("scanText = %+v, %v; want utf8 %v", got, err, c.want)
 			}
 		})
 	}
-	if _, err := validUTF8File(filepath.Join(t.TempDir(), "missing")); err == nil {
+	if _, err := scanText(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("no error for a missing file")
 	}
 }
@@ -86,6 +86,7 @@ func TestCSVNotUTF8(t *testing.T) {
 				t.Errorf("rejected row %d: %q, want it to start %q", k, r, want)
 			}
 		}
+		explained(t, path, "portal-csv", "utf-8", "the lines holding them are rejected")
 	})
 	t.Run("audit export", func(t *testing.T) {
 		clean := ualCleanRecords(t)
@@ -143,11 +144,31 @@ func TestJSONNotUTF8(t *testing.T) {
 			if n := query1[int64](t, db, "select count(*) from signins where contains(user_principal_name, '\uFFFD')"); n != 1 {
 				t.Errorf("%d sign-ins hold U+FFFD in their user, want 1", n)
 			}
+			enc := "utf-8"
+			if bytes.HasPrefix(b, []byte("\ufeff")) {
+				enc = "utf-8-bom"
+			}
+			explained(t, path, name, enc, "the records holding them load with U+FFFD")
 		})
 	}
 }
 
-func TestLooksWindows1252(t *testing.T) {
+// explained fails t unless --explain (Explain) shows the file at path in
+// format and encoding, with why in its reason, and returns what it showed.
+func explained(t *testing.T, path, format, encoding, why string) Detection {
+	t.Helper()
+	ds, err := Explain([]string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ds[0]
+	if d.Format != format || d.Encoding != encoding || !strings.Contains(d.Reason, why) {
+		t.Errorf("explained as %s, %s: %s; want %s, %s, %q", d.Format, d.Encoding, d.Reason, format, encoding, why)
+	}
+	return d
+}
+
+func TestScanTextWindows1252(t *testing.T) {
 	for body, want := range map[string]bool{"": true, "ascii,only\n": true, "caf\xe9": true, "caf\xc3\xa9": false,
 		"caf\xe9 and caf\xc3\xa9": false, "\xef\xbf\xbd": false, "\xf3\x86i": true, "Z\x9Dz": false, "\x81": false,
 		"\x93quoted\x94 \x80 5": true, "bytes\xff\xfe@": false, "\xfe\xff": false, "\xfe \xff": true, "\xff\xff\xfe": false} {
@@ -155,7 +176,7 @@ func TestLooksWindows1252(t *testing.T) {
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := looksWindows1252(p); err != nil || got != want {
+		if got, err := scanText(p); err != nil || got.cp1252 != want {
 			t.Errorf("%q: %v, %v; want %v", body, got, err, want)
 		}
 	}
@@ -449,6 +470,11 @@ func TestJSONWindows1252(t *testing.T) {
 			}
 			if n := query1[int64](t, db, "select count(*) from rejected_rows"); n != was.Rejected {
 				t.Errorf("%d rejected rows kept, want %d", n, was.Rejected)
+			}
+			// --explain, which does not load, says what the load found.
+			const found = "its load finds them, then reads the file again as Windows-1252"
+			if d := explained(t, path, c.format, "windows-1252", ""); strings.Contains(d.Reason, found) != c.pad {
+				t.Errorf("explained as %q; want %q in it: %v", d.Reason, found, c.pad)
 			}
 		})
 	}
