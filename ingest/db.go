@@ -144,7 +144,7 @@ func firstLine(s string) string {
 // machine's memory, at most 3 GiB. DuckDB's own default (80% of memory) let a
 // 1M-row Graph JSON load reach 5.5 GB of resident memory; with 3 GiB a 10M-row
 // export loads, spilling to the temp directory, within 4 GB (issue 5,
-// README Performance).
+// docs/performance.md).
 func DefaultMemoryLimit() string {
 	const maxLimit = 3 << 30
 	limit := int64(maxLimit)

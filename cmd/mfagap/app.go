@@ -147,7 +147,7 @@ func (s *session) close() {
 // they are written (about a tenth of the size), a cost that pays off only
 // then: at 10 M portal CSV sign-ins the report took 111 s and 2.2 GB on disk
 // against 156 s and 3.8 GB in memory, at 1 M 11.6 s against 10.0 s (issue 5,
-// README Performance). auto therefore chooses disk when the inputs'
+// docs/performance.md). auto therefore chooses disk when the inputs'
 // estimated table size exceeds the memory limit. A plain ingest too: it
 // numbers, deduplicates and counts what it loaded, and at 10 M portal
 // sign-ins it took 85.6 and 81.6 s and 2.0 GB on disk against 90.8 s and
