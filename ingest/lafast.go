@@ -205,10 +205,9 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 	// view), the date both ways instead of createdDateTime, and its vote.
 	sel := []string{"'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
 		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant",
-		"null::bigint as __rec", "nullif(" + cell("aadtenantid") + ", '') as __tenant", "__la_event as __event_type",
-		"null::varchar as __mfa_satisfied"}
+		"nullif(" + cell("aadtenantid") + ", '') as __tenant", "__la_event as __event_type"}
 	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant",
-		"__rec", "__tenant", "__event_type", "__mfa_satisfied"}
+		"null::bigint as __rec", "__tenant", "__event_type", "null::varchar as __mfa_satisfied"}
 	for _, c := range graphRecordColumns() {
 		name := c[0]
 		switch {
@@ -221,7 +220,9 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		}
 		e, ok := expr[name]
 		if !ok {
-			e = "null::" + c[1]
+			// NULL in the view, not stored in the stage (as ualFast).
+			view = append(view, fmt.Sprintf("null::%s as %s", c[1], name))
+			continue
 		}
 		if name == "id" {
 			// A row the careful path would reject or read otherwise has
@@ -232,10 +233,8 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		sel = append(sel, fmt.Sprintf("(%s)::%s as %s", e, c[1], name))
 		view = append(view, name)
 	}
-	sel = append(sel, typedNulls, "__la_vote")
-	for _, c := range typedColumns {
-		view = append(view, c[0])
-	}
+	sel = append(sel, "__la_vote")
+	view = append(view, typedNulls)
 	var cats []string
 	for _, k := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(k), quote(signinCategories[k])))
