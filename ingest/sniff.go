@@ -267,8 +267,8 @@ func wholeRunes(b []byte) int {
 // ASCII only is both.
 type textScan struct{ utf8, cp1252 bool }
 
-// scanText reads the file at path once, ASCII eight bytes at a time, and
-// stops as soon as both answers are known.
+// scanText reads the file at path once, ASCII 32 bytes at a time (asciiEnd),
+// and stops as soon as both answers are known.
 func scanText(path string) (textScan, error) {
 	scan := textScan{utf8: true, cp1252: true}
 	var prev byte // the byte before, when it was not ASCII
