@@ -178,9 +178,9 @@ func (l *loader) ualFast(ctx context.Context, src *source, from string, first in
 		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant"}
 	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
 	// A column the audit log never fills is NULL in the view, not stored
-	// in the stage: its columns of NULLs, the typed lists of steps and
-	// policies among them, took 1.5-3.5 s of the 21-26 s ingest of 1 M
-	// audit records (issue 5).
+	// in the stage: without its columns of NULLs (the typed lists of steps
+	// and policies among them) 1 M audit records load 0.7-4.4 s faster, of
+	// 20-26 s (issue 5, docs/performance.md).
 	for _, c := range graphRecordColumns() {
 		e, ok := expr[c[0]]
 		if !ok {
