@@ -36,11 +36,21 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 	}
 	defer os.RemoveAll(tmp)
 	files, skips := expand(paths, tmp, opts.Limits)
+	var bar *loadProgress
+	if opts.Progress != nil {
+		// Each file is read through once (a CSV by its detection, a JSON
+		// file by explainEncoding): a large export takes a while.
+		bar = newFileProgress(opts.Progress, "explain", 1, -1, files)
+		defer bar.finish()
+	}
 	var out []Detection
 	for _, s := range skips {
 		out = append(out, Detection{Path: s.display, Format: "unknown", Kind: "skipped", Reason: s.reason})
 	}
 	for i, f := range files {
+		if bar != nil {
+			bar.startFile(i, f)
+		}
 		d := Detection{Path: f.display, Format: "unknown", Kind: "skipped", Tenant: f.tenant}
 		if d.Tenant == "" && opts.Tenant != "" {
 			d.Tenant = opts.Tenant
@@ -65,6 +75,9 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 			}
 		}
 		out = append(out, d)
+		if bar != nil {
+			bar.fileDone()
+		}
 	}
 	return out, nil
 }

@@ -31,19 +31,26 @@ type loadProgress struct {
 	size      int64 // the current file
 	rchar0    int64 // rchar when the current file started
 	reads     int64 // times the current file is read (hash, DuckDB, copies)
+	perFile   int64 // reads of a file by default (fileReads; explain's scan reads it once)
 	stop      chan struct{}
 	stopped   chan struct{}
 }
 
 func newLoadProgress(w io.Writer, files []inputFile) *loadProgress {
-	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files), reads: fileReads,
+	return newFileProgress(w, "ingest", fileReads, 0, files)
+}
+
+// newFileProgress is a display of label over files, each read perFile
+// times, with the rows loaded shown from 0 (rows) or hidden (-1).
+func newFileProgress(w io.Writer, label string, perFile, rows int64, files []inputFile) *loadProgress {
+	p := &loadProgress{bar: progress.New(w, terminalWidth()), n: len(files), reads: perFile, perFile: perFile,
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	for _, f := range files {
 		if st, err := os.Stat(f.disk); err == nil {
 			p.total += st.Size()
 		}
 	}
-	p.state = progress.State{Label: "ingest", Total: len(files), TotalBytes: p.total}
+	p.state = progress.State{Label: label, Total: len(files), TotalBytes: p.total, Rows: rows}
 	go p.tick()
 	return p
 }
@@ -76,7 +83,7 @@ func (p *loadProgress) startFile(i int, f inputFile) {
 	if st, err := os.Stat(f.disk); err == nil {
 		p.size = st.Size()
 	}
-	p.rchar0, p.reads = rchar(), fileReads
+	p.rchar0, p.reads = rchar(), p.perFile
 	p.state.Done, p.state.Item, p.state.Bytes = i+1, filepath.Base(filepath.FromSlash(f.display)), p.doneBytes
 	s := p.state
 	p.mu.Unlock()
@@ -113,6 +120,18 @@ func (p *loadProgress) countRead(ctx context.Context, db *sql.DB, pending *int64
 	p.doneBytes += *pending
 	*pending = 0
 	p.state.Bytes, p.state.Rows = p.doneBytes, rows
+	s := p.state
+	p.mu.Unlock()
+	p.bar.Update(s)
+}
+
+// fileDone counts the current file as read, where no rows are loaded
+// (explain).
+func (p *loadProgress) fileDone() {
+	p.mu.Lock()
+	p.doneBytes += p.size
+	p.size = 0
+	p.state.Bytes = p.doneBytes
 	s := p.state
 	p.mu.Unlock()
 	p.bar.Update(s)

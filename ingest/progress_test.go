@@ -46,3 +46,25 @@ func TestProgressBatch(t *testing.T) {
 		t.Fatalf("after the batch: %d of %d bytes, %d rows", p.state.Bytes, p.total, p.state.Rows)
 	}
 }
+
+// --explain reads each file through: it shows the same display, labelled
+// explain, with files and bytes and no rows (it loads none).
+func TestProgressExplain(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.json", "["+recAlice+"]")
+	write(t, dir, "b.json", "["+recBob+"]")
+	var out strings.Builder
+	ds, err := Explain([]string{dir}, Options{Progress: &out})
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("%d detections, %v", len(ds), err)
+	}
+	got := out.String()
+	last := got[strings.LastIndex(got, "\r")+1:]
+	if !strings.HasPrefix(last, "explain  [2/2]  [####################]") || strings.Contains(last, "rows") ||
+		!strings.HasSuffix(last, "b.json\x1b[K\n") {
+		t.Errorf("last draw %q", last)
+	}
+	if strings.Count(got, "\n") != 1 {
+		t.Errorf("the display must stay on one line: %q", got)
+	}
+}

@@ -427,7 +427,11 @@ func explain(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageError{errors.New("no input: give one or more files, folders or .zip archives")}
 	}
-	ds, err := ingest.Explain(c.Args().Slice(), ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")})
+	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
+	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
+		opts.Progress = cleanWriter{c.App.ErrWriter}
+	}
+	ds, err := ingest.Explain(c.Args().Slice(), opts)
 	if err != nil {
 		return err
 	}
