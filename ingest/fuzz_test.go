@@ -152,6 +152,17 @@ func FuzzFiles(f *testing.F) {
 	for _, s := range fixtureSeeds(f, 8<<10) {
 		f.Add(s)
 	}
+	// In Windows-1252 (an accent as one byte), and the same beside a
+	// character written in UTF-8 (UTF-8 with a bad byte).
+	for _, p := range []string{filepath.Join("testdata", "encodings", "utf8.json"),
+		filepath.Join("..", "testdata", "exports", "contoso", "InteractiveSignIns_2025-03-01_2025-03-08.csv")} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(bytes.Replace(b, []byte("@"), []byte("Zo\xeb@"), 1))
+		f.Add(bytes.Replace(b, []byte("@"), []byte("Zo\xeb\xc3\xab@"), 1))
+	}
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
@@ -168,10 +179,28 @@ func FuzzFiles(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Files: %v", err)
 		}
+		// --explain detects as the load does, and says Windows-1252 exactly
+		// where the load read the file as such (also when only its load
+		// found the bytes).
+		ds, err := Explain([]string{a, b}, Options{})
+		if err != nil {
+			t.Fatalf("Explain: %v", err)
+		}
+		explained := map[string]Detection{}
+		for _, d := range ds {
+			explained[d.Path] = d
+		}
 		for _, s := range sum.Sources {
 			if s.Kind != "skipped" && s.Read != s.Loaded+s.Rejected+s.Duplicates+s.Ignored {
 				t.Fatalf("%s (%s): read %d != loaded %d + rejected %d + duplicates %d + ignored %d",
 					s.Path, s.Format, s.Read, s.Loaded, s.Rejected, s.Duplicates, s.Ignored)
+			}
+			d, ok := explained[s.Path]
+			if !ok || d.Format != s.Format {
+				t.Fatalf("%s: loaded as %q, explained as %q (%v)", s.Path, s.Format, d.Format, ok)
+			}
+			if cp := strings.Contains(s.Note, "read as Windows-1252"); cp != (d.Encoding == "windows-1252") && s.Kind != "skipped" {
+				t.Fatalf("%s: load note %q, explained encoding %q", s.Path, s.Note, d.Encoding)
 			}
 		}
 	})
