@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -301,20 +300,8 @@ func (sp graphSpan) copyTo(f *os.File, path string) error {
 // compact, whatever arrays the span holds back to back. It reads f at the
 // span's offsets (ReadAt), so that parts are joined at once.
 func (sp graphSpan) joinTo(f *os.File, path string) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(out, 1<<20)
-	j := &joiner{w: w, line: 1}
-	err = j.copy(io.MultiReader(strings.NewReader(sp.prefix), io.NewSectionReader(f, sp.from, sp.to-sp.from),
-		strings.NewReader(sp.suffix)), path)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
+	_, err := joinInto(io.MultiReader(strings.NewReader(sp.prefix), io.NewSectionReader(f, sp.from, sp.to-sp.from),
+		strings.NewReader(sp.suffix)), path, path)
 	return err
 }
 

@@ -28,13 +28,19 @@ func joinArrays(path, out string) (values int, err error) {
 		return 0, err
 	}
 	defer in.Close()
+	return joinInto(in, path, out)
+}
+
+// joinInto writes what r holds (path names it in errors) to out as
+// joinArrays does, and returns how many top-level values it held.
+func joinInto(r io.Reader, path, out string) (values int, err error) {
 	f, err := os.Create(out)
 	if err != nil {
 		return 0, err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	j := &joiner{w: w, line: 1}
-	err = j.copy(in, path)
+	err = j.copy(r, path)
 	if err == nil {
 		err = w.Flush()
 	}
