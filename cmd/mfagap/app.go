@@ -212,10 +212,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 		return nil, err
 	}
 	s := &session{db: db, cleanup: cleanup}
-	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
-	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
-		opts.Progress = cleanWriter{c.App.ErrWriter}
-	}
+	opts := ingestOptions(c)
 	if len(paths) > 0 {
 		s.summary, err = ingest.Files(ctx, db, paths, opts)
 	} else {
@@ -294,7 +291,7 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 		return nil, err
 	}
 	defer s.close()
-	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
+	if showProgress(c) {
 		bar := progress.New(c.App.ErrWriter, 0)
 		defer bar.Finish()
 		opts.Progress = func(done, total int, id string) {
@@ -427,10 +424,7 @@ func explain(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageError{errors.New("no input: give one or more files, folders or .zip archives")}
 	}
-	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
-	if !c.Bool("quiet") && isTerminal(c.App.ErrWriter) {
-		opts.Progress = cleanWriter{c.App.ErrWriter}
-	}
+	opts := ingestOptions(c)
 	ds, err := ingest.Explain(c.Args().Slice(), opts)
 	if err != nil {
 		return err
@@ -544,6 +538,22 @@ func (c cleanWriter) Write(p []byte) (int, error) {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(clean(strings.ReplaceAll(s, "\n", " "))), " ")
+}
+
+// ingestOptions are the load's options from the command line, shared by
+// loading and --explain.
+func ingestOptions(c *cli.Context) ingest.Options {
+	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
+	if showProgress(c) {
+		opts.Progress = cleanWriter{c.App.ErrWriter}
+	}
+	return opts
+}
+
+// showProgress says whether to draw a progress display on stderr: not with
+// --quiet, and only on a terminal.
+func showProgress(c *cli.Context) bool {
+	return !c.Bool("quiet") && isTerminal(c.App.ErrWriter)
 }
 
 func isTerminal(w io.Writer) bool {
