@@ -282,8 +282,8 @@ func (sp graphSpan) copyTo(f *os.File, path string) error {
 		if _, err = f.Seek(sp.from, io.SeekStart); err == nil {
 			var n int64
 			n, err = io.Copy(out, io.LimitReader(f, sp.to-sp.from))
-			if err == nil && n != sp.to-sp.from {
-				err = io.ErrUnexpectedEOF
+			if err == nil {
+				err = sp.short(f, n)
 			}
 		}
 	}
@@ -300,9 +300,35 @@ func (sp graphSpan) copyTo(f *os.File, path string) error {
 // compact, whatever arrays the span holds back to back. It reads f at the
 // span's offsets (ReadAt), so that parts are joined at once.
 func (sp graphSpan) joinTo(f *os.File, path string) error {
-	_, err := joinInto(io.MultiReader(strings.NewReader(sp.prefix), io.NewSectionReader(f, sp.from, sp.to-sp.from),
-		strings.NewReader(sp.suffix)), path, path)
+	sec := &countReader{r: io.NewSectionReader(f, sp.from, sp.to-sp.from)}
+	_, err := joinInto(io.MultiReader(strings.NewReader(sp.prefix), sec, strings.NewReader(sp.suffix)), path, path)
+	if serr := sp.short(f, sec.n); serr != nil {
+		return serr // the cause of any error the joiner saw in what it was given
+	}
 	return err
+}
+
+// short says whether n bytes read are fewer than the span holds: the file
+// changed under the load (a span past its end reads short without an
+// error, and a short span that ends between two records is a valid array).
+func (sp graphSpan) short(f *os.File, n int64) error {
+	if n == sp.to-sp.from {
+		return nil
+	}
+	return fmt.Errorf("%s: read %d of the %d bytes at offset %d; did the file change during the load? %w",
+		f.Name(), n, sp.to-sp.from, sp.from, io.ErrUnexpectedEOF)
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // spanHash is the SHA-256 of the file being split, taken from its parts: the

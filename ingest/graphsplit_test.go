@@ -3,6 +3,9 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -213,5 +216,48 @@ func TestPagesBackToBack(t *testing.T) {
 				t.Errorf("pagesBackToBack = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// A part is copied (copyTo) or joined (joinTo) from its span of the file; a
+// span the file no longer holds whole (the file changed under the load) is
+// an error naming the file and the bytes missing, also when what was read
+// ends between two records and so makes a valid array.
+func TestGraphSpanShortRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "SignIns.json")
+	body := `{"id":"a"},{"id":"b"}`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, join := range []bool{false, true} {
+		out := filepath.Join(dir, "part.json")
+		whole := graphSpan{from: 0, to: int64(len(body)), prefix: "[", suffix: "]", join: join}
+		copyPart := whole.copyTo
+		if join {
+			copyPart = whole.joinTo
+		}
+		if err := copyPart(f, out); err != nil {
+			t.Fatalf("join=%v, whole span: %v", join, err)
+		}
+		if got, _ := os.ReadFile(out); string(got) != "["+body+"]" {
+			t.Fatalf("join=%v: part = %s", join, got)
+		}
+		past := whole
+		past.to += 40
+		copyPart = past.copyTo
+		if join {
+			copyPart = past.joinTo
+		}
+		err := copyPart(f, out)
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), path) ||
+			!strings.Contains(err.Error(), fmt.Sprintf("read %d of the %d bytes at offset 0", len(body), len(body)+40)) {
+			t.Fatalf("join=%v, span past the end: err = %v", join, err)
+		}
 	}
 }
