@@ -117,6 +117,9 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 			joined := l.joinedPath(p.src)
 			defer os.Remove(joined)
 			if _, err := joinArrays(p.src.sniff.disk, joined); err != nil {
+				if outOfSpace(err) {
+					return fmt.Errorf("ingest %s: %w", p.src.file.display, err)
+				}
 				if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {
 					return err
 				}
@@ -214,6 +217,9 @@ join batch_files b on b.path = r.filename
 join (select filename, min(rowid) as first from %[1]s.raw_graph group by filename) f on f.filename = r.filename`
 	t := time.Now()
 	_, nbad, err := l.stageRawGraph(ctx, kind+" batch", query, bad, view)
+	if outOfSpace(err) {
+		return false, err
+	}
 	if err != nil || nbad > 0 {
 		Trace(fmt.Sprintf("%s batch: not taken (%d unusable rows, %v)", kind, nbad, err), t)
 		return false, nil

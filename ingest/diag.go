@@ -36,6 +36,9 @@ func loadDiagnostic(ctx context.Context, l *loader, src *source) error {
 			return err
 		}
 		n, bad, err := l.readDiagnostic(ctx, src.sniff.disk)
+		if outOfSpace(err) {
+			return err
+		}
 		if err == nil && bad == 0 {
 			src.read = n
 			diagFastReads.Add(1)

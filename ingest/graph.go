@@ -97,6 +97,9 @@ func loadGraph(ctx context.Context, l *loader, src *source) error {
 			if !split {
 				n, bad, err = l.readGraph(ctx, sn.disk, fmtName, sn.ndjson)
 			}
+			if outOfSpace(err) {
+				return err
+			}
 			if err == nil && bad == 0 {
 				src.read = n
 				return l.mapGraph(ctx, src, nil)
@@ -197,6 +200,9 @@ func (l *loader) readJoined(ctx context.Context, src *source) (ok bool, err erro
 		t := time.Now()
 		values, jerr := joinArrays(src.sniff.disk, joined)
 		Trace(fmt.Sprintf("graph: join %d top-level values", values), t)
+		if outOfSpace(jerr) {
+			return false, jerr
+		}
 		if jerr != nil || values < 2 {
 			return false, nil
 		}

@@ -127,6 +127,9 @@ func (l *loader) readGraphSplit(ctx context.Context, src *source, join bool) (n,
 		if ctx.Err() != nil {
 			return 0, 0, false, ctx.Err()
 		}
+		if outOfSpace(rerr) {
+			return 0, 0, false, rerr
+		}
 		Trace(fmt.Sprintf("graph: %d parts (%s) refused: %s", len(spans), mode, firstLine(rerr.Error())), t)
 		// A part that is not JSON (a wrong cut, a broken file) fails the
 		// same way in every mode: read whole.

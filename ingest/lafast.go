@@ -382,7 +382,7 @@ func (l *loader) stageFast(ctx context.Context, what, q string, check func() (bo
 	}
 	t := time.Now()
 	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q); err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || outOfSpace(err) {
 			return false, err
 		}
 		Trace(what+": the SQL path failed ("+err.Error()+")", t)

@@ -172,7 +172,8 @@ func (l *loader) detachStage() {
 // Files loads every file under paths into db and returns what was loaded.
 // One bad file or row never stops the run: it is recorded in sources (with a
 // note) or rejected_rows. The error is reserved for a database that fails.
-func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (*Summary, error) {
+func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *Summary, err error) {
+	defer func() { err = spaceError(err, opts.TempDir) }()
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
@@ -349,8 +350,15 @@ func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 			err = fm.load(ctx, l, src)
 		}
 	}
+	if outOfSpace(err) {
+		// Fatal (SpaceError): nothing of the file is kept, if the disk
+		// lets the rows go.
+		l.discard(ctx, src)
+		return fmt.Errorf("ingest %s: %w", src.file.display, err)
+	}
 	if err != nil {
-		// A load that fails as a whole is recorded, never fatal for the run.
+		// Any other load that fails as a whole is recorded, never fatal
+		// for the run.
 		src.note("load failed: %v", err)
 		// Some loaders write to the canonical tables as they read: nothing
 		// of the file is kept.

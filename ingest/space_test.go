@@ -1,0 +1,108 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A full disk is known from Go's error and from DuckDB's own message, both
+// real (a write to /dev/full), and from nothing else; it is wrapped once.
+func TestOutOfSpace(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	goErr := os.WriteFile("/dev/full", []byte("x"), 0o644)
+	db, err := Open(context.Background(), DBOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, dbErr := db.Exec("copy (select 1 as a) to '/dev/full' (format csv)")
+	for _, err := range []error{goErr, dbErr, fmt.Errorf("ingest x.json: %w", dbErr)} {
+		if !outOfSpace(err) {
+			t.Errorf("outOfSpace(%v) = false", err)
+		}
+	}
+	for _, err := range []error{nil, io.ErrUnexpectedEOF, errors.New(`IO Error: Cannot open file "x": Permission denied`),
+		fmt.Errorf("write x: %w", syscall.EFBIG)} {
+		if outOfSpace(err) {
+			t.Errorf("outOfSpace(%v) = true", err)
+		}
+	}
+	wrapped := spaceError(fmt.Errorf("ingest big.json: %w", goErr), "/big/spill")
+	var se *SpaceError
+	if !errors.As(wrapped, &se) || se.TempDir != "/big/spill" || !errors.Is(wrapped, syscall.ENOSPC) {
+		t.Fatalf("spaceError = %#v", wrapped)
+	}
+	for _, want := range []string{"out of disk space", "big.json", "/big/spill", "--temp-dir"} {
+		if !strings.Contains(wrapped.Error(), want) {
+			t.Errorf("message lacks %q: %s", want, wrapped)
+		}
+	}
+	if again := spaceError(wrapped, "/elsewhere"); again != wrapped {
+		t.Errorf("wrapped twice: %v", again)
+	}
+	if other := errors.New("other"); spaceError(other, "/big/spill") != other {
+		t.Error("an error that is not a full disk was wrapped")
+	}
+}
+
+// A file whose load fails for want of disk space stops the run with a
+// SpaceError naming the file and the temporary folder, and the files after
+// it are not loaded; a load failing otherwise is noted and the run goes on
+// (the same two files, a portal CSV after the failing one).
+func TestOutOfSpaceStopsTheRun(t *testing.T) {
+	saved := formats
+	t.Cleanup(func() { formats = saved })
+	var failure error
+	formats = append([]*format{{
+		id: "disk-test", kind: "signins", priority: -1, why: "test",
+		detect: func(s *sniff) bool { return bytes.HasPrefix(s.head, []byte("DISK TEST")) },
+		load:   func(context.Context, *loader, *source) error { return failure },
+	}}, saved...)
+	dir := t.TempDir()
+	first := write(t, dir, "a-first.txt", "DISK TEST\n")
+	portal, err := os.ReadFile("../testdata/exports/contoso/InteractiveSignIns_2025-03-01_2025-03-08.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := write(t, dir, "b-InteractiveSignIns_2025-03-01_2025-03-08.csv", string(portal))
+	spill := t.TempDir()
+	for _, full := range []bool{false, true} {
+		failure = errors.New("write stage: some other error")
+		if full {
+			failure = &os.PathError{Op: "write", Path: filepath.Join(spill, "stage.duckdb"), Err: syscall.ENOSPC}
+		}
+		db, err := Open(context.Background(), DBOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		sum, err := Files(context.Background(), db, []string{first, second}, Options{TempDir: spill})
+		var signins int64
+		if qerr := db.QueryRow("select count(*) from signins").Scan(&signins); qerr != nil {
+			t.Fatal(qerr)
+		}
+		if !full {
+			if err != nil || signins == 0 || !strings.Contains(sum.Sources[0].Note, "some other error") {
+				t.Fatalf("another failure: err %v, %d sign-ins, first note %q", err, signins, sum.Sources[0].Note)
+			}
+			continue
+		}
+		var se *SpaceError
+		if !errors.As(err, &se) || se.TempDir != spill || !strings.Contains(err.Error(), "a-first.txt") {
+			t.Fatalf("full disk: err = %v", err)
+		}
+		if signins != 0 {
+			t.Errorf("full disk: the run went on and loaded %d sign-ins", signins)
+		}
+	}
+}
