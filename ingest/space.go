@@ -27,8 +27,12 @@ func (e *SpaceError) Error() string {
 func (e *SpaceError) Unwrap() error { return e.Err }
 
 // outOfSpace says whether err is a write that found its disk full: Go's
-// ENOSPC, or DuckDB's message for it (DuckDB reports the system's text:
-// strerror's on Linux and macOS, FormatMessage's on Windows).
+// ENOSPC, DuckDB's message for it (the system's text: strerror's on Linux
+// and macOS, FormatMessage's on Windows), or DuckDB's buffer manager finding
+// no room left in its spill folder, which it reports as out of memory
+// ("failed to offload data block", the disk's free space being its default
+// max_temp_directory_size). An allocation beyond the memory limit with
+// nowhere to spill ("could not allocate block") is not this.
 func outOfSpace(err error) bool {
 	if err == nil {
 		return false
@@ -37,7 +41,8 @@ func outOfSpace(err error) bool {
 		return true
 	}
 	m := err.Error()
-	return strings.Contains(m, "No space left on device") || strings.Contains(m, "not enough space on the disk")
+	return strings.Contains(m, "No space left on device") || strings.Contains(m, "not enough space on the disk") ||
+		strings.Contains(m, "failed to offload data block")
 }
 
 // spaceError wraps err in a SpaceError when a full disk caused it.

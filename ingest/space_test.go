@@ -13,8 +13,9 @@ import (
 	"testing"
 )
 
-// A full disk is known from Go's error and from DuckDB's own message, both
-// real (a write to /dev/full), and from nothing else; it is wrapped once.
+// A full disk is known from Go's error and DuckDB's own messages, all real
+// (a write to /dev/full; a spill folder with no room left), and from nothing
+// else, not even an allocation with nowhere to spill; it is wrapped once.
 func TestOutOfSpace(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full on this system")
@@ -26,12 +27,26 @@ func TestOutOfSpace(t *testing.T) {
 	}
 	defer db.Close()
 	_, dbErr := db.Exec("copy (select 1 as a) to '/dev/full' (format csv)")
-	for _, err := range []error{goErr, dbErr, fmt.Errorf("ingest x.json: %w", dbErr)} {
+	big := "create or replace table t as select range::varchar || repeat('x', 100) as s from range(3000000)"
+	spill := func(dir string) error {
+		db, err := Open(context.Background(), DBOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		_, err = db.Exec(fmt.Sprintf("set memory_limit = '64MB'; set temp_directory = %s; set max_temp_directory_size = '1MB'; %s", quote(dir), big))
+		return err
+	}
+	spillErr, noSpillErr := spill(t.TempDir()), spill("")
+	if noSpillErr == nil || !strings.Contains(noSpillErr.Error(), "Out of Memory") {
+		t.Fatalf("no spill folder: err = %v", noSpillErr)
+	}
+	for _, err := range []error{goErr, dbErr, fmt.Errorf("ingest x.json: %w", dbErr), spillErr} {
 		if !outOfSpace(err) {
 			t.Errorf("outOfSpace(%v) = false", err)
 		}
 	}
-	for _, err := range []error{nil, io.ErrUnexpectedEOF, errors.New(`IO Error: Cannot open file "x": Permission denied`),
+	for _, err := range []error{nil, noSpillErr, io.ErrUnexpectedEOF, errors.New(`IO Error: Cannot open file "x": Permission denied`),
 		fmt.Errorf("write x: %w", syscall.EFBIG)} {
 		if outOfSpace(err) {
 			t.Errorf("outOfSpace(%v) = true", err)
