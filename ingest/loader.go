@@ -171,7 +171,8 @@ func (l *loader) detachStage() {
 
 // Files loads every file under paths into db and returns what was loaded.
 // One bad file or row never stops the run: it is recorded in sources (with a
-// note) or rejected_rows. The error is reserved for a database that fails.
+// note) or rejected_rows. The error is reserved for a database that fails
+// and for a disk that fills (a *SpaceError, see space.go).
 func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *Summary, err error) {
 	defer func() { err = spaceError(err, opts.TempDir) }()
 	if opts.Limits == (Limits{}) {
