@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -38,10 +39,14 @@ var paramName = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 
 // Run runs the checks against the canonical tables in db and builds the
 // findings. One failing check never stops the others: it gets status error.
-func Run(ctx context.Context, db *sql.DB, opts Options) (*Result, error) {
+func Run(ctx context.Context, db *sql.DB, opts Options) (res *Result, err error) {
+	defer func() {
+		if ingest.OutOfSpace(err) {
+			res, err = nil, ingest.SpaceErrorIn(err, spillDir(db))
+		}
+	}()
 	checks := opts.Checks
 	if checks == nil {
-		var err error
 		if checks, err = queries.Load(queries.FS); err != nil {
 			return nil, fmt.Errorf("load checks: %w", err)
 		}
@@ -98,7 +103,13 @@ func Run(ctx context.Context, db *sql.DB, opts Options) (*Result, error) {
 			opts.Progress(i+1, len(checks), c.ID)
 		}
 		t = time.Now()
-		r.Checks = append(r.Checks, runCheck(ctx, db, c, have, opts.Params))
+		cr, err := runCheck(ctx, db, c, have, opts.Params)
+		if ingest.OutOfSpace(err) {
+			// Every check after it would fail the same way: the run stops
+			// (a SpaceError), as a load does.
+			return nil, fmt.Errorf("check %s: %w", c.ID, err)
+		}
+		r.Checks = append(r.Checks, cr)
 		ingest.Trace("check "+c.ID, t)
 	}
 	sort.Slice(r.Checks, func(i, j int) bool { return r.Checks[i].ID < r.Checks[j].ID })
@@ -215,7 +226,9 @@ var sourceNames = map[string]string{
 	"ca_signin_policies": "sign-ins with per-policy Conditional Access results (JSON, not the portal CSV)",
 }
 
-func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]bool, overrides map[string]string) CheckResult {
+// runCheck runs one check; a check that fails has status error, and the
+// error is returned too.
+func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]bool, overrides map[string]string) (CheckResult, error) {
 	cr := CheckResult{ID: c.ID, Title: c.Title, Severity: c.Severity, Findings: []Finding{},
 		Description: c.Description, Risk: c.Risk, Remediation: c.Remediation,
 		FalsePositives: c.FalsePositives, References: c.References}
@@ -236,23 +249,33 @@ func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]
 	if len(missing) > 0 {
 		cr.Status = StatusSkip
 		cr.SkipReason = "needs " + strings.Join(missing, " and ") + "; none was loaded"
-		return cr
+		return cr, nil
 	}
 	if err := setParams(ctx, db, c, overrides); err != nil {
 		cr.Status, cr.Error = StatusError, err.Error()
-		return cr
+		return cr, err
 	}
 	findings, err := query(ctx, db, c.SQL)
 	if err != nil {
 		cr.Status, cr.Error = StatusError, err.Error()
-		return cr
+		return cr, err
 	}
 	cr.Findings = findings
 	cr.Status = StatusOK
 	if len(findings) > 0 {
 		cr.Status = StatusAlarm
 	}
-	return cr
+	return cr, nil
+}
+
+// spillDir is where DuckDB spills (its temp_directory), else the system's
+// temporary folder, where a temporary database goes without --temp-dir.
+func spillDir(db *sql.DB) string {
+	var dir string
+	if err := db.QueryRow("select current_setting('temp_directory')").Scan(&dir); err != nil || dir == "" {
+		return os.TempDir()
+	}
+	return dir
 }
 
 func setParams(ctx context.Context, db *sql.DB, c queries.Check, overrides map[string]string) error {

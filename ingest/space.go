@@ -56,3 +56,11 @@ func spaceError(err error, tempDir string) error {
 	}
 	return &SpaceError{TempDir: tempDir, Err: err}
 }
+
+// OutOfSpace says whether err comes from a full disk (see outOfSpace), for
+// the steps after a load (analyze).
+func OutOfSpace(err error) bool { return outOfSpace(err) }
+
+// SpaceErrorIn wraps err in a SpaceError naming dir when a full disk caused
+// it, and returns any other error as it is.
+func SpaceErrorIn(err error, dir string) error { return spaceError(err, dir) }
