@@ -39,6 +39,8 @@ var paramName = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 
 // Run runs the checks against the canonical tables in db and builds the
 // findings. One failing check never stops the others: it gets status error.
+// A full disk (DuckDB's spill folder) does: the run ends with an
+// *ingest.SpaceError, as a load does.
 func Run(ctx context.Context, db *sql.DB, opts Options) (res *Result, err error) {
 	defer func() {
 		if ingest.OutOfSpace(err) {
