@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // SpaceError is a load stopped by a full disk. It stops the whole run,
@@ -27,12 +29,16 @@ func (e *SpaceError) Error() string {
 func (e *SpaceError) Unwrap() error { return e.Err }
 
 // outOfSpace says whether err is a write that found its disk full: Go's
-// ENOSPC, DuckDB's message for it (the system's text: strerror's on Linux
-// and macOS, FormatMessage's on Windows), or DuckDB's buffer manager finding
-// no room left in its spill folder, which it reports as out of memory
-// ("failed to offload data block", the disk's free space being its default
-// max_temp_directory_size). An allocation beyond the memory limit with
-// nowhere to spill ("could not allocate block") is not this.
+// ENOSPC, or a DuckDB error of the kinds a full disk gives. DuckDB reports
+// the system's text (strerror's on Linux and macOS, FormatMessage's on
+// Windows) at the end of an IO error, or of a commit that failed on one;
+// its buffer manager, finding no room left in its spill folder, reports
+// "failed to offload data block" as out of memory (the disk's free space is
+// its default max_temp_directory_size). An allocation beyond the memory
+// limit with nowhere to spill ("could not allocate block") is not this. The
+// kind and the place of the text are checked, not the text anywhere: DuckDB
+// quotes values in other errors ("Could not convert string '…'"), and a log
+// field reading "No space left on device" must not stop a run.
 func outOfSpace(err error) bool {
 	if err == nil {
 		return false
@@ -40,9 +46,18 @@ func outOfSpace(err error) bool {
 	if errors.Is(err, syscall.ENOSPC) {
 		return true
 	}
-	m := err.Error()
-	return strings.Contains(m, "No space left on device") || strings.Contains(m, "not enough space on the disk") ||
-		strings.Contains(m, "failed to offload data block")
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	switch de.Type {
+	case duckdb.ErrorTypeIO, duckdb.ErrorTypeTransaction:
+		m := strings.TrimRight(de.Msg, " .\r\n")
+		return strings.HasSuffix(m, "No space left on device") || strings.HasSuffix(m, "There is not enough space on the disk")
+	case duckdb.ErrorTypeOutOfMemory:
+		return strings.HasPrefix(de.Msg, "Out of Memory Error: failed to offload data block")
+	}
+	return false
 }
 
 // spaceError wraps err in a SpaceError when a full disk caused it.

@@ -13,9 +13,11 @@ import (
 	"testing"
 )
 
-// A full disk is known from Go's error and DuckDB's own messages, all real
+// A full disk is known from Go's error and DuckDB's own errors, all real
 // (a write to /dev/full; a spill folder with no room left), and from nothing
-// else, not even an allocation with nowhere to spill; it is wrapped once.
+// else: not an allocation with nowhere to spill, not DuckDB quoting a value
+// that reads "No space left on device", not the text in an error that is
+// not DuckDB's; it is wrapped once.
 func TestOutOfSpace(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full on this system")
@@ -38,6 +40,11 @@ func TestOutOfSpace(t *testing.T) {
 		return err
 	}
 	spillErr, noSpillErr := spill(t.TempDir()), spill("")
+	// A value quoted in another error, as a log field can be.
+	_, quoted := db.Exec("select 'No space left on device'::integer")
+	if quoted == nil || !strings.Contains(quoted.Error(), "No space left on device") {
+		t.Fatalf("conversion error = %v", quoted)
+	}
 	if noSpillErr == nil || !strings.Contains(noSpillErr.Error(), "Out of Memory") {
 		t.Fatalf("no spill folder: err = %v", noSpillErr)
 	}
@@ -46,7 +53,7 @@ func TestOutOfSpace(t *testing.T) {
 			t.Errorf("outOfSpace(%v) = false", err)
 		}
 	}
-	for _, err := range []error{nil, noSpillErr, io.ErrUnexpectedEOF, errors.New(`IO Error: Cannot open file "x": Permission denied`),
+	for _, err := range []error{nil, noSpillErr, quoted, errors.New("IO Error: Could not write file \"x\": No space left on device"), io.ErrUnexpectedEOF, errors.New(`IO Error: Cannot open file "x": Permission denied`),
 		fmt.Errorf("write x: %w", syscall.EFBIG)} {
 		if outOfSpace(err) {
 			t.Errorf("outOfSpace(%v) = true", err)
