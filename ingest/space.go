@@ -10,9 +10,9 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// SpaceError is a load stopped by a full disk. It stops the whole run,
-// where a file that fails otherwise is recorded and the run goes on: every
-// file after it would fail the same way, an SQL path that fails for want of
+// SpaceError is a load (or, in analyze, a check) stopped by a full disk. It
+// stops the whole run, where a file or check that fails otherwise is
+// recorded and the run goes on: every one after it would fail the same way, an SQL path that fails for want of
 // space would only hand the file to its careful path to fail again, slower,
 // and a report that left out the largest inputs for that reason would be
 // read as complete (issue 5).
