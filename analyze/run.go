@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -270,13 +269,12 @@ func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]
 	return cr, nil
 }
 
-// spillDir is where DuckDB spills (its temp_directory), else the system's
-// temporary folder, where a temporary database goes without --temp-dir.
+// spillDir is where DuckDB spills (its temp_directory), or "" when it has
+// none or cannot say: SpaceErrorIn then names the system's temporary
+// folder, where a temporary database goes without --temp-dir.
 func spillDir(db *sql.DB) string {
 	var dir string
-	if err := db.QueryRow("select current_setting('temp_directory')").Scan(&dir); err != nil || dir == "" {
-		return os.TempDir()
-	}
+	db.QueryRow("select current_setting('temp_directory')").Scan(&dir)
 	return dir
 }
 
