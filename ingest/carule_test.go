@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"database/sql"
 	"testing"
 )
@@ -10,11 +9,7 @@ import (
 // 'condition:rule' (a member that is not a string as its JSON), and ':' for
 // text that is not JSON, JSON that is not an object, and NULL.
 func TestCARuleText(t *testing.T) {
-	db, err := Open(context.Background(), DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	for _, tc := range []struct {
 		in   any
 		want string

@@ -12,11 +12,7 @@ import (
 // normalise alike win, and reads only the columns want picks.
 func TestCSVRows(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	if _, err := db.Exec(`create temp table csv_rows as select * from (values
   ('2025-03-01T10:00:00Z', 'curl/8', 'imap', ''),
   ('2025-03-02T10:00:00Z', 'Mozilla "5"', NULL, 'x'),

@@ -19,11 +19,7 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	if total := physicalMemory(); total > 0 && int64(mib)<<20 > total/2 {
 		t.Errorf("%s is more than half of %d bytes", got, total)
 	}
-	db, err := Open(context.Background(), DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	var setting string
 	db.QueryRow("select current_setting('memory_limit')").Scan(&setting)
 	if setting == "" {
@@ -57,11 +53,7 @@ func TestScratchStorageFormat(t *testing.T) {
 		db.Close()
 	}
 	// The stage database, a temporary file too, is in the newest format.
-	db, err := Open(ctx, DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	l := &loader{db: db, tmp: dir}
 	if err := l.attachStage(ctx); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -152,11 +151,7 @@ func TestPolicyRulesObjectsAndStrings(t *testing.T) {
 // one or the other with coalesce, so a change to one side alone must fail
 // here, not as a type error or a column that silently reads differently.
 func TestTypedColumnsMatchJSONReads(t *testing.T) {
-	db, err := Open(context.Background(), DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	if got := query1[string](t, db, `select typeof(mfagap_auth_steps('[]'::json))`); got != stepsType {
 		t.Errorf("mfagap_auth_steps reads\n %s\nstepsType is\n %s", got, stepsType)
 	}

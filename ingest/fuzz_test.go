@@ -170,11 +170,7 @@ func FuzzFiles(f *testing.F) {
 		b := filepath.Join(dir, "InteractiveSignIns_x.csv")
 		os.WriteFile(a, data, 0o644)
 		os.WriteFile(b, data, 0o644)
-		db, err := Open(ctx, DBOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := memDB(t)
 		sum, err := Files(ctx, db, []string{a, b}, Options{})
 		if err != nil {
 			t.Fatalf("Files: %v", err)

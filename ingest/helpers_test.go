@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"database/sql"
 	"strings"
 	"sync/atomic"
@@ -92,4 +93,16 @@ func loadBothWays(t *testing.T, on *bool, reads *atomic.Int64, want int64, paths
 	}
 	sameLoad(t, off, got)
 	return got
+}
+
+// memDB is a fresh in-memory database as Open makes it, closed when the
+// test ends.
+func memDB(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := Open(context.Background(), DBOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

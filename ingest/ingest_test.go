@@ -13,13 +13,8 @@ import (
 // accounting of every source.
 func load(t *testing.T, opts Options, paths ...string) (*sql.DB, *Summary) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := Open(ctx, DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	sum, err := Files(ctx, db, paths, opts)
+	db := memDB(t)
+	sum, err := Files(context.Background(), db, paths, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

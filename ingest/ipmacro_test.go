@@ -1,18 +1,11 @@
 package ingest
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // TestIPInMacro pins mfagap_ip_in, the range test behind trusted IP ranges
 // and named locations, for IPv4 and IPv6 (no inet extension available).
 func TestIPInMacro(t *testing.T) {
-	db, err := Open(context.Background(), DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	cases := []struct {
 		ip, cidr string
 		want     bool

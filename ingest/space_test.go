@@ -23,20 +23,11 @@ func TestOutOfSpace(t *testing.T) {
 		t.Skip("no /dev/full on this system")
 	}
 	goErr := os.WriteFile("/dev/full", []byte("x"), 0o644)
-	db, err := Open(context.Background(), DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	_, dbErr := db.Exec("copy (select 1 as a) to '/dev/full' (format csv)")
 	big := "create or replace table t as select range::varchar || repeat('x', 100) as s from range(3000000)"
 	spill := func(dir string) error {
-		db, err := Open(context.Background(), DBOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		_, err = db.Exec(fmt.Sprintf("set memory_limit = '64MB'; set temp_directory = %s; set max_temp_directory_size = '1MB'; %s", quote(dir), big))
+		_, err := memDB(t).Exec(fmt.Sprintf("set memory_limit = '64MB'; set temp_directory = %s; set max_temp_directory_size = '1MB'; %s", quote(dir), big))
 		return err
 	}
 	spillErr, noSpillErr := spill(t.TempDir()), spill("")
@@ -103,11 +94,7 @@ func TestOutOfSpaceStopsTheRun(t *testing.T) {
 		if full {
 			failure = &os.PathError{Op: "write", Path: filepath.Join(spill, "stage.duckdb"), Err: syscall.ENOSPC}
 		}
-		db, err := Open(context.Background(), DBOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := memDB(t)
 		sum, err := Files(context.Background(), db, []string{first, second}, Options{TempDir: spill})
 		var signins int64
 		if qerr := db.QueryRow("select count(*) from signins").Scan(&signins); qerr != nil {

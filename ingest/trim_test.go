@@ -1,22 +1,15 @@
 package ingest
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // TestTrimMatchesDuckDB pins mfagap_trim, the cheap trim of the load
 // statements, to DuckDB's own trim: every code point at either end, alone,
 // doubled and around text, plus empty, NULL and inner spaces.
 func TestTrimMatchesDuckDB(t *testing.T) {
-	db, err := Open(context.Background(), DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	var checked, differ int
 	var first string
-	err = db.QueryRow(`
+	err := db.QueryRow(`
 with cp as (
   select chr(c::integer) as ch from range(1, 1114112) r(c)
   where c not between 55296 and 57343),

@@ -203,11 +203,7 @@ func TestUALFastGenerated(t *testing.T) {
 // then trimmed, including the ones SQL passes through without calling it.
 func TestUALClientIPInSQL(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	if _, err := db.ExecContext(ctx, laFastMacros); err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,7 @@ import (
 // rejected, never lost (FuzzFiles found records vanishing this way).
 func TestUnreadRecords(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, DBOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memDB(t)
 	path := filepath.Join(t.TempDir(), "records.ndjson")
 	long := `{"__rec":3,"x":"` + strings.Repeat("a", 3<<20) + `"}`
 	os.WriteFile(path, []byte(`{"__rec":1,"id":"a"}`+"\n"+`{"__rec":2,"id":"b"}`+"\n"+long+"\n"+`{"__rec":4,"id":"d"}`+"\n"), 0o644)
