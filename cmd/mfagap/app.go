@@ -370,25 +370,6 @@ func reportCommand() *cli.Command {
 	}
 }
 
-// writeTo writes to a file, to w for "-", or nowhere for "".
-func writeTo(stdout io.Writer, path string, write func(io.Writer) error) error {
-	switch path {
-	case "":
-		return nil
-	case "-":
-		return write(stdout)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return usageError{fmt.Errorf("cannot write %s: %v", path, err)}
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
-}
-
 func ingestCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "ingest",

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestWriteToReplacesWhole: an output is complete or not there at all, and a
+// failed write leaves the earlier file as it was, with no temporary file
+// beside it.
+func TestWriteToReplacesWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(path, []byte("earlier report"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	half := func(w io.Writer) error { // a disk that fills halfway through
+		io.WriteString(w, "<html>half")
+		return fmt.Errorf("write: %w", syscall.ENOSPC)
+	}
+	err := writeTo(io.Discard, path, half)
+	if err == nil || !strings.Contains(err.Error(), "out of disk space writing "+path) ||
+		!strings.Contains(err.Error(), "earlier file at that path is unchanged") {
+		t.Fatalf("full disk: err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "earlier report" {
+		t.Fatalf("after a failed write the file holds %q", b)
+	}
+	err = writeTo(io.Discard, filepath.Join(dir, "new.json"), func(w io.Writer) error { return errors.New("render failed") })
+	if err == nil || !strings.Contains(err.Error(), "render failed") || strings.Contains(err.Error(), "out of disk space") {
+		t.Fatalf("other failure: err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a failed write left new.json: %v", err)
+	}
+	if err := writeTo(io.Discard, path, func(w io.Writer) error { _, err := io.WriteString(w, "new report"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if b, _ := os.ReadFile(path); err != nil || string(b) != "new report" || st.Mode().Perm() != 0o640 {
+		t.Fatalf("after a good write: %q, mode %v, %v", b, st.Mode(), err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("left in the folder: %v", entries)
+	}
+	var out bytes.Buffer
+	if err := writeTo(&out, "-", func(w io.Writer) error { _, err := io.WriteString(w, "to stdout"); return err }); err != nil || out.String() != "to stdout" {
+		t.Fatalf("'-': %q, %v", out.String(), err)
+	}
+}
+
+// TestWriteToDevices: a path that is not a regular file is written in place
+// (nothing is renamed over /dev/null), and a real full disk (/dev/full) is
+// named as one.
+func TestWriteToDevices(t *testing.T) {
+	write := func(w io.Writer) error { _, err := io.WriteString(w, strings.Repeat("x", 1<<16)); return err }
+	if _, err := os.Stat("/dev/null"); err != nil {
+		t.Skip("no /dev/null")
+	}
+	if err := writeTo(io.Discard, "/dev/null", write); err != nil {
+		t.Fatalf("/dev/null: %v", err)
+	}
+	if st, err := os.Stat("/dev/null"); err != nil || st.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("/dev/null is no longer a device: %v %v", st, err)
+	}
+	if _, err := os.Stat("/dev/full"); err != nil {
+		return
+	}
+	err := writeTo(io.Discard, "/dev/full", write)
+	if err == nil || !strings.Contains(err.Error(), "out of disk space writing /dev/full") {
+		t.Fatalf("/dev/full: err = %v", err)
+	}
+}
