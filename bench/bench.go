@@ -214,6 +214,9 @@ type Sample struct {
 	// phases of one round run back to back, so a phase's ratio to the floor
 	// of its own round is not moved by the machine's drift between rounds.
 	Run int `json:"run,omitempty"`
+	// Error is why the run failed (the parent's record; such a run has no
+	// time and is left out of the table).
+	Error string `json:"error,omitempty"`
 }
 
 // Row is the summary of the samples of one format and phase.

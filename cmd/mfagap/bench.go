@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -73,7 +74,7 @@ func benchParent(c *cli.Context) error {
 	if v := c.String("storage"); v != "" {
 		fmt.Fprintf(c.App.ErrWriter, "bench: ingest, analyze and report run with --storage %s\n", v)
 	}
-	var samples []bench.Sample
+	var samples, failed []bench.Sample
 	rows := map[string]int64{}
 	for i := 0; i < c.Int("repeat"); i++ {
 		for _, f := range c.StringSlice("format") {
@@ -84,17 +85,20 @@ func benchParent(c *cli.Context) error {
 						args = append(args, "--"+fl, v)
 					}
 				}
-				cmd := exec.CommandContext(c.Context, exe, args...)
-				var out bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &out, c.App.ErrWriter
-				if err := cmd.Run(); err != nil {
-					return fmt.Errorf("bench %s %s: %w", f, phase, err)
-				}
-				var s bench.Sample
-				if err := json.Unmarshal(out.Bytes(), &s); err != nil {
-					return fmt.Errorf("bench %s %s: child said %q: %w", f, phase, out.String(), err)
+				s, err := runBenchChild(c, exe, args)
+				if c.Context != nil && c.Context.Err() != nil {
+					return c.Context.Err()
 				}
 				s.Run = i + 1
+				if err != nil {
+					// One phase that fails (DuckDB's in-memory floor
+					// filling the disk with spill at 10 M, say) does
+					// not throw away the others' runs.
+					s.Format, s.Phase, s.Error = f, phase, err.Error()
+					failed = append(failed, s)
+					fmt.Fprintf(c.App.ErrWriter, "bench: run %d %s %-7s failed: %s\n", i+1, f, phase, s.Error)
+					continue
+				}
 				if s.Rows > 0 {
 					rows[f] = s.Rows
 				}
@@ -109,12 +113,47 @@ func benchParent(c *cli.Context) error {
 		}
 	}
 	if p := c.String("results"); p != "" {
-		b, _ := json.MarshalIndent(samples, "", "  ")
+		b, _ := json.MarshalIndent(append(slices.Clone(samples), failed...), "", "  ")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			return err
 		}
 	}
-	return bench.WriteTable(c.App.Writer, bench.Summarize(samples))
+	if err := bench.WriteTable(c.App.Writer, bench.Summarize(samples)); err != nil {
+		return err
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	fmt.Fprintf(c.App.Writer, "\nfailed (no time, not in the table):\n")
+	for _, s := range failed {
+		fmt.Fprintf(c.App.Writer, "- run %d %s %s: %s\n", s.Run, s.Format, s.Phase, s.Error)
+	}
+	return fmt.Errorf("bench: %d of %d phase runs failed (listed after the table)", len(failed), len(failed)+len(samples))
+}
+
+// runBenchChild runs one phase in a child process (exe with args) and
+// returns the Sample it prints. Its stderr goes on to ours; when it fails,
+// the error is its last line there (the command's own message).
+func runBenchChild(c *cli.Context, exe string, args []string) (bench.Sample, error) {
+	var s bench.Sample
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, io.MultiWriter(c.App.ErrWriter, &errb)
+	if err := cmd.Run(); err != nil {
+		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+		if last := strings.TrimPrefix(strings.TrimSpace(lines[len(lines)-1]), "mfagap: "); last != "" {
+			return s, errors.New(last)
+		}
+		return s, err
+	}
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		return s, fmt.Errorf("child said %q: %w", out.String(), err)
+	}
+	return s, nil
 }
 
 // phaseOrder is the order of the phases in run i (from 0): as given, and
@@ -164,9 +203,11 @@ func benchChild(c *cli.Context, phase string) error {
 		}
 		start = time.Now()
 		s.Rows, err = bench.Floor(ctx, db, file, format)
-		db.Close() // a file is checkpointed here, within the time measured
+		if cerr := db.Close(); err == nil { // a file is checkpointed here, within the time measured
+			err = cerr
+		}
 		if err != nil {
-			return err
+			return ingest.SpaceErrorIn(err, c.String("temp-dir"))
 		}
 	case "ingest":
 		cliArgs = []string{"ingest", "--quiet"}
@@ -183,7 +224,7 @@ func benchChild(c *cli.Context, phase string) error {
 		var errb bytes.Buffer
 		args := append(append(append([]string{"mfagap"}, cliArgs...), common...), file)
 		if code := run(args, io.Discard, &errb); code != 0 {
-			return fmt.Errorf("bench: %s exited %d: %s", phase, code, errb.String())
+			return fmt.Errorf("mfagap %s (exit %d): %s", phase, code, strings.TrimPrefix(strings.TrimSpace(errb.String()), "mfagap: "))
 		}
 	}
 	s.Seconds = bench.Since(start)

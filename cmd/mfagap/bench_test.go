@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,5 +83,63 @@ func TestPhaseOrder(t *testing.T) {
 	}
 	if strings.Join(given, ",") != "floor,ingest,report" {
 		t.Errorf("phaseOrder changed its argument: %v", given)
+	}
+}
+
+// TestMain lets the test binary stand in for mfagap when bench runs its
+// phases as child processes (os.Executable is the test binary here).
+func TestMain(m *testing.M) {
+	if os.Getenv("MFAGAP_TEST_AS_CLI") == "1" {
+		os.Exit(run(append([]string{"mfagap"}, os.Args[1:]...), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchPhaseFails runs the whole bench, children included, where one
+// phase fails for real (its report path is a folder): the other phases'
+// runs are timed and tabled, the failure is listed with the child's own
+// message and kept in --results, and the bench exits non-zero.
+func TestBenchPhaseFails(t *testing.T) {
+	t.Setenv("MFAGAP_TEST_AS_CLI", "1")
+	dir, tmp := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "report-csv.html"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(dir, "results.json")
+	code, stdout, stderr := runCLI(t, "bench", "--rows", "300", "--format", "csv", "--repeat", "2", "--phase", "floor",
+		"--phase", "ingest", "--phase", "report", "--dir", dir, "--temp-dir", tmp, "--results", results)
+	if code == 0 || !strings.Contains(stderr, "2 of 6 phase runs failed") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	for _, want := range []string{"| csv | floor | 300 |", "| csv | ingest | 300 |", "failed (no time, not in the table):",
+		"- run 1 csv report: ", "- run 2 csv report: ", "report-csv.html: is a directory"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "| csv | report |") {
+		t.Errorf("a phase that never ran is in the table:\n%s", stdout)
+	}
+	b, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []bench.Sample
+	if err := json.Unmarshal(b, &samples); err != nil {
+		t.Fatal(err)
+	}
+	var ok, bad int
+	for _, s := range samples {
+		switch {
+		case s.Error == "" && s.Seconds > 0 && s.Rows == 300:
+			ok++
+		case s.Error != "" && s.Phase == "report" && s.Seconds == 0:
+			bad++
+		default:
+			t.Errorf("sample %+v", s)
+		}
+	}
+	if ok != 4 || bad != 2 {
+		t.Errorf("results: %d good and %d failed samples, want 4 and 2", ok, bad)
 	}
 }
