@@ -32,10 +32,25 @@ type parquetManifest struct {
 // (signins/tenant_id=…/day=YYYY-MM-DD/*.parquet), every other table as
 // <table>.parquet, and the marker file that LoadParquet looks for. dir must be
 // empty, absent, or an earlier such folder (which is replaced).
-func WriteParquet(ctx context.Context, db *sql.DB, dir string) error {
+//
+// The tables are written into a hidden folder inside dir and moved up only
+// once all are written, the marker last; an earlier export is removed only
+// then. A write that fails (a full disk, an interrupt) leaves dir as it was:
+// a history that took an hour to load is not lost to a failed refresh.
+func WriteParquet(ctx context.Context, db *sql.DB, dir string) (err error) {
 	if err := prepareParquetDir(dir); err != nil {
 		return err
 	}
+	work, err := os.MkdirTemp(dir, parquetWorkPrefix)
+	if err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	defer func() {
+		os.RemoveAll(work)
+		if outOfSpace(err) {
+			err = fmt.Errorf("out of disk space writing Parquet to %s: %w; nothing was changed there (an earlier export is as it was): free space on that disk or give another folder", dir, err)
+		}
+	}()
 	tables, err := canonicalTables(ctx, db)
 	if err != nil {
 		return err
@@ -54,21 +69,29 @@ func WriteParquet(ctx context.Context, db *sql.DB, dir string) error {
 			continue // a partitioned COPY of no rows writes no file
 		case t == "signins":
 			q = fmt.Sprintf(`copy (select *, cast(created_at as date) as day from signins)
-to %s (format parquet, partition_by (tenant_id, day), overwrite_or_ignore true)`, quote(filepath.Join(dir, "signins")))
+to %s (format parquet, partition_by (tenant_id, day), overwrite_or_ignore true)`, quote(filepath.Join(work, "signins")))
 		default:
-			q = fmt.Sprintf("copy %s to %s (format parquet)", ident(t), quote(filepath.Join(dir, t+".parquet")))
+			q = fmt.Sprintf("copy %s to %s (format parquet)", ident(t), quote(filepath.Join(work, t+".parquet")))
 		}
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("write parquet %s: %w", t, err)
 		}
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, ParquetMarker), append(b, '\n'), 0o644); err != nil {
+	if err := writeSynced(filepath.Join(work, ParquetMarker), append(b, '\n')); err != nil {
 		return fmt.Errorf("write parquet: %w", err)
 	}
-	return nil
+	return publishParquet(dir, work)
 }
 
+// parquetWorkPrefix names the hidden folder a Parquet export is written in
+// before it replaces the folder's content; one left by a killed run is
+// removed by the next.
+const parquetWorkPrefix = ".mfagap-new-"
+
+// prepareParquetDir makes sure dir can take an export: it is created when
+// absent; it must otherwise be empty or hold an earlier export (its marker),
+// besides what a killed run left, which is removed.
 func prepareParquetDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -76,19 +99,72 @@ func prepareParquetDir(dir string) error {
 		return os.MkdirAll(dir, 0o755)
 	case err != nil:
 		return fmt.Errorf("write parquet: %w", err)
-	case len(entries) == 0:
-		return nil
 	}
-	if !IsParquetDir(dir) {
-		return fmt.Errorf("write parquet: %s is not empty and holds no %s; give an empty or new folder", dir, ParquetMarker)
-	}
-	// An earlier export: replace it whole, so no stale partition survives.
+	mine := 0
 	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			return fmt.Errorf("write parquet: %w", err)
+		if strings.HasPrefix(e.Name(), parquetWorkPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("write parquet: %w", err)
+			}
+			mine++
 		}
 	}
+	if len(entries) > mine && !IsParquetDir(dir) {
+		return fmt.Errorf("write parquet: %s is not empty and holds no %s; give an empty or new folder", dir, ParquetMarker)
+	}
 	return nil
+}
+
+// publishParquet replaces dir's content by work's (a folder inside dir):
+// the earlier export is removed, marker first so that no half state reads
+// as an export, then work's files are moved up, marker last.
+func publishParquet(dir, work string) error {
+	old, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	if err := os.Remove(filepath.Join(dir, ParquetMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	for _, e := range old {
+		if p := filepath.Join(dir, e.Name()); p != work {
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("write parquet: replace the earlier export: %w", err)
+			}
+		}
+	}
+	entries, err := os.ReadDir(work)
+	if err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() != ParquetMarker {
+			if err := os.Rename(filepath.Join(work, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("write parquet: %w", err)
+			}
+		}
+	}
+	if err := os.Rename(filepath.Join(work, ParquetMarker), filepath.Join(dir, ParquetMarker)); err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	return os.Remove(work)
+}
+
+// writeSynced writes b to a new file at path and syncs it, so that a full
+// disk shows here and not after the export is declared complete.
+func writeSynced(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // IsParquetDir reports whether dir was written by WriteParquet.

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,5 +29,60 @@ func TestParquetWithNewExports(t *testing.T) {
 		if strings.HasSuffix(s.Path, "b.json") && (s.Loaded != 1 || s.Duplicates != 1) {
 			t.Errorf("b.json loaded %d duplicates %d, want 1 and 1", s.Loaded, s.Duplicates)
 		}
+	}
+}
+
+// TestParquetRewrite: a new export replaces an earlier one only once it is
+// whole. One that fails (here interrupted) leaves the earlier export as it
+// was and readable, and nothing of its own; what a killed run left behind is
+// cleared by the next; a folder holding other files is refused.
+func TestParquetRewrite(t *testing.T) {
+	dir := t.TempDir()
+	db, _ := load(t, Options{}, write(t, dir, "in/a.json", "["+recAlice+"]"))
+	pq := filepath.Join(dir, "pq")
+	if err := WriteParquet(context.Background(), db, pq); err != nil {
+		t.Fatal(err)
+	}
+	db2, _ := load(t, Options{}, write(t, dir, "in/b.json", "["+recAlice+","+recBob+"]"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := WriteParquet(ctx, db2, pq); err == nil {
+		t.Fatal("an interrupted export succeeded")
+	}
+	left := func() []string {
+		var names []string
+		entries, _ := os.ReadDir(pq)
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	for _, n := range left() {
+		if strings.HasPrefix(n, parquetWorkPrefix) {
+			t.Errorf("a failed export left %s", n)
+		}
+	}
+	back, _ := load(t, Options{}, pq)
+	if n := queryStrings(t, back, "select count(*)::varchar from signins"); n[0] != "1" {
+		t.Errorf("after a failed export the earlier one holds %s sign-ins, want its 1", n[0])
+	}
+
+	stale := filepath.Join(pq, parquetWorkPrefix+"killed")
+	write(t, stale, "signins.parquet", "half")
+	if err := WriteParquet(context.Background(), db2, pq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a killed run's folder survived: %v", err)
+	}
+	back, _ = load(t, Options{}, pq)
+	if n := queryStrings(t, back, "select count(*)::varchar from signins"); n[0] != "2" {
+		t.Errorf("the new export holds %s sign-ins, want 2 (entries %v)", n[0], left())
+	}
+
+	other := filepath.Join(dir, "other")
+	write(t, other, "notes.txt", "mine")
+	if err := WriteParquet(context.Background(), db2, other); err == nil || !strings.Contains(err.Error(), "is not empty") {
+		t.Errorf("a folder of other files: err = %v", err)
 	}
 }
