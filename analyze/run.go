@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -269,12 +270,16 @@ func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]
 	return cr, nil
 }
 
-// spillDir is where DuckDB spills (its temp_directory), or "" when it has
-// none or cannot say: SpaceErrorIn then names the system's temporary
-// folder, where a temporary database goes without --temp-dir.
+// spillDir is the folder DuckDB spills under: the one holding its own spill
+// folder (ingest.Open), which is what --temp-dir names; its temp_directory
+// itself for a database opened otherwise; "" when it cannot say, and
+// SpaceErrorIn then names the system's temporary folder.
 func spillDir(db *sql.DB) string {
 	var dir string
 	db.QueryRow("select current_setting('temp_directory')").Scan(&dir)
+	if strings.HasPrefix(filepath.Base(dir), ingest.SpillPrefix) {
+		return filepath.Dir(dir)
+	}
 	return dir
 }
 

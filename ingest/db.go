@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 //go:embed schema.sql
@@ -22,7 +22,9 @@ type DBOptions struct {
 	// MemoryLimit is DuckDB's memory_limit (e.g. "4GB"); empty means
 	// DefaultMemoryLimit.
 	MemoryLimit string
-	// TempDir is where DuckDB spills; empty keeps the default.
+	// TempDir is the folder under which DuckDB spills, into a folder of
+	// this database's own (see Open); empty means the system's temporary
+	// folder.
 	TempDir string
 	// Threads caps DuckDB's worker threads; 0 keeps the default.
 	Threads int
@@ -43,6 +45,14 @@ const scratchStorage = "v1.5.0"
 // Open opens (or creates) the database and makes sure the canonical tables
 // exist. It uses one connection: DuckDB settings and temporary tables are
 // per connection, and the loaders rely on both.
+//
+// DuckDB spills into a new folder of its own under opts.TempDir (SpillPrefix,
+// removed when the database is closed), never into a folder shared with
+// another process: DuckDB names its spill files the same in every process
+// (duckdb_temp_storage_DEFAULT-0.tmp, …), and two runs spilling into one
+// --temp-dir at once crashed one of them (segmentation fault, issue 5);
+// without a temp_directory, DuckDB spills into .tmp under the working
+// folder, where two runs from one folder collide the same way.
 func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	// The driver reads what follows a '?' as options, not as the file name.
 	if strings.Contains(opts.Path, "?") {
@@ -52,10 +62,20 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	if opts.Scratch && dsn != "" {
 		dsn += "?storage_compatibility_version=" + scratchStorage
 	}
-	db, err := sql.Open("duckdb", dsn)
+	base := opts.TempDir
+	if base == "" {
+		base = os.TempDir()
+	}
+	spill, err := os.MkdirTemp(base, SpillPrefix)
 	if err != nil {
+		return nil, fmt.Errorf("open database: a spill folder under %s: %w (--temp-dir names the folder to use)", base, err)
+	}
+	conn, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		os.RemoveAll(spill)
 		return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
 	}
+	db := sql.OpenDB(spillConnector{conn, spill})
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
@@ -67,10 +87,7 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	if opts.MemoryLimit == "" {
 		opts.MemoryLimit = DefaultMemoryLimit()
 	}
-	settings = append(settings, "set memory_limit = "+quote(opts.MemoryLimit))
-	if opts.TempDir != "" {
-		settings = append(settings, "set temp_directory = "+quote(opts.TempDir))
-	}
+	settings = append(settings, "set memory_limit = "+quote(opts.MemoryLimit), "set temp_directory = "+quote(spill))
 	if opts.Path == "" {
 		// DuckDB checkpoints an in-memory database once a transaction's
 		// undo buffers pass checkpoint_threshold (16 MB), and with updates
@@ -96,6 +113,24 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 		return nil, fmt.Errorf("prepare database: %w", err)
 	}
 	return db, nil
+}
+
+// SpillPrefix begins the name of the folder each database spills into.
+const SpillPrefix = "mfagap-spill-"
+
+// spillConnector is DuckDB's connector with the database's spill folder,
+// removed when the database is closed (sql.DB.Close closes its connector).
+type spillConnector struct {
+	*duckdb.Connector
+	dir string
+}
+
+func (c spillConnector) Close() error {
+	err := c.Connector.Close()
+	if rerr := os.RemoveAll(c.dir); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // quote renders s as a SQL string literal. Paths and names from the outside

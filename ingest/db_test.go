@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -95,5 +96,93 @@ func TestInMemoryCheckpointThreshold(t *testing.T) {
 		if got != want {
 			t.Errorf("database %q: checkpoint_threshold %s, want %s", path, got, want)
 		}
+	}
+}
+
+// TestSpillFolderOfItsOwn: two databases given the same TempDir, as two runs
+// of one script given the same --temp-dir, spill at the same time into
+// folders of their own under it and get their own answers; each folder is
+// gone once its database is closed. DuckDB names its spill files the same
+// in every database, and two runs spilling into one folder crashed one of
+// them. Without a TempDir the folder is under the system's temporary folder,
+// not DuckDB's default .tmp in the working folder.
+func TestSpillFolderOfItsOwn(t *testing.T) {
+	ctx := context.Background()
+	shared := t.TempDir()
+	spillOf := func(db *sql.DB) string {
+		var dir string
+		if err := db.QueryRowContext(ctx, "select current_setting('temp_directory')").Scan(&dir); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	// Database i makes a table larger than the memory limit, which
+	// spills, and sorts it; its answer is its own.
+	table := func(i int) string {
+		return fmt.Sprintf("create table t as select range as i, md5(range::varchar || '%d') as h from range(2000000)", i)
+	}
+	query := func(i int) string {
+		return fmt.Sprintf("select sum(i * (%d + r))::varchar from (select i, row_number() over (order by h) as r from t)", i+1)
+	}
+	sums := make([]string, 2)
+	errs := make(chan error, 2)
+	var dirs []string
+	for i := range 2 {
+		db, err := Open(ctx, DBOptions{TempDir: shared, MemoryLimit: "64MB"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := spillOf(db)
+		if filepath.Dir(dir) != shared || !strings.HasPrefix(filepath.Base(dir), SpillPrefix) {
+			t.Fatalf("database %d spills into %s, want a folder of its own under %s", i, dir, shared)
+		}
+		dirs = append(dirs, dir)
+		go func() {
+			_, err := db.ExecContext(ctx, table(i))
+			if err == nil {
+				err = db.QueryRowContext(ctx, query(i)).Scan(&sums[i])
+			}
+			var n int
+			if err == nil {
+				err = db.QueryRowContext(ctx, "select count(*) from duckdb_temporary_files() where starts_with(path, ?)", dir).Scan(&n)
+			}
+			if err == nil && n == 0 {
+				err = fmt.Errorf("database %d did not spill into %s: the test proves nothing", i, dir)
+			}
+			if err == nil {
+				err = db.Close()
+			}
+			errs <- err
+		}()
+	}
+	if dirs[0] == dirs[1] {
+		t.Fatalf("both databases spill into %s", dirs[0])
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, got := range sums {
+		// The order by a hash pairs each i with some rank r: checked
+		// against the same query on a database with room not to spill.
+		db := memDB(t)
+		var want string
+		if _, err := db.ExecContext(ctx, table(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRowContext(ctx, query(i)).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("database %d: %s, want %s", i, got, want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(shared, "*")); len(left) > 0 {
+		t.Errorf("left under the temp folder: %v", left)
+	}
+	db := memDB(t)
+	if dir := spillOf(db); filepath.Dir(dir) != filepath.Clean(os.TempDir()) {
+		t.Errorf("without a TempDir the database spills into %s, want a folder under %s", dir, os.TempDir())
 	}
 }
