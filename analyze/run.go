@@ -259,6 +259,7 @@ func runCheck(ctx context.Context, db *sql.DB, c queries.Check, have map[string]
 	}
 	findings, err := query(ctx, db, c.SQL)
 	if err != nil {
+		err = ingest.MemoryError(err)
 		cr.Status, cr.Error = StatusError, err.Error()
 		return cr, err
 	}

@@ -360,6 +360,7 @@ func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 	if err != nil {
 		// Any other load that fails as a whole is recorded, never fatal
 		// for the run.
+		err = MemoryError(err)
 		src.note("load failed: %v", err)
 		// Some loaders write to the canonical tables as they read: nothing
 		// of the file is kept.

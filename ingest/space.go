@@ -79,3 +79,27 @@ func OutOfSpace(err error) bool { return outOfSpace(err) }
 // SpaceErrorIn wraps err in a SpaceError naming dir when a full disk caused
 // it, and returns any other error as it is.
 func SpaceErrorIn(err error, dir string) error { return spaceError(err, dir) }
+
+// MemoryError gives an error of DuckDB's running out of memory (an
+// allocation past its memory_limit that could not spill: not a full spill
+// folder, which is outOfSpace) in mfagap's terms: DuckDB's first line, which
+// says how much it held, then mfagap's remedy, in place of DuckDB's list of
+// SQL settings ("SET threads=X", "SET memory_limit=…") that no user of
+// mfagap can make. Any other error is returned as it is.
+func MemoryError(err error) error {
+	var de *duckdb.Error
+	if err == nil || outOfSpace(err) || !errors.As(err, &de) || de.Type != duckdb.ErrorTypeOutOfMemory {
+		return err
+	}
+	first, _, _ := strings.Cut(de.Msg, "\n")
+	return &memoryError{msg: strings.Replace(err.Error(), de.Msg, strings.TrimSpace(first)+
+		": give DuckDB more memory with --memory-limit (the process needs about 0.5 GiB beyond it)", 1), err: err}
+}
+
+type memoryError struct {
+	msg string
+	err error
+}
+
+func (e *memoryError) Error() string { return e.msg }
+func (e *memoryError) Unwrap() error { return e.err }

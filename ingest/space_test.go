@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // A full disk is known from Go's error and DuckDB's own errors, all real
@@ -112,6 +114,44 @@ func TestOutOfSpaceStopsTheRun(t *testing.T) {
 		}
 		if signins != 0 {
 			t.Errorf("full disk: the run went on and loaded %d sign-ins", signins)
+		}
+	}
+}
+
+// DuckDB running out of memory with nowhere to spill reads in mfagap's
+// terms: DuckDB's first line (how much it held), then --memory-limit, not
+// its list of SQL settings; the context around it stays, and a full spill
+// folder or any other error is left as it is.
+func TestMemoryError(t *testing.T) {
+	db := memDB(t)
+	_, oom := db.Exec("set memory_limit = '64MB'; set temp_directory = ''; create table t as select range::varchar || repeat('x', 100) as s from range(3000000)")
+	if oom == nil || !strings.Contains(oom.Error(), "Possible solutions") {
+		t.Fatalf("DuckDB's error = %v, want its out-of-memory error with its suggestions", oom)
+	}
+	got := MemoryError(fmt.Errorf("read big.csv: %w", oom))
+	msg := got.Error()
+	for _, want := range []string{"read big.csv: Out of Memory Error: ", "used): give DuckDB more memory with --memory-limit"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q: %s", want, msg)
+		}
+	}
+	for _, not := range []string{"SET ", "Possible solutions", "\n"} {
+		if strings.Contains(msg, not) {
+			t.Errorf("message has %q: %s", not, msg)
+		}
+	}
+	var de *duckdb.Error
+	if !errors.As(got, &de) || de.Type != duckdb.ErrorTypeOutOfMemory {
+		t.Errorf("DuckDB's error is no longer underneath: %#v", got)
+	}
+	spill := func() error {
+		_, err := memDB(t).Exec(fmt.Sprintf("set memory_limit = '64MB'; set temp_directory = %s; set max_temp_directory_size = '1MB'; create table t as select range::varchar || repeat('x', 100) as s from range(3000000)", quote(t.TempDir())))
+		return err
+	}()
+	other := errors.New("Out of Memory Error: not DuckDB's")
+	for _, err := range []error{nil, spill, other, io.ErrUnexpectedEOF} {
+		if MemoryError(err) != err {
+			t.Errorf("MemoryError(%v) changed it", err)
 		}
 	}
 }

@@ -167,14 +167,25 @@ func (b *Bar) Finish() {
 func (b *Bar) draw(now time.Time) {
 	s := b.state
 	s.Elapsed = now.Sub(b.start)
-	// \r and erase-to-end keep one line; data in Item is stripped of
-	// control characters so a file name cannot move the cursor.
-	s.Item = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+	// \r and erase-to-end keep one line; data in Item is cleaned.
+	s.Item = Clean(s.Item)
+	fmt.Fprintf(b.w, "\r%s\x1b[K", Format(s, b.width))
+	b.last, b.drawn = now, true
+}
+
+// Clean makes data (a file name, a log field, a message quoting one) safe to
+// print on a terminal: control characters are dropped, so that it cannot
+// move the cursor or recolour the screen, and so are bidi overrides, so that
+// it cannot read backwards; line breaks and tabs become spaces, so that one
+// line stays one line.
+func Clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
 			return -1
 		}
 		return r
-	}, s.Item)
-	fmt.Fprintf(b.w, "\r%s\x1b[K", Format(s, b.width))
-	b.last, b.drawn = now, true
+	}, s)
 }

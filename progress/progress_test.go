@@ -46,7 +46,7 @@ func TestBarThrottles(t *testing.T) {
 	b.now = func() time.Time { return now }
 	b.start = now
 	for i := 0; i < 1000; i++ { // a tight loop draws once
-		b.Update(State{Label: "ingest", Item: "f\x1b[2J.csv", Rows: int64(i)})
+		b.Update(State{Label: "ingest", Item: "f\x1b[2J\u202egpj.csv", Rows: int64(i)})
 	}
 	if n := strings.Count(out.String(), "\r"); n != 1 {
 		t.Fatalf("%d draws in a tight loop, want 1: %q", n, out.String())
@@ -61,8 +61,8 @@ func TestBarThrottles(t *testing.T) {
 	if n := strings.Count(out.String(), "\r"); n != 2 || !strings.HasSuffix(out.String(), "g.csv\x1b[K") {
 		t.Fatalf("no draw after the interval: %q", out.String())
 	}
-	if strings.Contains(out.String(), "\x1b[2J") {
-		t.Fatal("control characters from data reached the terminal")
+	if strings.Contains(out.String(), "\x1b[2J") || strings.Contains(out.String(), "\u202e") {
+		t.Fatal("control characters or a bidi override from data reached the terminal")
 	}
 	b.Finish()
 	if !strings.HasSuffix(out.String(), "\n") || strings.Count(out.String(), "\r") != 3 {
@@ -71,5 +71,11 @@ func TestBarThrottles(t *testing.T) {
 	b.Finish() // idempotent
 	if strings.Count(out.String(), "\n") != 1 {
 		t.Fatal("second Finish wrote again")
+	}
+}
+
+func TestClean(t *testing.T) {
+	if got, want := Clean("a\x1b[2J\u202eb\u2066\nc\td\r\x07\x9b"), "a[2Jb c d "; got != want {
+		t.Errorf("Clean = %q, want %q", got, want)
 	}
 }

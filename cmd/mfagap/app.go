@@ -488,34 +488,8 @@ func checksCommand() *cli.Command {
 	}
 }
 
-// clean strips control characters (terminal escape injection) and bidi
-// overrides (text that reads backwards) from data such as file names.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// cleanWriter cleans each line written through it (ingest progress names
-// the files, and file names can hold escapes).
-type cleanWriter struct{ w io.Writer }
-
-func (c cleanWriter) Write(p []byte) (int, error) {
-	lines := strings.SplitAfter(string(p), "\n")
-	for i, l := range lines {
-		lines[i] = clean(strings.TrimSuffix(l, "\n"))
-		if strings.HasSuffix(l, "\n") {
-			lines[i] += "\n"
-		}
-	}
-	if _, err := io.WriteString(c.w, strings.Join(lines, "")); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
+// clean makes data such as file names safe to print (progress.Clean).
+func clean(s string) string { return progress.Clean(s) }
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(clean(strings.ReplaceAll(s, "\n", " "))), " ")
@@ -526,7 +500,10 @@ func oneLine(s string) string {
 func ingestOptions(c *cli.Context) ingest.Options {
 	opts := ingest.Options{Tenant: c.String("tenant"), TempDir: c.String("temp-dir")}
 	if showProgress(c) {
-		opts.Progress = cleanWriter{c.App.ErrWriter}
+		// The display cleans the file names it shows itself: a writer
+		// that cleaned what passed through it took the \r and the erase
+		// that keep the display on one line, and every redraw ran on.
+		opts.Progress = c.App.ErrWriter
 	}
 	return opts
 }

@@ -180,11 +180,3 @@ func checkHTMLInert(t *testing.T, page string) {
 		t.Errorf("%d script elements; want the library and the chart init", scripts)
 	}
 }
-
-func TestCleanWriter(t *testing.T) {
-	var b strings.Builder
-	cleanWriter{&b}.Write([]byte("[1/2] a\x1b[2J\u202eb.json\n[2/2] c\x07.csv\n"))
-	if got, want := b.String(), "[1/2] a[2Jb.json\n[2/2] c.csv\n"; got != want {
-		t.Errorf("got %q want %q", got, want)
-	}
-}
