@@ -75,7 +75,7 @@ func TestBarThrottles(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
-	if got, want := Clean("a\x1b[2J\u202eb\u2066\nc\td\r\x07\x9b"), "a[2Jb c d "; got != want {
+	if got, want := Clean("a\x1b[2J\u202eb\u2066\nc\td\r\x07\u009b"), "a[2Jb c d "; got != want {
 		t.Errorf("Clean = %q, want %q", got, want)
 	}
 }
