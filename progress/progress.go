@@ -23,6 +23,8 @@ type State struct {
 	// Done and Total count items (files, checks); Done is the 1-based
 	// position of the current item.
 	Done, Total int
+	// Complete says the last item is finished: the bar is full.
+	Complete bool
 	// Bytes and TotalBytes measure the input; TotalBytes 0 means unknown.
 	Bytes, TotalBytes int64
 	// Rows loaded so far; negative hides it.
@@ -42,6 +44,9 @@ func Format(s State, width int) string {
 	case s.TotalBytes > 0:
 		frac = min(float64(s.Bytes)/float64(s.TotalBytes), 1)
 		parts = append(parts, fmt.Sprintf("%s %s/%s", bar(frac, 20), Bytes(s.Bytes), Bytes(s.TotalBytes)))
+	case s.Total > 0 && s.Complete:
+		frac = 1
+		parts = append(parts, bar(frac, 20))
 	case s.Total > 0:
 		frac = float64(s.Done-1) / float64(s.Total)
 		parts = append(parts, bar(frac, 20))

@@ -19,6 +19,8 @@ func TestFormat(t *testing.T) {
 			"ingest  [1/1]  [....................] 1 B/1000 B  0 rows  0:01"},
 		{"checks", State{Label: "analyze", Item: "password-spray", Done: 3, Total: 5, Rows: -1, Elapsed: 4 * time.Second}, 0,
 			"analyze  [3/5]  [########............]  0:04  ETA 0:06  password-spray"},
+		{"checks complete", State{Label: "analyze", Done: 5, Total: 5, Complete: true, Rows: -1, Elapsed: 4 * time.Second}, 0,
+			"analyze  [5/5]  [####################]  0:04"},
 		{"hours", State{Label: "x", Rows: -1, Elapsed: 3723 * time.Second}, 0, "x  1:02:03"},
 		{"cut to width", State{Label: "ingest", Item: strings.Repeat("é", 50), Rows: -1}, 20, "ingest  0:00  ééééé…"},
 	}

@@ -295,12 +295,15 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 		bar := progress.New(c.App.ErrWriter, 0)
 		defer bar.Finish()
 		opts.Progress = func(done, total int, id string) {
-			bar.Update(progress.State{Label: "analyze", Item: id, Done: done, Total: total, Rows: -1})
+			bar.Update(progress.State{Label: "analyze", Item: id, Done: done, Total: total, Rows: -1, Complete: id == ""})
 		}
 	}
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
+	}
+	if opts.Progress != nil {
+		opts.Progress(len(r.Checks), len(r.Checks), "") // the last check is done too
 	}
 	return r, nil
 }
