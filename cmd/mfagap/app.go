@@ -109,7 +109,7 @@ func loadFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tenant", Usage: "tenant id for rows whose data names none (folder-per-tenant layouts are read automatically)"},
 		&cli.StringFlag{Name: "db", Usage: "DuckDB database file to load into or read from (default: in memory)"},
 		&cli.StringFlag{Name: "memory-limit", Usage: "DuckDB memory limit, e.g. 4GB (default: half the memory, at most 3 GiB)"},
-		&cli.StringFlag{Name: "temp-dir", Usage: "folder for expanded archives, DuckDB spill files and the temporary database of large inputs"},
+		&cli.StringFlag{Name: "temp-dir", Usage: "folder for expanded archives, staged records, DuckDB spill files and the temporary database of large inputs, each run in folders of its own (default: the system temporary folder)"},
 		&cli.StringFlag{Name: "storage", Value: "auto", Usage: "where the tables live without --db: memory, disk (a temporary DuckDB file, compressed) or auto (disk when the inputs would not fit in the memory limit)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
 	}
