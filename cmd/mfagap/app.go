@@ -343,6 +343,9 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
 		),
 		Action: func(c *cli.Context) error {
+			if err := checkOutputs(c.String("output"), c.String("json"), c.String("csv"), c.String("md")); err != nil {
+				return err
+			}
 			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err
@@ -440,6 +443,9 @@ func analyzeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
+			if err := checkOutputs(c.String("json")); err != nil {
+				return err
+			}
 			r, err := loadAndAnalyze(c)
 			if err != nil {
 				return err

@@ -51,7 +51,7 @@ func writeTo(stdout io.Writer, path string, write func(io.Writer) error) error {
 func replaceFile(path string, perm fs.FileMode, write func(io.Writer) error) error {
 	f, err := createBeside(path)
 	if err != nil {
-		return usageError{fmt.Errorf("cannot write %s: %v", path, err)}
+		return usageError{fmt.Errorf("cannot write %s: %v", path, bare(err))}
 	}
 	tmp := f.Name()
 	err = write(f)
@@ -69,11 +69,44 @@ func replaceFile(path string, perm fs.FileMode, write func(io.Writer) error) err
 	}
 	if err != nil {
 		os.Remove(tmp)
-		var pe *fs.PathError
-		if errors.As(err, &pe) && pe.Path == tmp {
-			err = pe.Err // the temporary name would only puzzle
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == tmp {
+			err = bare(err)
 		}
 		return writeError(path, err, true)
+	}
+	return nil
+}
+
+// bare is a file error without its file's name, for errors about the
+// temporary file beside an output: the output's name is given instead, and
+// the temporary one would only puzzle.
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkOutputs makes sure each output path (not "" or "-") can be written,
+// before a load that can take minutes: its folder exists and takes a new
+// file, and the path is not a folder.
+func checkOutputs(paths ...string) error {
+	for _, p := range paths {
+		if p == "" || p == "-" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return usageError{fmt.Errorf("cannot write %s: it is a folder; give a file name", p)}
+		} else if err == nil && !st.Mode().IsRegular() {
+			continue // a device or a pipe, written in place
+		}
+		f, err := createBeside(p)
+		if err != nil {
+			return usageError{fmt.Errorf("cannot write %s: %v", p, bare(err))}
+		}
+		f.Close()
+		os.Remove(f.Name())
 	}
 	return nil
 }

@@ -79,3 +79,37 @@ func TestWriteToDevices(t *testing.T) {
 		t.Fatalf("/dev/full: err = %v", err)
 	}
 }
+
+// An output that cannot be written is refused before the load, which can
+// take minutes, and named without the temporary file that found it out.
+func TestCheckOutputs(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such-folder", "r.html")
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{missing, "cannot write " + missing + ": no such file or directory"},
+		{dir, "cannot write " + dir + ": it is a folder"},
+	} {
+		err := checkOutputs("", "-", tc.path)
+		if err == nil || err.Error() != tc.want && !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), ".tmp") {
+			t.Errorf("checkOutputs(%s) = %v, want %q", tc.path, err, tc.want)
+		}
+	}
+	if err := checkOutputs(filepath.Join(dir, "r.html"), "/dev/null"); err != nil {
+		t.Errorf("a new file and /dev/null: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the check left %v", entries)
+	}
+	// Through the CLI: the output is refused first, though the input is
+	// missing too and the load would fail.
+	code, _, stderr := runCLI(t, "report", filepath.Join(dir, "no-such-input"), "-o", missing)
+	if code != exitUsage || !strings.Contains(stderr, "cannot write "+missing) || strings.Contains(stderr, "no-such-input") {
+		t.Errorf("report: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "analyze", "../../testdata/exports", "--json", missing)
+	if code != exitUsage || !strings.Contains(stderr, "cannot write "+missing) {
+		t.Errorf("analyze: exit %d, stderr %q", code, stderr)
+	}
+}
