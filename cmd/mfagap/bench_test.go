@@ -112,7 +112,7 @@ func TestBenchPhaseFails(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
 	for _, want := range []string{"| csv | floor | 300 |", "| csv | ingest | 300 |", "failed (no time, not in the table):",
-		"- run 1 csv report: ", "- run 2 csv report: ", "report-csv.html: is a directory"} {
+		"- run 1 csv report: ", "- run 2 csv report: ", "report-csv.html: it is a folder"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
