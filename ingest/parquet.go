@@ -84,6 +84,20 @@ to %s (format parquet, partition_by (tenant_id, day), overwrite_or_ignore true)`
 	return publishParquet(dir, work)
 }
 
+// CheckParquetDir says, before a load that can take minutes, whether
+// WriteParquet could write to dir: it must be new (it is created), empty or
+// an earlier export, and take a new folder.
+func CheckParquetDir(dir string) error {
+	if err := prepareParquetDir(dir); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(dir, parquetWorkPrefix)
+	if err != nil {
+		return fmt.Errorf("write parquet: %w", err)
+	}
+	return os.Remove(work)
+}
+
 // parquetWorkPrefix names the hidden folder a Parquet export is written in
 // before it replaces the folder's content; one left by a killed run is
 // removed by the next.
@@ -96,7 +110,10 @@ func prepareParquetDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return os.MkdirAll(dir, 0o755)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("write parquet: %w", err)
+		}
+		return nil
 	case err != nil:
 		return fmt.Errorf("write parquet: %w", err)
 	}

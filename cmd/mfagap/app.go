@@ -390,6 +390,11 @@ func ingestCommand() *cli.Command {
 			if c.Bool("explain") {
 				return explain(c)
 			}
+			if dir := c.String("parquet"); dir != "" {
+				if err := ingest.CheckParquetDir(dir); err != nil {
+					return usageError{err} // before the load, not minutes after it
+				}
+			}
 			s, err := openAndLoad(c, true)
 			if err != nil {
 				return err

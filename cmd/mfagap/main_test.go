@@ -220,7 +220,9 @@ func TestParquetRoundTrip(t *testing.T) {
 	if code, _, stderr := runCLI(t, "ingest", "--quiet", "--parquet", pq, "../../testdata/exports"); code != 0 {
 		t.Errorf("rewrite: exit %d: %s", code, stderr)
 	}
-	if code, _, _ := runCLI(t, "ingest", "--quiet", "--parquet", "../../testdata", "../../testdata/exports"); code != exitUsage {
-		t.Errorf("writing into a non-empty foreign folder: exit %d, want %d", code, exitUsage)
+	// Refused before the load: nothing was read (no table of inputs).
+	code, stdout, stderr := runCLI(t, "ingest", "--quiet", "--parquet", "../../testdata", "../../testdata/exports")
+	if code != exitUsage || !strings.Contains(stderr, "is not empty and holds no mfagap-parquet.json") || strings.Contains(stdout, "PATH") {
+		t.Errorf("writing into a non-empty foreign folder: exit %d, want %d; stdout %q, stderr %q", code, exitUsage, stdout, stderr)
 	}
 }
