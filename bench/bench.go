@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mfagap/mfagap/gen"
+	"github.com/mfagap/mfagap/ingest"
 )
 
 // Formats are the export shapes the benchmark measures, with the gen format
@@ -107,18 +108,7 @@ func prepareFolder(dir, format string, rows int, seed int64) (string, error) {
 }
 
 // Size is the bytes of the file at path, or of the files under it.
-func Size(path string) int64 {
-	var n int64
-	filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
-}
+func Size(path string) int64 { return ingest.TreeSize(path) }
 
 // Floor loads path (every JSON file under it for an archive, union_by_name)
 // with DuckDB's defaults (auto-detection, insertion order kept) into a fresh

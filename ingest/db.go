@@ -66,16 +66,16 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	if base == "" {
 		base = os.TempDir()
 	}
-	spill, err := os.MkdirTemp(base, SpillPrefix)
+	spill, removeSpill, err := MakeTemp(base, SpillPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("open database: a spill folder under %s: %w (--temp-dir names the folder to use)", base, err)
 	}
 	conn, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
-		os.RemoveAll(spill)
+		removeSpill()
 		return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
 	}
-	db := sql.OpenDB(spillConnector{conn, spill})
+	db := sql.OpenDB(spillConnector{conn, removeSpill})
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
@@ -122,12 +122,12 @@ const SpillPrefix = "mfagap-spill-"
 // removed when the database is closed (sql.DB.Close closes its connector).
 type spillConnector struct {
 	*duckdb.Connector
-	dir string
+	remove func() error // MakeTemp's
 }
 
 func (c spillConnector) Close() error {
 	err := c.Connector.Close()
-	if rerr := os.RemoveAll(c.dir); err == nil {
+	if rerr := c.remove(); err == nil {
 		err = rerr
 	}
 	return err

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"fmt"
-	"os"
 )
 
 // Detection is what Explain found for one input file.
@@ -30,11 +29,11 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	tmp, err := os.MkdirTemp(opts.TempDir, "mfagap-explain-")
+	tmp, removeTmp, err := MakeTemp(opts.TempDir, "mfagap-explain-")
 	if err != nil {
 		return nil, fmt.Errorf("explain: temp folder: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer removeTmp()
 	files, skips := expand(paths, tmp, opts.Limits)
 	var bar *loadProgress
 	if opts.Progress != nil {

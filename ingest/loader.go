@@ -178,11 +178,11 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	tmp, err := os.MkdirTemp(opts.TempDir, "mfagap-ingest-")
+	tmp, removeTmp, err := MakeTemp(opts.TempDir, "mfagap-ingest-")
 	if err != nil {
 		return nil, fmt.Errorf("ingest: temp folder: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer removeTmp()
 	l := &loader{db: db, opts: opts, tmp: tmp}
 	defer l.detachStage()
 	// Folders written by WriteParquet are loaded as tables, not walked.

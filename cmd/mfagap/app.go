@@ -177,11 +177,32 @@ func workDB(storage string, paths []string, memoryLimit, tempDir string) (string
 // tempDBFile names a DuckDB file in a new folder under tempDir and returns
 // the function that removes the folder.
 func tempDBFile(tempDir string) (string, func(), error) {
-	dir, err := os.MkdirTemp(tempDir, "mfagap-db-")
+	dir, remove, err := ingest.MakeTemp(tempDir, "mfagap-db-")
 	if err != nil {
 		return "", nil, fmt.Errorf("temporary database: %w", err)
 	}
-	return filepath.Join(dir, "mfagap.duckdb"), func() { os.RemoveAll(dir) }, nil
+	return filepath.Join(dir, "mfagap.duckdb"), func() { remove() }, nil
+}
+
+// sweep removes the temporary folders that killed runs left under
+// --temp-dir (ingest.SweepTemp) and says so, unless --quiet.
+func sweep(c *cli.Context) {
+	stale, err := ingest.SweepTemp(c.String("temp-dir"))
+	var n int64
+	for _, s := range stale {
+		n += s.Bytes
+	}
+	if len(stale) > 0 && !c.Bool("quiet") {
+		what := "folders"
+		if len(stale) == 1 {
+			what = "folder"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "mfagap: removed %d temporary %s (%s) left by runs that did not finish under %s\n",
+			len(stale), what, progress.Bytes(n), clean(filepath.Dir(stale[0].Path)))
+	}
+	if err != nil && !c.Bool("quiet") {
+		fmt.Fprintf(c.App.ErrWriter, "mfagap: could not remove what earlier runs left: %s\n", clean(oneLine(err.Error())))
+	}
 }
 
 func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
@@ -193,6 +214,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	if needInputs && len(paths) == 0 && c.String("db") == "" {
 		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or .zip archives (try: mfagap %s testdata/exports)", c.Command.Name)}
 	}
+	sweep(c)
 	dbPath, cleanup, scratch := c.String("db"), func() {}, false
 	if dbPath == "" && len(paths) > 0 {
 		p, remove, err := workDB(c.String("storage"), paths, c.String("memory-limit"), c.String("temp-dir"))
