@@ -8,13 +8,19 @@ import (
 	"syscall"
 )
 
-// lockTemp creates the lock file at path and locks it until unlock.
+// lockTemp creates the lock file at path and locks it until unlock. It is
+// locked under another name and then renamed: a sweep that found it
+// between its creation and its lock would take the folder for a dead run's.
 func lockTemp(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path+".new", os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := os.Rename(path+".new", path); err != nil {
 		f.Close()
 		return nil, err
 	}
