@@ -51,7 +51,7 @@ func writeTo(stdout io.Writer, path string, write func(io.Writer) error) error {
 func replaceFile(path string, perm fs.FileMode, write func(io.Writer) error) error {
 	f, err := createBeside(path)
 	if err != nil {
-		return usageError{fmt.Errorf("cannot write %s: %v", path, bare(err))}
+		return usageError{fmt.Errorf("cannot write %s: %v", path, bare(err, ""))}
 	}
 	tmp := f.Name()
 	err = write(f)
@@ -69,21 +69,24 @@ func replaceFile(path string, perm fs.FileMode, write func(io.Writer) error) err
 	}
 	if err != nil {
 		os.Remove(tmp)
-		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == tmp {
-			err = bare(err)
-		}
-		return writeError(path, err, true)
+		return writeError(path, bare(err, tmp), true)
 	}
 	return nil
 }
 
-// bare is a file error without its file's name, for errors about the
-// temporary file beside an output: the output's name is given instead, and
-// the temporary one would only puzzle.
-func bare(err error) error {
+// bare is an error about tmp, the temporary file beside an output (its
+// creation, a write, the rename), without that file's name: the output's
+// name is given instead, and the temporary one would only puzzle. tmp ""
+// is the file createBeside could not create. Other errors are returned as
+// they are.
+func bare(err error, tmp string) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && (pe.Path == tmp || tmp == "") {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) && le.Old == tmp {
+		return le.Err
 	}
 	return err
 }
@@ -103,7 +106,7 @@ func checkOutputs(paths ...string) error {
 		}
 		f, err := createBeside(p)
 		if err != nil {
-			return usageError{fmt.Errorf("cannot write %s: %v", p, bare(err))}
+			return usageError{fmt.Errorf("cannot write %s: %v", p, bare(err, ""))}
 		}
 		f.Close()
 		os.Remove(f.Name())
