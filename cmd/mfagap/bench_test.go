@@ -142,4 +142,9 @@ func TestBenchPhaseFails(t *testing.T) {
 	if ok != 4 || bad != 2 {
 		t.Errorf("results: %d good and %d failed samples, want 4 and 2", ok, bad)
 	}
+	// Without a floor to count them, the rows are those generated.
+	code, stdout, stderr = runCLI(t, "bench", "--rows", "300", "--format", "csv", "--repeat", "1", "--phase", "ingest", "--dir", dir, "--temp-dir", tmp)
+	if code != 0 || !strings.Contains(stdout, "| csv | ingest | 300 |") {
+		t.Errorf("no floor: exit %d, stdout %s, stderr %s", code, stdout, stderr)
+	}
 }
