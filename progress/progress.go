@@ -52,7 +52,7 @@ func Format(s State, width int) string {
 		parts = append(parts, bar(frac, 20))
 	}
 	if s.Rows >= 0 && s.TotalBytes > 0 {
-		parts = append(parts, count(s.Rows)+" rows")
+		parts = append(parts, Count(s.Rows)+" rows")
 	}
 	parts = append(parts, clock(s.Elapsed))
 	if frac > 0.02 && s.Elapsed > 2*time.Second && frac < 1 {
@@ -89,12 +89,14 @@ func Bytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", v, "KMGT"[u-1])
 }
 
-// count formats n with thousands separators.
-func count(n int64) string {
+// Count formats n with thousands separators: 1,234,567.
+func Count(n int64) string {
 	s := fmt.Sprint(n)
+	digits := strings.TrimPrefix(s, "-")
 	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
+	b.WriteString(s[:len(s)-len(digits)])
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mfagap/mfagap/analyze"
+	"github.com/mfagap/mfagap/progress"
 )
 
 // maxFindingsPerCheck caps each evidence table of the HTML report; the rest
@@ -36,16 +37,29 @@ func parseTemplates() (*template.Template, error) {
 		"time":     fmtTime,
 		"sevclass": sevClass,
 		"count":    count,
+		"num":      num,
 	}).ParseFS(assets, "assets/*.gohtml")
 }
 
 // count renders n with noun, in the plural unless n is 1: "1 check",
-// "3 findings".
+// "3 findings", "5,002 findings".
 func count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return num(n) + " " + noun + "s"
+}
+
+// num renders an integer with thousands separators: the inputs table of a
+// 10 M-sign-in run reads 10,000,000, not 10000000.
+func num(n any) string {
+	switch x := n.(type) {
+	case int:
+		return progress.Count(int64(x))
+	case int64:
+		return progress.Count(x)
+	}
+	return fmt.Sprint(n)
 }
 
 func mustRead(name string) string {

@@ -215,3 +215,22 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// Counts read with thousands separators in the HTML report (the JSON keeps
+// plain numbers): a 10 M-sign-in input, a finding of 12,345 events.
+func TestHTMLThousands(t *testing.T) {
+	r := fixedResult()
+	r.Inputs[0].Read, r.Inputs[0].Loaded = 10_000_000, 9_999_998
+	for i := range r.Checks {
+		if len(r.Checks[i].Findings) > 0 {
+			r.Checks[i].Findings[0].Events = 12345
+			break
+		}
+	}
+	got := writeHTML(t, r)
+	for _, want := range []string{`<td class="num">10,000,000</td>`, `<td class="num">9,999,998</td>`, `<td class="num">12,345</td>`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %s in the report", want)
+		}
+	}
+}
