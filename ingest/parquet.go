@@ -41,12 +41,12 @@ func WriteParquet(ctx context.Context, db *sql.DB, dir string) (err error) {
 	if err := prepareParquetDir(dir); err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp(dir, parquetWorkPrefix)
+	work, removeWork, err := MakeTemp(dir, parquetWorkPrefix)
 	if err != nil {
 		return fmt.Errorf("write parquet: %w", err)
 	}
 	defer func() {
-		os.RemoveAll(work)
+		removeWork()
 		if outOfSpace(err) {
 			err = fmt.Errorf("out of disk space writing Parquet to %s: %w; nothing was changed there (an earlier export is as it was): free space on that disk or give another folder", dir, err)
 		}
@@ -99,8 +99,9 @@ func CheckParquetDir(dir string) error {
 }
 
 // parquetWorkPrefix names the hidden folder a Parquet export is written in
-// before it replaces the folder's content; one left by a killed run is
-// removed by the next.
+// before it replaces the folder's content (MakeTemp's, locked while its run
+// writes); one left by a killed run is removed by the next, one that
+// another run is writing is left to it.
 const parquetWorkPrefix = ".mfagap-new-"
 
 // prepareParquetDir makes sure dir can take an export: it is created when
@@ -119,11 +120,20 @@ func prepareParquetDir(dir string) error {
 	}
 	mine := 0
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), parquetWorkPrefix) {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return fmt.Errorf("write parquet: %w", err)
-			}
-			mine++
+		if !strings.HasPrefix(e.Name(), parquetWorkPrefix) {
+			continue
+		}
+		mine++
+		work := filepath.Join(dir, e.Name())
+		unlock, held, err := tryLockTemp(filepath.Join(work, tempLock))
+		if held {
+			continue
+		}
+		if err == nil {
+			defer unlock()
+		}
+		if err := os.RemoveAll(work); err != nil {
+			return fmt.Errorf("write parquet: %w", err)
 		}
 	}
 	if len(entries) > mine && !IsParquetDir(dir) {
@@ -144,7 +154,7 @@ func publishParquet(dir, work string) error {
 		return fmt.Errorf("write parquet: %w", err)
 	}
 	for _, e := range old {
-		if p := filepath.Join(dir, e.Name()); p != work {
+		if p := filepath.Join(dir, e.Name()); p != work && !strings.HasPrefix(e.Name(), parquetWorkPrefix) {
 			if err := os.RemoveAll(p); err != nil {
 				return fmt.Errorf("write parquet: replace the earlier export: %w", err)
 			}
@@ -155,7 +165,7 @@ func publishParquet(dir, work string) error {
 		return fmt.Errorf("write parquet: %w", err)
 	}
 	for _, e := range entries {
-		if e.Name() != ParquetMarker {
+		if e.Name() != ParquetMarker && e.Name() != tempLock {
 			if err := os.Rename(filepath.Join(work, e.Name()), filepath.Join(dir, e.Name())); err != nil {
 				return fmt.Errorf("write parquet: %w", err)
 			}
@@ -164,7 +174,7 @@ func publishParquet(dir, work string) error {
 	if err := os.Rename(filepath.Join(work, ParquetMarker), filepath.Join(dir, ParquetMarker)); err != nil {
 		return fmt.Errorf("write parquet: %w", err)
 	}
-	return os.Remove(work)
+	return nil // work, its lock alone, goes with WriteParquet's removeWork
 }
 
 // writeSynced writes b to a new file at path and syncs it, so that a full

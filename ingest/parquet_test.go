@@ -69,12 +69,26 @@ func TestParquetRewrite(t *testing.T) {
 
 	stale := filepath.Join(pq, parquetWorkPrefix+"killed")
 	write(t, stale, "signins.parquet", "half")
+	// Another run writing into the same folder at this moment: its work
+	// is locked, and left to it.
+	busy, removeBusy, err := MakeTemp(pq, parquetWorkPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer removeBusy()
 	if err := WriteParquet(context.Background(), db2, pq); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a killed run's folder survived: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(busy, tempLock)); err != nil {
+		t.Errorf("another run's work was removed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(pq, tempLock)); err == nil {
+		t.Error("the work folder's lock file was published with the export")
+	}
+	removeBusy()
 	back, _ = load(t, Options{}, pq)
 	if n := queryStrings(t, back, "select count(*)::varchar from signins"); n[0] != "2" {
 		t.Errorf("the new export holds %s sign-ins, want 2 (entries %v)", n[0], left())
