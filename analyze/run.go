@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math/big"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,18 +39,17 @@ var fixedColumns = []string{"tenant_id", "subject", "reason", "first_seen", "las
 
 var paramName = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 
-// Run runs the checks against the canonical tables in db and builds the
-// findings. One failing check never stops the others: it gets status error.
-// A full disk (DuckDB's spill folder) does: the run ends with an
-// *ingest.SpaceError, as a load does.
-func Run(ctx context.Context, db *sql.DB, opts Options) (res *Result, err error) {
-	defer func() {
-		if ingest.OutOfSpace(err) {
-			res, err = nil, ingest.SpaceErrorIn(err, spillDir(db))
-		}
-	}()
+// Validate returns the checks opts selects (opts.Checks, else every
+// embedded one; opts.Only keeps those ids) and checks opts.Params against
+// them: every name is a parameter of one of them, and a parameter whose
+// default is a whole number takes a whole number. Run calls it; the CLI
+// calls it before a load that can take minutes, so that a mistyped --set is
+// not found after it (a value such as spray.min_users=abc failed its check
+// with a conversion error, after the load, and the run exited 0).
+func Validate(opts Options) ([]queries.Check, error) {
 	checks := opts.Checks
 	if checks == nil {
+		var err error
 		if checks, err = queries.Load(queries.FS); err != nil {
 			return nil, fmt.Errorf("load checks: %w", err)
 		}
@@ -67,16 +68,40 @@ func Run(ctx context.Context, db *sql.DB, opts Options) (res *Result, err error)
 		}
 		checks = kept
 	}
-	declared := map[string]bool{}
+	defaults := map[string]string{}
 	for _, c := range checks {
-		for k := range c.Params {
-			declared[k] = true
+		for k, v := range c.Params {
+			defaults[k] = v
 		}
 	}
-	for k := range opts.Params {
-		if !declared[k] {
+	for _, k := range slices.Sorted(maps.Keys(opts.Params)) {
+		def, ok := defaults[k]
+		if !ok {
 			return nil, fmt.Errorf("--set %s: no check has a parameter of that name (see 'mfagap checks --params')", k)
 		}
+		if wholeNumber.MatchString(def) && !wholeNumber.MatchString(opts.Params[k]) {
+			return nil, fmt.Errorf("--set %s=%s: expected a whole number, as its default %s", k, opts.Params[k], def)
+		}
+	}
+	return checks, nil
+}
+
+// wholeNumber is a parameter value of digits alone.
+var wholeNumber = regexp.MustCompile(`^[0-9]+$`)
+
+// Run runs the checks against the canonical tables in db and builds the
+// findings. One failing check never stops the others: it gets status error.
+// A full disk (DuckDB's spill folder) does: the run ends with an
+// *ingest.SpaceError, as a load does.
+func Run(ctx context.Context, db *sql.DB, opts Options) (res *Result, err error) {
+	defer func() {
+		if ingest.OutOfSpace(err) {
+			res, err = nil, ingest.SpaceErrorIn(err, spillDir(db))
+		}
+	}()
+	checks, err := Validate(opts)
+	if err != nil {
+		return nil, err
 	}
 
 	r := &Result{Schema: Schema, Inputs: []Input{}, Checks: []CheckResult{}}

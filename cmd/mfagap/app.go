@@ -299,6 +299,9 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	if s := c.String("fail-on"); s != "" && queries.SeverityRank(s) < 0 {
 		return opts, usageError{fmt.Errorf("--fail-on %q: expected one of %s", s, strings.Join(queries.Severities, ", "))}
 	}
+	if _, err := analyze.Validate(opts); err != nil {
+		return opts, usageError{err}
+	}
 	return opts, nil
 }
 
@@ -330,8 +333,11 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 	return r, nil
 }
 
-func failOn(c *cli.Context, r *analyze.Result) error {
-	s := c.String("fail-on")
+func failOn(c *cli.Context, r *analyze.Result) error { return gate(c.String("fail-on"), r) }
+
+// gate is --fail-on s: an error (exit 1) when r has a finding at severity s
+// or higher, or a check at that severity that could not run.
+func gate(s string, r *analyze.Result) error {
 	if s == "" {
 		return nil
 	}
@@ -344,6 +350,19 @@ func failOn(c *cli.Context, r *analyze.Result) error {
 	}
 	if n > 0 {
 		return findingsError{fmt.Errorf("%d findings at severity %s or higher", n, s)}
+	}
+	// A check at the threshold that could not run proves nothing: the gate
+	// does not pass on its silence (it is not one that was skipped for want
+	// of an input, which the report says).
+	var failed []string
+	for _, ch := range r.Checks {
+		if ch.Status == analyze.StatusError && queries.SeverityRank(ch.Severity) >= min {
+			failed = append(failed, ch.ID)
+		}
+	}
+	if len(failed) > 0 {
+		return findingsError{fmt.Errorf("no findings at severity %s or higher, but %d %s at that severity could not run (%s): the gate cannot pass",
+			s, len(failed), map[bool]string{true: "check", false: "checks"}[len(failed) == 1], strings.Join(failed, ", "))}
 	}
 	return nil
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mfagap/mfagap/analyze"
 )
 
 // TestInputErrorsActionable gives the CLI inputs a user can get wrong. Each
@@ -85,4 +88,41 @@ func lineNaming(s, path string) string {
 		}
 	}
 	return ""
+}
+
+// --fail-on fails on findings at the threshold, and also when a check at
+// the threshold could not run: its silence proves nothing. A check below
+// the threshold that failed, or one skipped for want of an input, does not
+// fail it.
+func TestGateCheckErrors(t *testing.T) {
+	check := func(id, sev string, st analyze.Status, findings int) analyze.CheckResult {
+		return analyze.CheckResult{ID: id, Severity: sev, Status: st, Findings: make([]analyze.Finding, findings)}
+	}
+	for _, tc := range []struct {
+		name   string
+		checks []analyze.CheckResult
+		want   string // "" passes
+	}{
+		{"clean", []analyze.CheckResult{check("a", "high", analyze.StatusOK, 0), check("b", "low", analyze.StatusAlarm, 2)}, ""},
+		{"finding", []analyze.CheckResult{check("a", "critical", analyze.StatusAlarm, 1)}, "1 findings at severity high or higher"},
+		{"check failed at the threshold", []analyze.CheckResult{check("a", "high", analyze.StatusOK, 0), check("spray", "high", analyze.StatusError, 0)},
+			"1 check at that severity could not run (spray)"},
+		{"check failed below it", []analyze.CheckResult{check("a", "medium", analyze.StatusError, 0)}, ""},
+		{"check skipped", []analyze.CheckResult{check("a", "critical", analyze.StatusSkip, 0)}, ""},
+	} {
+		err := gate("high", &analyze.Result{Checks: tc.checks})
+		var fe findingsError
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v, want a pass", tc.name, err)
+		case tc.want != "" && (!errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want exit 1 saying %q", tc.name, err, tc.want)
+		}
+	}
+	// A value the check could not use is refused before the load, as an
+	// unknown name is.
+	code, _, stderr := runCLI(t, "report", filepath.Join(t.TempDir(), "no-such-input"), "--set", "spray.min_users=abc")
+	if code != exitUsage || !strings.Contains(stderr, "spray.min_users=abc: expected a whole number") || strings.Contains(stderr, "no-such-input") {
+		t.Errorf("--set spray.min_users=abc: exit %d, stderr %q", code, stderr)
+	}
 }
