@@ -41,6 +41,17 @@ func parseTemplates() (*template.Template, error) {
 	}).ParseFS(assets, "assets/*.gohtml")
 }
 
+// failedChecks are the ids of r's checks that could not run.
+func failedChecks(r *analyze.Result) []string {
+	var ids []string
+	for _, c := range r.Checks {
+		if c.Status == analyze.StatusError {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
 // count renders n with noun, in the plural unless n is 1: "1 check",
 // "3 findings", "5,002 findings".
 func count(n int, noun string) string {
@@ -120,11 +131,13 @@ type htmlView struct {
 	Groups          []severityGroup
 	Severities      []severityCount
 	Statuses        []statusCount
-	Total           int
-	Tenants         []tenantRow
-	Charts          []chart
-	CSS             template.CSS
-	JS              template.JS
+	// Failed are the ids of the checks that could not run (status error).
+	Failed  []string
+	Total   int
+	Tenants []tenantRow
+	Charts  []chart
+	CSS     template.CSS
+	JS      template.JS
 }
 
 // severityGroup holds the checks with findings of one severity.
@@ -170,6 +183,7 @@ func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
 		Window:      r.Window,
 		Severities:  severityCounts(r),
 		Statuses:    statusCounts(r),
+		Failed:      failedChecks(r),
 		Total:       findingCount(r),
 		Tenants:     tenantRows(r),
 		Charts:      buildCharts(r),

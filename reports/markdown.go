@@ -53,6 +53,14 @@ func WriteMarkdown(w io.Writer, r *analyze.Result) error {
 	for _, sc := range statusCounts(n) {
 		fmt.Fprintf(b, "| %s | %d |\n", sc.Status, sc.Count)
 	}
+	if failed := failedChecks(n); len(failed) > 0 {
+		ids := make([]string, len(failed))
+		for i, id := range failed {
+			ids[i] = md(id)
+		}
+		fmt.Fprintf(b, "\n**%s could not run:** %s. An absence of findings from them is not a clean result; the error is under each.\n",
+			count(len(failed), "check"), strings.Join(ids, ", "))
+	}
 
 	fmt.Fprintf(b, "\n## Checks\n")
 	for _, c := range n.Checks {

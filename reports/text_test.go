@@ -101,3 +101,31 @@ func TestTerminal(t *testing.T) {
 		t.Errorf("injected newlines leaked: got %d lines:\n%s", strings.Count(out, "\n"), out)
 	}
 }
+
+// A check that could not run is called out in the summary of the HTML and
+// Markdown reports, not only in its own row: its silence is not a clean
+// result. Without one, there is no such callout.
+func TestFailedChecksCalledOut(t *testing.T) {
+	r := fixedResult() // impossible-travel has status error
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	html := writeHTML(t, r)
+	if !strings.Contains(md.String(), "**1 check could not run:** impossible-travel.") {
+		t.Errorf("Markdown: no callout:\n%s", md.String())
+	}
+	if !strings.Contains(html, `<strong>1 check could not run:</strong> <a href="#row-impossible-travel">`) || !strings.Contains(html, `<tr id="row-impossible-travel">`) {
+		t.Error("HTML: no callout linking to the check's row")
+	}
+	for i := range r.Checks {
+		if r.Checks[i].Status == analyze.StatusError {
+			r.Checks[i].Status, r.Checks[i].Error = analyze.StatusOK, ""
+		}
+	}
+	md.Reset()
+	WriteMarkdown(&md, r)
+	if strings.Contains(md.String(), "could not run") || strings.Contains(writeHTML(t, r), "could not run") {
+		t.Error("a callout with no failed check")
+	}
+}
