@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"archive/zip"
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -55,16 +57,31 @@ type expander struct {
 func expand(paths []string, tmp string, limits Limits) ([]inputFile, []skipped) {
 	e := &expander{tmp: tmp, limits: limits}
 	for _, p := range paths {
+		if p == "-" {
+			e.stream(StdinName, os.Stdin)
+			continue
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			e.skip(p, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
 			continue
 		}
-		if info.IsDir() {
+		switch {
+		case info.IsDir():
 			e.walk(p)
-			continue
+		case !info.Mode().IsRegular():
+			// A pipe or a device given by name: a shell's process
+			// substitution (<(unzip -p export.zip)), /dev/stdin.
+			f, err := os.Open(p)
+			if err != nil {
+				e.skip(p, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
+				continue
+			}
+			e.stream(p, f)
+			f.Close()
+		default:
+			e.add(p, p, "", 0)
 		}
-		e.add(p, p, "", 0)
 	}
 	sort.SliceStable(e.files, func(i, j int) bool { return e.files[i].display < e.files[j].display })
 	sort.SliceStable(e.skipped, func(i, j int) bool { return e.skipped[i].display < e.skipped[j].display })
@@ -282,6 +299,53 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 		return "", fmt.Errorf("archive member expands beyond %s; possible zip bomb, not loaded — raise the limit only for a trusted archive", why)
 	}
 	return name, nil
+}
+
+// StdinName is how the input "-" (standard input) is named.
+const StdinName = "(standard input)"
+
+// stream copies an input that can be read only once (standard input, a
+// pipe) into a file of the run's temporary folder, and adds that file: the
+// load reads each file several times (detection, DuckDB's read, the
+// digest), and a pipe read a second time is empty, which left such an input
+// loaded with nothing and no word said. A stream that starts as a gzip
+// file is expanded on the way; one that starts as a zip archive is read as
+// one.
+func (e *expander) stream(display string, r io.Reader) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	magic, _ := br.Peek(4)
+	var src io.Reader = br
+	zipped := bytes.HasPrefix(magic, []byte("PK\x03\x04"))
+	if bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			e.skip(display, fmt.Sprintf("not a valid gzip stream: %v", err))
+			return
+		}
+		src = zr
+	}
+	e.seq++
+	name := filepath.Join(e.tmp, fmt.Sprintf("stream-%06d", e.seq))
+	if zipped {
+		name += ".zip"
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		e.skip(display, fmt.Sprintf("cannot copy it to the temporary folder: %v", err))
+		return
+	}
+	_, err = io.Copy(f, src)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		e.skip(display, fmt.Sprintf("cannot read it whole into the temporary folder: %v", err))
+	case zipped:
+		e.unzip(display, name, "", 1)
+	default:
+		e.files = append(e.files, inputFile{display: validUTF8(display), disk: name})
+	}
 }
 
 func safeExt(display string) string {
