@@ -113,7 +113,11 @@ func (l *loader) readCSV(ctx context.Context, src *source, r csvRead) error {
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
   %s, null_padding = false)`,
 		quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "), csvLineSize(16<<20))
-	defer l.db.ExecContext(ctx, "drop view if exists csv_read; drop table if exists csv_all; drop table if exists csv_rejects; drop table if exists csv_rejects_scan")
+	const drop = "drop view if exists csv_read; drop table if exists csv_all; drop table if exists csv_rejects; drop table if exists csv_rejects_scan; drop table if exists csv_scans"
+	if _, err := l.db.ExecContext(ctx, drop); err != nil { // whatever another read left
+		return err
+	}
+	defer l.db.ExecContext(ctx, drop)
 	valid, err := src.sniff.validUTF8()
 	if err != nil {
 		return err

@@ -94,6 +94,9 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	return l.ualFast(ctx, src, from, 2, "read_csv", func() (bool, error) {
 		var rejects int64
 		err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
+		if derr := l.dropCSVTables(ctx); err == nil {
+			err = derr // the next CSV read would find csv_rejects in use
+		}
 		return rejects == 0, err // the careful path names each line DuckDB rejects
 	})
 }
