@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -556,6 +557,9 @@ func (l *loader) closeSources(ctx context.Context, ps []*prepared) error {
 		if herr != nil {
 			src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
 		}
+		if err := l.sameContent(ctx, src, sum); err != nil {
+			return err
+		}
 		rows = append(rows, "(?::integer, ?::varchar, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::varchar)")
 		args = append(args, src.id, sum, src.read, src.ignored, src.loaded, src.dupes, strings.Join(src.notes, "; "))
 	}
@@ -569,13 +573,44 @@ update sources set
   rows_rejected = (select count(*) from rejected_rows r where r.source_id = sources.source_id),
   rows_ignored = v.rows_ignored,
   rows_loaded = case when sources.kind = 'signins' then (select count(*) from signins s where s.source_id = sources.source_id) else v.rows_loaded end,
-  rows_duplicate = case when sources.kind = 'signins' then v.rows_duplicate else sources.rows_duplicate end,
+  rows_duplicate = case when sources.kind = 'signins' or v.rows_duplicate > 0 then v.rows_duplicate else sources.rows_duplicate end,
   note = nullif(v.note, '')
 from (values `+strings.Join(rows, ", ")+`) v(source_id, sha256, rows_read, rows_ignored, rows_loaded, rows_duplicate, note)
 where sources.source_id = v.source_id`, args...)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", ps[0].src.file.display, err)
 	}
+	return nil
+}
+
+// sameContent drops what src loaded when an earlier source (of this run, or
+// of an earlier one in the same --db) had the same bytes (sum, its SHA-256)
+// and format, and counts its rows as duplicates. Sign-ins need it not: a
+// sign-in already loaded is a duplicate by its keys. The other tables have
+// no such key: the same register, CA policy export or AuthDetails file given
+// twice (a folder and a file in it, two copies in an archive) was loaded
+// twice, and every register finding, excluded group and MFA step came out
+// twice.
+func (l *loader) sameContent(ctx context.Context, src *source, sum string) error {
+	if src.format.kind == "signins" || sum == "" || src.read == 0 {
+		return nil
+	}
+	var first string
+	err := l.db.QueryRowContext(ctx, `select path from sources
+where sha256 = ? and format = ? and source_id <> ? and rows_read > 0 and rows_duplicate < rows_read
+order by source_id limit 1`, sum, src.format.id, src.id).Scan(&first)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	read := src.read
+	if err := l.discard(ctx, src); err != nil {
+		return err
+	}
+	src.read, src.dupes = read, read
+	src.note("the same content as %s (SHA-256): loaded once, its %d %s counted as duplicates", first, read, plural(read, "row", "rows"))
 	return nil
 }
 
