@@ -330,7 +330,28 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 	if opts.Progress != nil {
 		opts.Progress(len(r.Checks), len(r.Checks), "") // the last check is done too
 	}
+	if w := asOfWarning(opts.AsOf, r.Window); w != "" {
+		fmt.Fprintln(c.App.ErrWriter, "mfagap: "+w)
+	}
 	return r, nil
+}
+
+// asOfWarning says when --as-of lies outside the sign-ins' time range by
+// more than a day, most often a mistyped year: the checks count back from
+// as-of, so before the first event they see no sign-in at all, and long
+// after the last one their windows hold none.
+func asOfWarning(asOf *time.Time, w analyze.Window) string {
+	if asOf == nil || w.First == nil || w.Last == nil {
+		return ""
+	}
+	day := 24 * time.Hour
+	switch {
+	case asOf.Before(w.First.Add(-day)):
+		return fmt.Sprintf("--as-of %s is before the first sign-in (%s): the checks, which look back from it, see no sign-in; is that the date you meant?", asOf.Format(time.RFC3339), w.First.Format(time.RFC3339))
+	case asOf.After(w.Last.Add(30 * day)):
+		return fmt.Sprintf("--as-of %s is %d days after the last sign-in (%s): checks that look at the last days before it hold none of them; is that the date you meant?", asOf.Format(time.RFC3339), int(asOf.Sub(*w.Last)/day), w.Last.Format(time.RFC3339))
+	}
+	return ""
 }
 
 func failOn(c *cli.Context, r *analyze.Result) error { return gate(c.String("fail-on"), r) }

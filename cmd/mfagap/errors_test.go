@@ -126,3 +126,26 @@ func TestGateCheckErrors(t *testing.T) {
 		t.Errorf("--set spray.min_users=abc: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// An --as-of outside the sign-ins' range by more than a day (a mistyped
+// year, most often) is pointed out on stderr; within it, or a day off, it
+// is not. The run goes on either way: an as-of of today over old logs can
+// be meant (stale accounts, reviews due).
+func TestAsOfWarning(t *testing.T) {
+	for _, tc := range []struct {
+		asOf, want string
+	}{
+		{"2020-01-01T00:00:00Z", "is before the first sign-in (2025-03-03T08:01:12Z)"},
+		{"2026-01-01T00:00:00Z", "is 298 days after the last sign-in (2025-03-08T08:00:00Z)"},
+		{"2025-03-08T08:00:00Z", ""},
+		{"2025-03-02T12:00:00Z", ""},
+	} {
+		code, _, stderr := runCLI(t, "analyze", "--quiet", "--as-of", tc.asOf, "../../testdata/exports")
+		if code != 0 {
+			t.Fatalf("--as-of %s: exit %d: %s", tc.asOf, code, stderr)
+		}
+		if tc.want == "" && strings.Contains(stderr, "--as-of") || tc.want != "" && !strings.Contains(stderr, tc.want) {
+			t.Errorf("--as-of %s: stderr %q, want %q", tc.asOf, stderr, tc.want)
+		}
+	}
+}
