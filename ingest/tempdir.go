@@ -39,8 +39,11 @@ func MakeTemp(dir, prefix string) (path string, remove func() error, err error) 
 		return "", nil, err
 	}
 	return path, func() error {
+		// Removed while still locked, so that no sweep in another run
+		// takes a folder being removed for a dead run's.
+		err := os.RemoveAll(path)
 		unlock()
-		return os.RemoveAll(path)
+		return err
 	}, nil
 }
 
