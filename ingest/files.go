@@ -301,6 +301,21 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 	return name, nil
 }
 
+// readErr is a reader that keeps its last error other than io.EOF, to tell
+// a stream that cannot be read from a file that cannot be written.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (x *readErr) Read(p []byte) (int, error) {
+	n, err := x.r.Read(p)
+	if err != nil && err != io.EOF {
+		x.err = err
+	}
+	return n, err
+}
+
 // StdinName is how the input "-" (standard input) is named.
 const StdinName = "(standard input)"
 
@@ -334,11 +349,14 @@ func (e *expander) stream(display string, r io.Reader) {
 		e.skip(display, fmt.Sprintf("cannot copy it to the temporary folder: %v", err))
 		return
 	}
-	_, err = io.Copy(f, src)
+	rd := &readErr{r: src}
+	_, err = io.Copy(f, rd)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	switch {
+	case err != nil && rd.err != nil && src != io.Reader(br):
+		e.skip(display, fmt.Sprintf("not a valid gzip stream: %v", err))
 	case err != nil:
 		e.skip(display, fmt.Sprintf("cannot read it whole into the temporary folder: %v", err))
 	case zipped:

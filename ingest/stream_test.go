@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +60,18 @@ func TestStandardInput(t *testing.T) {
 		if s.Path != tc.display || s.Format != "portal-csv" || s.Read != 13 || s.Loaded != 13 {
 			t.Errorf("%s: %s read as %s, %d read, %d loaded; want %s, portal-csv, 13 and 13", tc.name, s.Path, s.Format, s.Read, s.Loaded, tc.display)
 		}
+	}
+}
+
+// A gzip stream cut short is named as such, not loaded half.
+func TestStandardInputBadGzip(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(bytes.Repeat([]byte("Date (UTC),Request ID\n"), 1000))
+	zw.Close()
+	var sum *Summary
+	withStdin(t, gz.Bytes()[:gz.Len()/2], func() { _, sum = load(t, Options{}, "-") })
+	if len(sum.Sources) != 1 || sum.Sources[0].Kind != "skipped" || !strings.Contains(sum.Sources[0].Note, "not a valid gzip stream") {
+		t.Errorf("sources %+v, want standard input skipped as a gzip stream cut short", sum.Sources)
 	}
 }
