@@ -585,7 +585,9 @@ where sources.source_id = v.source_id`, args...)
 
 // sameContent drops what src loaded when an earlier source (of this run, or
 // of an earlier one in the same --db) had the same bytes (sum, its SHA-256)
-// and format, and counts its rows as duplicates. Sign-ins need it not: a
+// and format and loaded rows from them, and counts its rows as duplicates
+// (an earlier copy that loaded nothing, a load that failed, is no reason to
+// drop this one). Sign-ins need it not: a
 // sign-in already loaded is a duplicate by its keys. The other tables have
 // no such key: the same register, CA policy export or AuthDetails file given
 // twice (a folder and a file in it, two copies in an archive) was loaded
@@ -597,7 +599,7 @@ func (l *loader) sameContent(ctx context.Context, src *source, sum string) error
 	}
 	var first string
 	err := l.db.QueryRowContext(ctx, `select path from sources
-where sha256 = ? and format = ? and source_id <> ? and rows_read > 0 and rows_duplicate < rows_read
+where sha256 = ? and format = ? and source_id <> ? and rows_loaded > 0
 order by source_id limit 1`, sum, src.format.id, src.id).Scan(&first)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
