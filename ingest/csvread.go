@@ -85,6 +85,11 @@ type csvRead struct {
 // parallel. Rows DuckDB cannot parse (wrong column count, broken quoting)
 // become rejected rows with their line number and text. It sets src.read.
 func (l *loader) readCSV(ctx context.Context, src *source, r csvRead) error {
+	return l.withLineEnds(ctx, src, func() error { return l.readCSVOnce(ctx, src, r) })
+}
+
+// readCSVOnce is readCSV's read of src.sniff.disk.
+func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error {
 	cols := make([]string, len(r.names))
 	have := map[string]bool{}
 	for i, n := range r.names {

@@ -79,3 +79,40 @@ func TestCSVAfterSQLPathCSV(t *testing.T) {
 		}
 	}
 }
+
+// A CRLF CSV with an LF line (a blank line added at the end, a line joined
+// from elsewhere) failed whole in DuckDB's strict reader; it is read again
+// from a copy with LF line endings, and a row with a column too many is
+// still rejected with its line number (DuckDB's lenient mode would have
+// dropped the extra cell without a word). Quoted line breaks stay.
+func TestMixedLineEnds(t *testing.T) {
+	b, err := os.ReadFile("../testdata/exports/contoso/InteractiveSignIns_2025-03-01_2025-03-08.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\r\n")
+	lines[3] = strings.TrimSuffix(lines[3], "\r\n") + "\n"                     // line 4 ends in LF alone
+	lines[5] = strings.TrimSuffix(lines[5], "\r\n") + ",one cell too many\r\n" // line 6 is rejected
+	dir := t.TempDir()
+	p := write(t, dir, "InteractiveSignIns_mixed.csv", strings.Join(lines, "")+"\n")
+	db, sum := load(t, Options{}, p)
+	s := sum.Sources[0]
+	if s.Read != 13 || s.Loaded != 12 || s.Rejected != 1 || !strings.Contains(s.Note, "line endings mixed") {
+		t.Fatalf("read %d, loaded %d, rejected %d, note %q; want 13, 12, 1 and the line endings named", s.Read, s.Loaded, s.Rejected, s.Note)
+	}
+	if got := queryStrings(t, db, "select source_record::varchar from rejected_rows"); len(got) != 1 || got[0] != "6" {
+		t.Errorf("rejected lines %v, want [6]", got)
+	}
+
+	var buf strings.Builder
+	in := write(t, dir, "in.csv", "a,b\r\n\"x\r\ny\",1\r\n2,3\n\r")
+	out := filepath.Join(dir, "out.csv")
+	if err := lfLineEnds(in, out); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	buf.Write(got)
+	if want := "a,b\n\"x\r\ny\",1\n2,3\n\n"; buf.String() != want {
+		t.Errorf("lfLineEnds: %q, want %q", buf.String(), want)
+	}
+}

@@ -18,7 +18,13 @@ func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[i
 	if err := l.dropCSVTables(ctx); err != nil {
 		return nil, err
 	}
-	if err := l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src)); err != nil {
+	err := l.withLineEnds(ctx, src, func() error {
+		if err := l.dropCSVTables(ctx); err != nil {
+			return err
+		}
+		return l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src))
+	})
+	if err != nil {
 		return nil, err
 	}
 	rows, err := l.db.QueryContext(ctx, `select line, min_by(lower(error_type) || ': ' || error_message, coalesce(column_idx, 0)), any_value(csv_line)
