@@ -57,3 +57,33 @@ func TestSameContentLoadsOnce(t *testing.T) {
 		t.Errorf("after the second run: %s, want %s", got, want)
 	}
 }
+
+// Two portal downloads of overlapping dates: the sign-ins both hold are
+// duplicates, and their MFA steps are attached from one AuthDetails file, not
+// from both (which gave each such sign-in its steps twice). The second
+// download's AuthDetails differs in its bytes (a line ending), so it is not
+// dropped whole as a repeated file.
+func TestOverlappingAuthDetails(t *testing.T) {
+	dir := t.TempDir()
+	contoso := "../testdata/exports/contoso/"
+	signins, err := os.ReadFile(contoso + "InteractiveSignIns_2025-03-01_2025-03-08.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	details, err := os.ReadFile(contoso + "InteractiveSignIns_AuthDetails_2025-03-01_2025-03-08.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "a/InteractiveSignIns_2025-03-01_2025-03-08.csv", string(signins))
+	write(t, dir, "a/InteractiveSignIns_AuthDetails_2025-03-01_2025-03-08.csv", string(details))
+	write(t, dir, "b/InteractiveSignIns_2025-03-02_2025-03-09.csv", string(signins))
+	write(t, dir, "b/InteractiveSignIns_AuthDetails_2025-03-02_2025-03-09.csv", strings.TrimSuffix(string(details), "\r\n")+"\n")
+	steps := func(db *sql.DB) string {
+		return queryStrings(t, db, "select count(*)::varchar || ' ' || count(distinct (request_id, step))::varchar from signin_auth_steps")[0]
+	}
+	one, _ := load(t, Options{}, filepath.Join(dir, "a"))
+	both, _ := load(t, Options{}, dir)
+	if got, want := steps(both), steps(one); got != want {
+		t.Errorf("steps (rows, distinct sign-in steps): %s from both downloads, %s from one", got, want)
+	}
+}
