@@ -29,14 +29,14 @@ func mixedLineEnds(err error) bool {
 // again over a copy of src's file with LF line endings (once per source).
 func (l *loader) withLineEnds(ctx context.Context, src *source, read func() error) error {
 	err := read()
-	if !mixedLineEnds(err) || strings.HasPrefix(filepath.Base(src.sniff.disk), "lf-") || ctx.Err() != nil {
+	if !mixedLineEnds(err) || src.lfCopy || ctx.Err() != nil {
 		return err
 	}
 	fixed := filepath.Join(l.tmp, fmt.Sprintf("lf-%06d.csv", src.id))
 	if ferr := lfLineEnds(src.sniff.disk, fixed); ferr != nil {
 		return spaceError(ferr, l.opts.TempDir)
 	}
-	src.sniff.disk = fixed
+	src.sniff.disk, src.lfCopy = fixed, true
 	src.note("line endings mixed (CRLF and LF, as when a blank line is added at the end): read from a copy with LF line endings")
 	return read()
 }

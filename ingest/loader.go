@@ -113,6 +113,8 @@ type source struct {
 	notes        []string
 	// hash is the file's SHA-256, being computed (see hashing).
 	hash *hashing
+	// lfCopy says sniff.disk is withLineEnds' copy of the file.
+	lfCopy bool
 }
 
 func (s *source) note(format string, args ...any) {
