@@ -181,16 +181,18 @@ func (b *Bar) draw(now time.Time) {
 }
 
 // Clean makes data (a file name, a log field, a message quoting one) safe to
-// print on a terminal: control characters are dropped, so that it cannot
-// move the cursor or recolour the screen, and so are bidi overrides, so that
-// it cannot read backwards; line breaks and tabs become spaces, so that one
-// line stays one line.
+// print on a terminal or in a report: C0 and C1 control characters and DEL
+// are dropped (ESC included, so no ANSI sequence survives), so that it cannot
+// move the cursor or recolour the screen, and so are Unicode bidirectional
+// overrides, isolates and marks, so that it cannot read backwards; line breaks
+// and tabs become spaces, so that one line stays one line; invalid UTF-8
+// becomes U+FFFD. The reports use it too (reports.stripControls).
 func Clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f:
 			return -1
 		}
 		return r

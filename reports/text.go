@@ -5,7 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/mfagap/mfagap/progress"
 )
 
 // detailText renders one evidence value for people: lists joined by ", ",
@@ -83,25 +84,6 @@ func fmtTime(v any) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// stripControls removes what could drive a terminal or reorder text: C0
-// and C1 control characters (ESC included, so no ANSI sequence survives),
-// DEL, and Unicode bidirectional overrides. Tabs and line breaks become
-// spaces; invalid UTF-8 becomes U+FFFD.
-func stripControls(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f:
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// stripControls removes what could drive a terminal or reorder text
+// (progress.Clean, which the CLI's own messages use too).
+func stripControls(s string) string { return progress.Clean(s) }
