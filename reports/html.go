@@ -36,7 +36,7 @@ func parseTemplates() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"time":     fmtTime,
 		"sevclass": sevClass,
-		"count":    count,
+		"count":    Count,
 		"num":      num,
 	}).ParseFS(assets, "assets/*.gohtml")
 }
@@ -52,9 +52,9 @@ func failedChecks(r *analyze.Result) []string {
 	return ids
 }
 
-// count renders n with noun, in the plural unless n is 1: "1 check",
+// Count renders n with noun, in the plural unless n is 1: "1 check",
 // "3 findings", "5,002 findings".
-func count(n int, noun string) string {
+func Count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

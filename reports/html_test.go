@@ -210,8 +210,8 @@ func TestCount(t *testing.T) {
 		n    int
 		want string
 	}{{0, "0 checks"}, {1, "1 check"}, {2, "2 checks"}, {16, "16 checks"}} {
-		if got := count(c.n, "check"); got != c.want {
-			t.Errorf("count(%d) = %q, want %q", c.n, got, c.want)
+		if got := Count(c.n, "check"); got != c.want {
+			t.Errorf("Count(%d) = %q, want %q", c.n, got, c.want)
 		}
 	}
 }

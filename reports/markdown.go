@@ -59,7 +59,7 @@ func WriteMarkdown(w io.Writer, r *analyze.Result) error {
 			ids[i] = md(id)
 		}
 		fmt.Fprintf(b, "\n**%s could not run:** %s. An absence of findings from them is not a clean result; the error is under each.\n",
-			count(len(failed), "check"), strings.Join(ids, ", "))
+			Count(len(failed), "check"), strings.Join(ids, ", "))
 	}
 
 	fmt.Fprintf(b, "\n## Checks\n")

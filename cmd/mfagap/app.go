@@ -193,12 +193,8 @@ func sweep(c *cli.Context) {
 		n += s.Bytes
 	}
 	if len(stale) > 0 && !c.Bool("quiet") {
-		what := "folders"
-		if len(stale) == 1 {
-			what = "folder"
-		}
-		fmt.Fprintf(c.App.ErrWriter, "mfagap: removed %d temporary %s (%s) left by runs that did not finish under %s\n",
-			len(stale), what, progress.Bytes(n), clean(filepath.Dir(stale[0].Path)))
+		fmt.Fprintf(c.App.ErrWriter, "mfagap: removed %s (%s) left by runs that did not finish under %s\n",
+			reports.Count(len(stale), "temporary folder"), progress.Bytes(n), clean(filepath.Dir(stale[0].Path)))
 	}
 	if err != nil && !c.Bool("quiet") {
 		fmt.Fprintf(c.App.ErrWriter, "mfagap: could not remove what earlier runs left: %s\n", clean(oneLine(err.Error())))
@@ -382,8 +378,8 @@ func gate(s string, r *analyze.Result) error {
 		}
 	}
 	if len(failed) > 0 {
-		return findingsError{fmt.Errorf("no findings at severity %s or higher, but %d %s at that severity could not run (%s): the gate cannot pass",
-			s, len(failed), map[bool]string{true: "check", false: "checks"}[len(failed) == 1], strings.Join(failed, ", "))}
+		return findingsError{fmt.Errorf("no findings at severity %s or higher, but %s at that severity could not run (%s): the gate cannot pass",
+			s, reports.Count(len(failed), "check"), strings.Join(failed, ", "))}
 	}
 	return nil
 }
