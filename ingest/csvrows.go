@@ -15,9 +15,6 @@ import (
 // Every CSV loader of sign-ins goes through here, so reject handling is one
 // piece of code.
 func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[int64]bool, error) {
-	if err := l.dropCSVTables(ctx); err != nil {
-		return nil, err
-	}
 	err := l.withLineEnds(ctx, src, func() error {
 		if err := l.dropCSVTables(ctx); err != nil {
 			return err
@@ -61,6 +58,18 @@ func csvTextRead(src *source) string {
 	return fmt.Sprintf(`read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
   %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
 		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
+}
+
+// noCSVRejects says whether the csvTextRead just done rejected no line, and
+// drops its tables, which the next CSV read must not find. The SQL paths
+// take a file only then: the careful path names each line DuckDB rejects.
+func (l *loader) noCSVRejects(ctx context.Context) (bool, error) {
+	var rejects int64
+	err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
+	if derr := l.dropCSVTables(ctx); err == nil {
+		err = derr
+	}
+	return rejects == 0, err
 }
 
 // dropCSVTables drops what csvTable and csvTextRead leave behind.

@@ -99,12 +99,7 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 		return false, err
 	}
 	return l.laFast(ctx, src, laRelation{from: read, cols: cols, first: 2, unclean: "false", what: "read_csv"}, func() (bool, error) {
-		var rejects int64
-		err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
-		if derr := l.dropCSVTables(ctx); err == nil {
-			err = derr // the next CSV read would find csv_rejects in use
-		}
-		return rejects == 0, err // the careful path names each line DuckDB rejects
+		return l.noCSVRejects(ctx)
 	})
 }
 

@@ -154,8 +154,8 @@ func publishParquet(dir, work string) error {
 		return fmt.Errorf("write parquet: %w", err)
 	}
 	for _, e := range old {
-		if p := filepath.Join(dir, e.Name()); p != work && !strings.HasPrefix(e.Name(), parquetWorkPrefix) {
-			if err := os.RemoveAll(p); err != nil {
+		if !strings.HasPrefix(e.Name(), parquetWorkPrefix) { // this export's work and another run's
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 				return fmt.Errorf("write parquet: replace the earlier export: %w", err)
 			}
 		}

@@ -92,12 +92,7 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	}
 	from := fmt.Sprintf("(select %s as __ual_a, false as __ual_src_bad from %s)", audit, read)
 	return l.ualFast(ctx, src, from, 2, "read_csv", func() (bool, error) {
-		var rejects int64
-		err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
-		if derr := l.dropCSVTables(ctx); err == nil {
-			err = derr // the next CSV read would find csv_rejects in use
-		}
-		return rejects == 0, err // the careful path names each line DuckDB rejects
+		return l.noCSVRejects(ctx)
 	})
 }
 
