@@ -301,21 +301,6 @@ func (e *expander) spill(display string, r io.Reader, compressed int64) (string,
 	return name, nil
 }
 
-// readErr is a reader that keeps its last error other than io.EOF, to tell
-// a stream that cannot be read from a file that cannot be written.
-type readErr struct {
-	r   io.Reader
-	err error
-}
-
-func (x *readErr) Read(p []byte) (int, error) {
-	n, err := x.r.Read(p)
-	if err != nil && err != io.EOF {
-		x.err = err
-	}
-	return n, err
-}
-
 // StdinName is how the input "-" (standard input) is named.
 const StdinName = "(standard input)"
 
@@ -331,7 +316,8 @@ func (e *expander) stream(display string, r io.Reader) {
 	magic, _ := br.Peek(4)
 	var src io.Reader = br
 	zipped := bytes.HasPrefix(magic, []byte("PK\x03\x04"))
-	if bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+	gzipped := bytes.HasPrefix(magic, []byte{0x1f, 0x8b})
+	if gzipped {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			e.skip(display, fmt.Sprintf("not a valid gzip stream: %v", err))
@@ -349,13 +335,13 @@ func (e *expander) stream(display string, r io.Reader) {
 		e.skip(display, fmt.Sprintf("cannot copy it to the temporary folder: %v", err))
 		return
 	}
-	rd := &readErr{r: src}
+	rd := &watchedReader{r: src}
 	_, err = io.Copy(f, rd)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	switch {
-	case err != nil && rd.err != nil && src != io.Reader(br):
+	case err != nil && rd.err != nil && gzipped: // reading, not writing, failed
 		e.skip(display, fmt.Sprintf("not a valid gzip stream: %v", err))
 	case err != nil:
 		e.skip(display, fmt.Sprintf("cannot read it whole into the temporary folder: %v", err))

@@ -303,7 +303,7 @@ func (sp graphSpan) copyTo(f *os.File, path string) error {
 // compact, whatever arrays the span holds back to back. It reads f at the
 // span's offsets (ReadAt), so that parts are joined at once.
 func (sp graphSpan) joinTo(f *os.File, path string) error {
-	sec := &countReader{r: io.NewSectionReader(f, sp.from, sp.to-sp.from)}
+	sec := &watchedReader{r: io.NewSectionReader(f, sp.from, sp.to-sp.from)}
 	_, err := joinInto(io.MultiReader(strings.NewReader(sp.prefix), sec, strings.NewReader(sp.suffix)), path, path)
 	if serr := sp.short(f, sec.n); serr != nil {
 		return serr // the cause of any error the joiner saw in what it was given
@@ -322,15 +322,21 @@ func (sp graphSpan) short(f *os.File, n int64) error {
 		f.Name(), n, sp.to-sp.from, sp.from, io.ErrUnexpectedEOF)
 }
 
-// countReader counts the bytes read through it.
-type countReader struct {
-	r io.Reader
-	n int64
+// watchedReader counts the bytes read through it and keeps the last error
+// other than io.EOF it met: how much of a span was read, whether a copy
+// failed reading or writing.
+type watchedReader struct {
+	r   io.Reader
+	n   int64
+	err error
 }
 
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func (w *watchedReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	if err != nil && err != io.EOF {
+		w.err = err
+	}
 	return n, err
 }
 
