@@ -60,19 +60,17 @@ func csvTextRead(src *source) string {
 		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
 }
 
-// noCSVRejects says whether the csvTextRead just done rejected no line, and
-// drops its tables, which the next CSV read must not find. The SQL paths
-// take a file only then: the careful path names each line DuckDB rejects.
+// noCSVRejects says whether the csvTextRead just done rejected no line. The
+// SQL paths take a file only then: the careful path names each line DuckDB
+// rejects.
 func (l *loader) noCSVRejects(ctx context.Context) (bool, error) {
 	var rejects int64
 	err := l.db.QueryRowContext(ctx, "select count(*) from csv_rejects").Scan(&rejects)
-	if derr := l.dropCSVTables(ctx); err == nil {
-		err = derr
-	}
 	return rejects == 0, err
 }
 
-// dropCSVTables drops what csvTable and csvTextRead leave behind.
+// dropCSVTables drops what csvTable and csvTextRead leave behind (loadOne,
+// after every load, and the reads themselves, before theirs).
 func (l *loader) dropCSVTables(ctx context.Context) error {
 	_, err := l.db.ExecContext(ctx, "drop table if exists csv_rows; drop table if exists csv_rejects; drop table if exists csv_scans")
 	return err

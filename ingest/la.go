@@ -160,9 +160,6 @@ func loadLA(ctx context.Context, l *loader, src *source) error {
 				return row(line, cells, func() []byte { return csvRaw(src, cells) })
 			})
 		}
-		if derr := l.dropCSVTables(ctx); err == nil {
-			err = derr // csvTable's tables, which the next CSV read must not find
-		}
 		if err != nil {
 			g.close(ctx, 0, false, "")
 			return err

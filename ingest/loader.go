@@ -354,6 +354,12 @@ func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 			err = fm.load(ctx, l, src)
 		}
 	}
+	// DuckDB's CSV reads leave their tables (csv_rows, csv_rejects,
+	// csv_scans) on the connection; a leftover csv_rejects made the next
+	// CSV read fail whole. Every load leaves none.
+	if derr := l.dropCSVTables(ctx); err == nil {
+		err = derr
+	}
 	if outOfSpace(err) {
 		// Fatal (SpaceError): nothing of the file is kept, if the disk
 		// lets the rows go.

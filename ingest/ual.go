@@ -104,9 +104,6 @@ func loadUAL(ctx context.Context, l *loader, src *source) error {
 					func() []byte { return []byte(cells["auditdata"]) })
 			})
 		}
-		if derr := l.dropCSVTables(ctx); err == nil {
-			err = derr // csvTable's tables, which the next CSV read must not find
-		}
 		if err != nil {
 			g.close(ctx, 0, true, "")
 			return err
