@@ -295,9 +295,11 @@ func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	if s := c.String("fail-on"); s != "" && queries.SeverityRank(s) < 0 {
 		return opts, usageError{fmt.Errorf("--fail-on %q: expected one of %s", s, strings.Join(queries.Severities, ", "))}
 	}
-	if _, err := analyze.Validate(opts); err != nil {
+	checks, err := analyze.Validate(opts)
+	if err != nil {
 		return opts, usageError{err}
 	}
+	opts.Checks = checks // loaded and selected once; Run validates them again, as they are
 	return opts, nil
 }
 
