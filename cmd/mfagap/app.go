@@ -314,19 +314,20 @@ func loadAndAnalyze(c *cli.Context) (*analyze.Result, error) {
 		return nil, err
 	}
 	defer s.close()
+	var bar *progress.Bar
 	if showProgress(c) {
-		bar := progress.New(c.App.ErrWriter, 0)
+		bar = progress.New(c.App.ErrWriter, 0)
 		defer bar.Finish()
 		opts.Progress = func(done, total int, id string) {
-			bar.Update(progress.State{Label: "analyze", Item: id, Done: done, Total: total, Rows: -1, Complete: id == ""})
+			bar.Update(progress.State{Label: "analyze", Item: id, Done: done, Total: total, Rows: -1})
 		}
 	}
 	r, err := analyze.Run(c.Context, s.db, opts)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	if opts.Progress != nil {
-		opts.Progress(len(r.Checks), len(r.Checks), "") // the last check is done too
+	if bar != nil {
+		bar.Change(func(s *progress.State) { s.Item, s.Complete = "", true }) // the last check is done too
 	}
 	if w := asOfWarning(opts.AsOf, r.Window); w != "" {
 		fmt.Fprintln(c.App.ErrWriter, "mfagap: "+w)
