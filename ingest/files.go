@@ -97,6 +97,12 @@ func (e *expander) skip(display, reason string) {
 // UTF-8, which stopped the whole run (found by FuzzTimeMacro, issue 6).
 func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
+// parquetInside is the skip reason of a Parquet folder mfagap wrote met
+// while walking an input folder (ingest --parquet into the engagement
+// folder). Reading it there would add an earlier load's tables to the
+// exports it may have come from; it is read only when given by name.
+const parquetInside = "a Parquet folder mfagap wrote (ingest --parquet), met inside an input folder: not read there; give it as an input of its own to read its tables"
+
 func (e *expander) walk(root string) {
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
@@ -116,6 +122,10 @@ func (e *expander) walk(root string) {
 		}
 		if d.IsDir() {
 			if p != root && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			if p != root && IsParquetDir(p) {
+				e.skip(p, parquetInside)
 				return fs.SkipDir
 			}
 			return nil

@@ -456,6 +456,9 @@ func detectFormat(sn *sniff) *format {
 }
 
 func unknownReason(sn *sniff) string {
+	if r := ownOutputReason(sn); r != "" {
+		return r
+	}
 	if r := notUsedReason(sn); r != "" {
 		return r
 	}

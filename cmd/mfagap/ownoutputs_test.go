@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A consultant keeps the report, the findings and a Parquet history in the
+// folder of the exports; the next run over that folder names each of
+// mfagap's own files for what it is, reads none of them, and finds what the
+// exports alone give.
+func TestOwnOutputsInInputFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "engagement")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir("../../testdata/exports/contoso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		copyFile(t, filepath.Join("../../testdata/exports/contoso", e.Name()), filepath.Join(dir, e.Name()))
+	}
+	first := filepath.Join(dir, "findings.json")
+	if code, _, stderr := runCLI(t, "report", "-q", dir, "-o", filepath.Join(dir, "report.html"), "--json", first,
+		"--csv", filepath.Join(dir, "findings.csv"), "--md", filepath.Join(dir, "report.md")); code != 0 {
+		t.Fatalf("first report: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "ingest", "-q", "--parquet", filepath.Join(dir, "history"), dir); code != 0 {
+		t.Fatalf("ingest --parquet: exit %d: %s", code, stderr)
+	}
+	copyFile(t, filepath.Join(dir, "history", "sources.parquet"), filepath.Join(dir, "sources.parquet"))
+	os.WriteFile(filepath.Join(dir, "portal.html"), []byte("<!DOCTYPE html><html><body>Sign-in logs</body></html>"), 0o644)
+
+	second := filepath.Join(t.TempDir(), "again.json")
+	code, _, stderr := runCLI(t, "report", "-q", dir, "-o", filepath.Join(t.TempDir(), "r.html"), "--json", second)
+	if code != 0 {
+		t.Fatalf("second report: exit %d: %s", code, stderr)
+	}
+	for file, want := range map[string]string{
+		"report.html":     "mfagap's own HTML report",
+		"findings.json":   "mfagap's own findings JSON",
+		"findings.csv":    "mfagap's own findings CSV",
+		"report.md":       "mfagap's own Markdown report",
+		"portal.html":     "an HTML page, not an export",
+		"history":         "a Parquet folder mfagap wrote",
+		"sources.parquet": "a Parquet file: mfagap reads Parquet only as a whole folder",
+	} {
+		if !strings.Contains(stderr, filepath.Join(dir, file)+": "+want) {
+			t.Errorf("%s not named as %q:\n%s", file, want, stderr)
+		}
+	}
+	if strings.Contains(stderr, filepath.Join(dir, "history")+string(filepath.Separator)) {
+		t.Errorf("the Parquet folder's files were taken one by one:\n%s", stderr)
+	}
+	checks := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct{ Checks json.RawMessage }
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		return string(r.Checks)
+	}
+	if a, b := checks(first), checks(second); a == "" || !bytes.Equal([]byte(a), []byte(b)) {
+		t.Error("the checks' findings differ once mfagap's own files are in the folder")
+	}
+}
