@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 )
 
@@ -55,25 +56,17 @@ func foldField(s string) string {
 // next run over that folder meets it: "CSV header \"<!DOCTYPE html>\"" said
 // nothing useful.
 func ownOutputReason(sn *sniff) string {
-	var schema, format string
-	_ = json.Unmarshal(sn.keys["schema"], &schema)
+	if what := ownOutput(sn); what != "" {
+		return "mfagap's own " + what + ": an output of mfagap, not an export; not read"
+	}
+	var format string
 	_ = json.Unmarshal(sn.keys["format"], &format)
 	head := bytes.TrimLeft(sn.head, " \t\r\n")
 	lower := bytes.ToLower(head[:min(len(head), 4096)])
-	const output = ": an output of mfagap, not an export; not read"
 	switch {
-	case strings.HasPrefix(schema, "mfagap/findings"):
-		return "mfagap's own findings JSON (--json)" + output
 	case format == "mfagap-parquet":
 		return "the manifest of a Parquet folder mfagap wrote (ingest --parquet); give the folder itself as an input to read its tables"
-	case len(sn.norm) >= 5 && strings.Join(sn.norm[:5], ",") == "check_id,severity,tenant_id,subject,reason":
-		return "mfagap's own findings CSV (--csv)" + output
-	case bytes.HasPrefix(head, []byte("# mfagap findings")):
-		return "mfagap's own Markdown report (--md)" + output
 	case bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")):
-		if bytes.Contains(lower, []byte(`<meta name="generator" content="mfagap`)) {
-			return "mfagap's own HTML report" + output
-		}
 		return "an HTML page, not an export: the Entra admin center and Graph give sign-ins as CSV or JSON; not read"
 	case bytes.HasPrefix(head, []byte("PAR1")):
 		return "a Parquet file: mfagap reads Parquet only as a whole folder written by ingest --parquet (give the folder); not read"
@@ -81,4 +74,47 @@ func ownOutputReason(sn *sniff) string {
 		return "a PDF document, not an export; not read"
 	}
 	return ""
+}
+
+// findingsHead is how the findings JSON starts, for one whose first object
+// does not end in the first MiB sniffed (a large tenant's).
+var findingsHead = regexp.MustCompile(`^\{\s*"schema"\s*:\s*"mfagap/findings`)
+
+// ownOutput names the report or findings file of mfagap's that sn is
+// ("HTML report", …), or "".
+func ownOutput(sn *sniff) string {
+	var schema string
+	_ = json.Unmarshal(sn.keys["schema"], &schema)
+	head := bytes.TrimLeft(sn.head, " \t\r\n")
+	lower := bytes.ToLower(head[:min(len(head), 4096)])
+	switch {
+	case strings.HasPrefix(schema, "mfagap/findings") || findingsHead.Match(head):
+		return "findings JSON (--json)"
+	case len(sn.norm) >= 5 && strings.Join(sn.norm[:5], ",") == "check_id,severity,tenant_id,subject,reason":
+		return "findings CSV (--csv)"
+	case bytes.HasPrefix(head, []byte("# mfagap findings")):
+		return "Markdown report (--md)"
+	case (bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html"))) &&
+		bytes.Contains(lower, []byte(`<meta name="generator" content="mfagap`)):
+		return "HTML report"
+	}
+	return ""
+}
+
+// OwnOutput names the report or findings file of mfagap's at path ("HTML
+// report", …), or "" for any other file, read or not. The CLI asks it before
+// writing an output over a file in an input folder.
+func OwnOutput(path string) string {
+	head, err := readHead(path, sniffBytes)
+	if err != nil {
+		return ""
+	}
+	s := &sniff{head: bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})}
+	if t := bytes.TrimLeft(s.head, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		s.isJSON = true
+		s.sniffJSON(t)
+	} else {
+		s.sniffCSV()
+	}
+	return ownOutput(s)
 }

@@ -404,7 +404,8 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkOutputs(c.String("output"), c.String("json"), c.String("csv"), c.String("md")); err != nil {
+			if err := checkOutputs(c.Args().Slice(), output{"--output", c.String("output")}, output{"--json", c.String("json")},
+				output{"--csv", c.String("csv")}, output{"--md", c.String("md")}); err != nil {
 				return err
 			}
 			r, err := loadAndAnalyze(c)
@@ -509,7 +510,7 @@ func analyzeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkOutputs(c.String("json")); err != nil {
+			if err := checkOutputs(c.Args().Slice(), output{"--json", c.String("json")}); err != nil {
 				return err
 			}
 			r, err := loadAndAnalyze(c)

@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
+
+	"github.com/mfagap/mfagap/ingest"
 )
 
 // writeTo writes to a file, to stdout for "-", or nowhere for "". A file is
@@ -91,18 +94,48 @@ func bare(err error, tmp string) error {
 	return err
 }
 
+// output is an output flag and the path it was given.
+type output struct{ flag, path string }
+
 // checkOutputs makes sure each output path (not "" or "-") can be written,
 // before a load that can take minutes: its folder exists and takes a new
-// file, and the path is not a folder.
-func checkOutputs(paths ...string) error {
-	for _, p := range paths {
-		if p == "" || p == "-" {
+// file, and the path is not a folder. It refuses two outputs to one file
+// (or both to standard output), whose later write would replace the
+// earlier, and an output over a file the run reads (inputs): an input
+// itself, or a file in an input folder that is not a report or findings of
+// mfagap's, which the report would destroy once the load had read it.
+func checkOutputs(inputs []string, outs ...output) error {
+	seen := map[string]string{}
+	for _, o := range outs {
+		p := o.path
+		if p == "" {
 			continue
 		}
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return usageError{fmt.Errorf("cannot write %s: it is a folder; give a file name", p)}
-		} else if err == nil && !st.Mode().IsRegular() {
-			continue // a device or a pipe, written in place
+		key := p
+		if p != "-" {
+			st, err := os.Stat(p)
+			switch {
+			case err == nil && st.IsDir():
+				return usageError{fmt.Errorf("cannot write %s: it is a folder; give a file name", p)}
+			case err == nil && !st.Mode().IsRegular():
+				continue // a device or a pipe, written in place
+			case err == nil:
+				if err := overInput(inputs, o, st); err != nil {
+					return err
+				}
+			}
+			key = samePath(p)
+		}
+		if first, ok := seen[key]; ok {
+			where := p
+			if p == "-" {
+				where = "standard output"
+			}
+			return usageError{fmt.Errorf("%s and %s both write %s; the later would replace the earlier: give each its own file", first, o.flag, where)}
+		}
+		seen[key] = o.flag
+		if p == "-" {
+			continue
 		}
 		f, err := createBeside(p)
 		if err != nil {
@@ -110,6 +143,54 @@ func checkOutputs(paths ...string) error {
 		}
 		f.Close()
 		os.Remove(f.Name())
+	}
+	return nil
+}
+
+// samePath is p made absolute with its folder's symbolic links resolved, so
+// that two spellings of one file compare equal.
+func samePath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	dir, base := filepath.Split(abs)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		return filepath.Join(real, base)
+	}
+	return abs
+}
+
+// overInput refuses output o, an existing file st, when it is one of the
+// inputs or lies in an input folder without being mfagap's own output.
+func overInput(inputs []string, o output, st os.FileInfo) error {
+	var folders []string
+	for _, in := range inputs {
+		ist, err := os.Stat(in)
+		switch {
+		case err != nil:
+		case os.SameFile(ist, st):
+			return usageError{fmt.Errorf("%s %s is one of the inputs: writing there would overwrite it; give another file", o.flag, o.path)}
+		case ist.IsDir():
+			folders = append(folders, in)
+		}
+	}
+	at := samePath(o.path)
+	for _, in := range folders {
+		root, err := filepath.EvalSymlinks(in)
+		if err == nil {
+			root, err = filepath.Abs(root)
+		}
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(root, at)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if ingest.OwnOutput(o.path) == "" {
+			return usageError{fmt.Errorf("%s %s would overwrite a file in the input folder %s that is not a report or findings of mfagap's; give another file", o.flag, o.path, in)}
+		}
 	}
 	return nil
 }

@@ -91,12 +91,12 @@ func TestCheckOutputs(t *testing.T) {
 		{missing, "cannot write " + missing + ": no such file or directory"},
 		{dir, "cannot write " + dir + ": it is a folder"},
 	} {
-		err := checkOutputs("", "-", tc.path)
+		err := checkOutputs(nil, output{"--json", ""}, output{"--md", "-"}, output{"--output", tc.path})
 		if err == nil || err.Error() != tc.want && !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), ".tmp") {
 			t.Errorf("checkOutputs(%s) = %v, want %q", tc.path, err, tc.want)
 		}
 	}
-	if err := checkOutputs(filepath.Join(dir, "r.html"), "/dev/null"); err != nil {
+	if err := checkOutputs(nil, output{"--output", filepath.Join(dir, "r.html")}, output{"--json", "/dev/null"}, output{"--md", "/dev/null"}); err != nil {
 		t.Errorf("a new file and /dev/null: %v", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -111,5 +111,53 @@ func TestCheckOutputs(t *testing.T) {
 	code, _, stderr = runCLI(t, "analyze", "../../testdata/exports", "--json", missing)
 	if code != exitUsage || !strings.Contains(stderr, "cannot write "+missing) {
 		t.Errorf("analyze: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Two outputs to one file, and an output over a file the run reads, are
+// refused before the load: the later write would replace the earlier, and
+// the report would replace an export once it was read.
+func TestOutputsCollide(t *testing.T) {
+	dir := t.TempDir()
+	exports := filepath.Join(dir, "exports")
+	os.MkdirAll(exports, 0o755)
+	register := filepath.Join(exports, "exception-register.csv")
+	copyFile(t, "../../testdata/exports/contoso/exception-register.csv", register)
+	copyFile(t, "../../testdata/exports/contoso/InteractiveSignIns_2025-03-01_2025-03-08.csv", filepath.Join(exports, "signins.csv"))
+	notes := filepath.Join(exports, "notes.txt")
+	os.WriteFile(notes, []byte("call the CFO"), 0o644)
+	same := filepath.Join(dir, "out")
+	os.Symlink(dir, filepath.Join(dir, "link"))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"-o and --json one file", []string{"report", exports, "-o", same, "--json", same}, "--output and --json both write " + same},
+		{"one file spelt twice", []string{"report", exports, "-o", same, "--md", filepath.Join(dir, "link", "out")}, "--output and --md both write"},
+		{"two to standard output", []string{"report", exports, "-o", "-", "--json", "-"}, "--output and --json both write standard output"},
+		{"over an input file", []string{"report", register, "-o", register}, "--output " + register + " is one of the inputs"},
+		{"analyze over an input file", []string{"analyze", exports, register, "--json", register}, "--json " + register + " is one of the inputs"},
+		{"over an export in an input folder", []string{"report", exports, "--csv", register}, "--csv " + register + " would overwrite a file in the input folder"},
+		{"over any other file in an input folder", []string{"report", exports, "-o", notes}, "would overwrite a file in the input folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := os.ReadFile(register)
+			code, stdout, stderr := runCLI(t, tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Contains(stdout, "checks (") {
+				t.Errorf("exit %d, want %d; stderr %q, want %q", code, exitUsage, stderr, tc.want)
+			}
+			if after, _ := os.ReadFile(register); !bytes.Equal(before, after) {
+				t.Error("the register was overwritten")
+			}
+		})
+	}
+	// mfagap's own report in the input folder is replaced, as a consultant
+	// re-running over the engagement folder expects.
+	report := filepath.Join(exports, "report.html")
+	for i := 0; i < 2; i++ {
+		if code, _, stderr := runCLI(t, "report", "-q", exports, "-o", report, "--json", filepath.Join(exports, "findings.json")); code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, stderr)
+		}
 	}
 }
