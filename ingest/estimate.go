@@ -38,16 +38,17 @@ const (
 	jsonTableFactor    = 0.6
 	diagTableFactor    = 0.54
 	parquetTableFactor = 10
-	gzipRatio          = 8 // text exports compress about eightfold
+	gzipRatio          = 8 // text exports compress about eightfold (gzip; bzip2 and Zstandard, taken alike, more)
 )
 
 // EstimateTableBytes estimates the memory the inputs at paths take once
 // loaded into uncompressed in-memory tables, from their sizes and names
 // (nothing is expanded; of a plain JSON file the first 4 KiB are read to
 // tell diagnostic records): folders are walked, .zip members counted at
-// their uncompressed size, .gz files at gzipRatio times theirs, Parquet
-// files (a folder written by WriteParquet too) at parquetTableFactor. Paths
-// that cannot be read count as 0; the loader reports them.
+// their uncompressed size, compressed files (.gz, .bz2, .zst) at gzipRatio
+// times theirs, Parquet files (a folder written by WriteParquet too) at
+// parquetTableFactor. Paths that cannot be read count as 0; the loader
+// reports them.
 func EstimateTableBytes(paths []string) int64 {
 	var total float64
 	for _, p := range paths {
@@ -81,8 +82,9 @@ func fileTableBytes(path string, size int64) float64 {
 			}
 		}
 		return t
-	case strings.HasSuffix(lower, ".gz"):
-		return nameFactor(strings.TrimSuffix(lower, ".gz")) * float64(size) * gzipRatio
+	}
+	if c, inner := containerOf(lower, ""); c != nil && c.open != nil {
+		return nameFactor(inner) * float64(size) * gzipRatio
 	}
 	f := nameFactor(lower)
 	if f == jsonTableFactor && diagnosticEnvelope(path) {

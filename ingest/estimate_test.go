@@ -18,6 +18,7 @@ func TestEstimateTableBytes(t *testing.T) {
 	write("InteractiveSignIns.csv", 1000)
 	write("signins.json", 1000)
 	write("old.json.gz", 100)
+	write("NonInteractiveSignIns.csv.zst", 100)
 	f, err := os.Create(filepath.Join(dir, "export.zip"))
 	if err != nil {
 		t.Fatal(err)
@@ -28,8 +29,9 @@ func TestEstimateTableBytes(t *testing.T) {
 	zw.Close()
 	f.Close()
 
-	// 1.5 x 1000 (CSV) + 0.6 x 1000 (JSON) + 0.6 x 100 x 8 (gzip'd JSON) + 1.5 x 2000 (zip member)
-	want := int64(1500 + 600 + 480 + 3000)
+	// 1.5 x 1000 (CSV) + 0.6 x 1000 (JSON) + 0.6 x 100 x 8 (gzip'd JSON)
+	// + 1.5 x 100 x 8 (Zstandard CSV) + 1.5 x 2000 (zip member)
+	want := int64(1500 + 600 + 480 + 1200 + 3000)
 	if got := EstimateTableBytes([]string{dir}); got != want {
 		t.Errorf("folder: %d, want %d", got, want)
 	}

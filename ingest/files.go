@@ -2,9 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
-	"bufio"
-	"bytes"
-	"compress/gzip"
+	"compress/bzip2"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // Limits bound what archives may expand to (zip bombs).
@@ -200,36 +200,21 @@ func isGUID(s string) bool {
 }
 
 func (e *expander) add(display, disk, tenant string, depth int) {
-	lower := strings.ToLower(display)
+	c, inner := containerOf(display, disk)
 	switch {
-	case strings.HasSuffix(lower, ".zip"):
-		if depth >= e.limits.MaxDepth {
-			e.skip(display, fmt.Sprintf("archive nested more than %d levels deep; not expanded", e.limits.MaxDepth))
-			return
-		}
-		e.unzip(display, disk, tenant, depth+1)
-	case strings.HasSuffix(lower, ".gz"):
-		f, err := os.Open(disk)
-		if err != nil {
-			e.skip(display, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
-			return
-		}
-		defer f.Close()
-		st, _ := f.Stat()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			e.skip(display, fmt.Sprintf("not a valid gzip file: %v", err))
-			return
-		}
-		inner := strings.TrimSuffix(display, display[len(display)-3:])
-		out, err := e.spill(inner, zr, st.Size())
-		if err != nil {
-			e.skip(display, err.Error())
-			return
-		}
-		e.add(inner, out, tenant, depth)
-	default:
+	case c == nil:
 		e.files = append(e.files, inputFile{display: validUTF8(display), disk: disk, tenant: validUTF8(tenant)})
+	case c.why != "":
+		e.skip(display, c.why)
+	case depth >= e.limits.MaxDepth:
+		// Compressed streams count too: a gzip file can hold itself.
+		e.skip(display, fmt.Sprintf("archive nested more than %d levels deep; not expanded", e.limits.MaxDepth))
+	case c.open != nil:
+		e.expandStream(c, display, disk, inner, tenant, depth+1)
+	case c.name == "tar":
+		e.untar(display, disk, tenant, depth+1)
+	default:
+		e.unzip(display, disk, tenant, depth+1)
 	}
 }
 
@@ -240,23 +225,22 @@ func (e *expander) unzip(display, disk, tenant string, depth int) {
 		return
 	}
 	defer zr.Close()
+	zr.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
+	zr.RegisterDecompressor(zipZstd, zstd.ZipDecompressor(zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true)))
 	for _, m := range zr.File {
-		name := m.Name
 		if m.FileInfo().IsDir() {
 			continue
 		}
-		memberDisplay := display + "!/" + name
-		clean := path.Clean(strings.ReplaceAll(name, `\`, "/"))
-		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
-			e.skip(memberDisplay, "archive member path leaves the archive (zip slip); refused")
+		memberDisplay, clean, ok := e.member(display, m.Name)
+		if !ok {
 			continue
 		}
 		if m.Mode()&fs.ModeSymlink != 0 {
 			e.skip(memberDisplay, "archive member is a symbolic link; not followed")
 			continue
 		}
-		base := path.Base(clean)
-		if strings.HasPrefix(base, ".") || strings.HasPrefix(clean, "__MACOSX/") {
+		if why := unreadableMember(m); why != "" {
+			e.skip(memberDisplay, why)
 			continue
 		}
 		rc, err := m.Open()
@@ -270,12 +254,35 @@ func (e *expander) unzip(display, disk, tenant string, depth int) {
 			e.skip(memberDisplay, err.Error())
 			continue
 		}
-		memberTenant := tenant
-		if t := tenantFromPath(".", clean); t != "" {
-			memberTenant = t
-		}
-		e.add(memberDisplay, out, memberTenant, depth)
+		e.addMember(memberDisplay, out, clean, tenant, depth)
 	}
+}
+
+// Zip compression methods beyond Store and Deflate: the two read
+// (7-Zip and WinZip offer them) and the others named when refused.
+const (
+	zipBzip2 = 12
+	zipZstd  = 93
+)
+
+var zipMethods = map[uint16]string{9: "Deflate64", 14: "LZMA", 95: "XZ", 98: "PPMd", 99: "AES encryption"}
+
+// unreadableMember says why an archive member cannot be read, before a read
+// that would fail with a decompressor's message ("flate: corrupt input
+// before offset 9" for a password-protected member), or "".
+func unreadableMember(m *zip.File) string {
+	if m.Flags&0x1 != 0 {
+		return "archive member is encrypted (a password-protected zip); extract it with its password and give the folder"
+	}
+	switch m.Method {
+	case zip.Store, zip.Deflate, zipBzip2, zipZstd:
+		return ""
+	}
+	name := zipMethods[m.Method]
+	if name == "" {
+		name = fmt.Sprintf("method %d", m.Method)
+	}
+	return fmt.Sprintf("archive member is compressed with %s, which mfagap cannot expand (it reads Store, Deflate, bzip2 and Zstandard); extract the archive and give the folder, or zip it again with Deflate", name)
 }
 
 var errBomb = errors.New("expansion limit")
@@ -318,48 +325,26 @@ const StdinName = "(standard input)"
 // pipe) into a file of the run's temporary folder, and adds that file: the
 // load reads each file several times (detection, DuckDB's read, the
 // digest), and a pipe read a second time is empty, which left such an input
-// loaded with nothing and no word said. A stream that starts as a gzip
-// file is expanded on the way; one that starts as a zip archive is read as
-// one.
+// loaded with nothing and no word said. Its first bytes then tell a
+// compressed stream or an archive (containerOf), as they do for any file
+// whose name does not.
 func (e *expander) stream(display string, r io.Reader) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	magic, _ := br.Peek(4)
-	var src io.Reader = br
-	zipped := bytes.HasPrefix(magic, []byte("PK\x03\x04"))
-	gzipped := bytes.HasPrefix(magic, []byte{0x1f, 0x8b})
-	if gzipped {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			e.skip(display, fmt.Sprintf("not a valid gzip stream: %v", err))
-			return
-		}
-		src = zr
-	}
 	e.seq++
 	name := filepath.Join(e.tmp, fmt.Sprintf("stream-%06d", e.seq))
-	if zipped {
-		name += ".zip"
-	}
 	f, err := os.Create(name)
 	if err != nil {
 		e.skip(display, fmt.Sprintf("cannot copy it to the temporary folder: %v", err))
 		return
 	}
-	rd := &watchedReader{r: src}
-	_, err = io.Copy(f, rd)
+	_, err = io.Copy(f, r)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	switch {
-	case err != nil && rd.err != nil && gzipped: // reading, not writing, failed
-		e.skip(display, fmt.Sprintf("not a valid gzip stream: %v", err))
-	case err != nil:
+	if err != nil {
 		e.skip(display, fmt.Sprintf("cannot read it whole into the temporary folder: %v", err))
-	case zipped:
-		e.unzip(display, name, "", 1)
-	default:
-		e.files = append(e.files, inputFile{display: validUTF8(display), disk: name})
+		return
 	}
+	e.add(display, name, "", 0)
 }
 
 func safeExt(display string) string {

@@ -76,6 +76,10 @@ func TestFormats(t *testing.T) {
 		{name: "UTF-16BE", path: "testdata/encodings/utf16be.json", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
 		{name: "gzip", path: "testdata/containers/signins.json.gz", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
 		{name: "nested zip", path: "testdata/containers/outer.zip", format: "graph-json", tenant: fxTenantA, read: 1, loaded: 1},
+		{name: "bzip2", path: "testdata/containers/signins.json.bz2", format: "graph-json", tenant: fxTenantA, read: 2, loaded: 2},
+		{name: "tar in gzip (.tgz), tenant from the member's folder", path: "testdata/containers/export.tgz", format: "graph-json", tenant: fxTenantB, read: 1, loaded: 1},
+		{name: "tar in bzip2", path: "testdata/containers/export.tar.bz2", format: "graph-json", tenant: fxTenantA, read: 1, loaded: 1},
+		{name: "zip member in bzip2", path: "testdata/containers/bzip2-member.zip", format: "graph-json", tenant: fxTenantA, read: 1, loaded: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

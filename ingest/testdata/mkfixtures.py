@@ -163,3 +163,23 @@ def notenant(n):
     r = graph(n); r.pop("resourceTenantId"); r.pop("homeTenantId"); return r
 w("tenants/%s/signins.json" % T2, json.dumps([notenant(95)]))
 w("tenants/fabrikam.onmicrosoft.com/signins.json", json.dumps([notenant(96)]))
+# --- more containers: bzip2, tar (issue 5's users: a responder's .tar.gz)
+import bz2, tarfile
+w("containers/signins.json.bz2", bz2.compress(arr.encode()), mode="wb")
+def tgz(members, compression):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for name, data in members:
+            ti = tarfile.TarInfo(name); ti.size = len(data); ti.mtime = 0
+            t.addfile(ti, io.BytesIO(data))
+    return gzip.compress(buf.getvalue(), mtime=0) if compression == "gz" else bz2.compress(buf.getvalue())
+w("containers/export.tgz", tgz([("%s/signins.json" % T2, json.dumps([notenant(97)]).encode())], "gz"), mode="wb")
+w("containers/export.tar.bz2", tgz([("export/signins.json", json.dumps([graph(98)]).encode())], "bz2"), mode="wb")
+bzmember = io.BytesIO()
+with zipfile.ZipFile(bzmember, "w", compression=zipfile.ZIP_BZIP2) as z:
+    z.writestr(zipfile.ZipInfo("signins.json", (1980, 1, 1, 0, 0, 0)), json.dumps([graph(99)]), compress_type=zipfile.ZIP_BZIP2)
+w("containers/bzip2-member.zip", bzmember.getvalue(), mode="wb")
+lzmember = io.BytesIO()
+with zipfile.ZipFile(lzmember, "w") as z:
+    z.writestr(zipfile.ZipInfo("signins.json", (1980, 1, 1, 0, 0, 0)), json.dumps([graph(99)]), compress_type=zipfile.ZIP_LZMA)
+w("containers/lzma-member.zip", lzmember.getvalue(), mode="wb")
