@@ -124,6 +124,9 @@ func (e *expander) walk(root string) {
 			if p != root && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
+			if p != root && isTempFolder(p) {
+				return fs.SkipDir // a run's own working folder: --temp-dir inside an input folder
+			}
 			if p != root && IsParquetDir(p) {
 				e.skip(p, parquetInside)
 				return fs.SkipDir

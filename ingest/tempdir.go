@@ -111,3 +111,12 @@ func TreeSize(path string) int64 {
 	})
 	return n
 }
+
+// isTempFolder says whether dir is a folder MakeTemp made (this run's or
+// another's, live or left by a killed run): it holds the lock file. A
+// --temp-dir inside an input folder holds them, and the walk read this
+// run's own expanded archive members as inputs.
+func isTempFolder(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, tempLock))
+	return err == nil
+}

@@ -184,6 +184,23 @@ func tempDBFile(tempDir string) (string, func(), error) {
 	return filepath.Join(dir, "mfagap.duckdb"), func() { remove() }, nil
 }
 
+// makeTempDir creates the folder --temp-dir names if it is missing, as a
+// big disk's new folder for one engagement is: the run failed on it after
+// a warning that the sweep could not read it.
+func makeTempDir(c *cli.Context) error {
+	dir := c.String("temp-dir")
+	if dir == "" {
+		return nil
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usageError{fmt.Errorf("--temp-dir %s is a file, not a folder", dir)}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usageError{fmt.Errorf("--temp-dir %s: cannot create it: %v", dir, bare(err, ""))}
+	}
+	return nil
+}
+
 // sweep removes the temporary folders that killed runs left under
 // --temp-dir (ingest.SweepTemp) and says so, unless --quiet.
 func sweep(c *cli.Context) {
@@ -209,6 +226,9 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	paths := c.Args().Slice()
 	if needInputs && len(paths) == 0 && c.String("db") == "" {
 		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or .zip archives (try: mfagap %s testdata/exports)", c.Command.Name)}
+	}
+	if err := makeTempDir(c); err != nil {
+		return nil, err
 	}
 	sweep(c)
 	dbPath, cleanup, scratch := c.String("db"), func() {}, false
@@ -477,6 +497,9 @@ func ingestCommand() *cli.Command {
 func explain(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageError{errors.New("no input: give one or more files, folders or .zip archives")}
+	}
+	if err := makeTempDir(c); err != nil {
+		return err
 	}
 	opts := ingestOptions(c)
 	ds, err := ingest.Explain(c.Args().Slice(), opts)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -70,5 +71,37 @@ func TestOwnOutputsInInputFolder(t *testing.T) {
 	}
 	if a, b := checks(first), checks(second); a == "" || !bytes.Equal([]byte(a), []byte(b)) {
 		t.Error("the checks' findings differ once mfagap's own files are in the folder")
+	}
+}
+
+// A --temp-dir inside the input folder, not yet made: the run makes it,
+// and its own working folders there (an expanded .gz) are not read as
+// inputs.
+func TestTempDirInsideInputs(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../testdata/exports/contoso/ca-policies.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(src)
+	zw.Close()
+	os.WriteFile(filepath.Join(dir, "ca-policies.json.gz"), gz.Bytes(), 0o644)
+	copyFile(t, "../../testdata/exports/contoso/InteractiveSignIns_2025-03-01_2025-03-08.csv", filepath.Join(dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv"))
+	tmp := filepath.Join(dir, "scratch", "mfagap")
+	code, stdout, stderr := runCLI(t, "ingest", "-q", dir, "--temp-dir", tmp)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stdout, "scratch") || strings.Count(stdout, "\n") != 3 {
+		t.Errorf("the run's own temporary files were read as inputs:\n%s", stdout)
+	}
+	if st, err := os.Stat(tmp); err != nil || !st.IsDir() {
+		t.Errorf("--temp-dir not made: %v", err)
+	}
+	file := filepath.Join(dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv")
+	if code, _, stderr := runCLI(t, "ingest", "-q", dir, "--temp-dir", file); code != exitUsage || !strings.Contains(stderr, "is a file, not a folder") {
+		t.Errorf("--temp-dir a file: exit %d, %s", code, stderr)
 	}
 }
