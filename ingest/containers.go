@@ -144,6 +144,7 @@ func (e *expander) untar(display, disk, tenant string, depth int) {
 		return
 	}
 	defer f.Close()
+	defer e.sayIfEmpty(display, emptyArchive)()
 	tr := tar.NewReader(f)
 	for {
 		h, err := tr.Next()

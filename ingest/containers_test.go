@@ -87,7 +87,24 @@ func TestContainers(t *testing.T) {
 		deep = gz(deep)
 	}
 
+	var empty bytes.Buffer
+	zip.NewWriter(&empty).Close()
+	var onlyDirs bytes.Buffer
+	zw = zip.NewWriter(&onlyDirs)
+	zw.Create("export/")
+	zw.Create("__MACOSX/._signins.json")
+	zw.Close()
+	var emptyTar bytes.Buffer
+	tar.NewWriter(&emptyTar).Close()
+	sub := filepath.Join(in, "sub")
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(sub, "nothing.zip"), empty.Bytes(), 0o644)
+
 	paths := []string{
+		put("empty.zip", empty.Bytes()),
+		put("folders.zip", onlyDirs.Bytes()),
+		put("empty.tar", emptyTar.Bytes()),
+		sub,
 		put("signins.json.zst", zst(rec("c1"))),
 		put("export.tar", tarball("c2")),
 		put("zexport.tar.zst", zst(tarball("c3"))),
@@ -118,12 +135,19 @@ func TestContainers(t *testing.T) {
 		"signins.json.xz":               "an xz-compressed file",
 		"renamed.dat":                   "a RAR archive",
 		"lzma-member.zip!/signins.json": "compressed with LZMA",
+		"in/empty.zip":                  "empty archive",
+		"in/folders.zip":                "empty archive",
+		"in/empty.tar":                  "empty archive",
+		"sub/nothing.zip":               "empty archive",
 	} {
 		if n := skipNote(t, sum, name); !strings.Contains(n, want) {
 			t.Errorf("%s: note %q, want %q", name, n, want)
 		}
 	}
 	for _, s := range sum.Sources {
+		if strings.HasSuffix(s.Path, "sub") {
+			t.Errorf("a folder holding an empty archive was called %q", s.Note)
+		}
 		if strings.Contains(s.Path, "._signins") {
 			t.Errorf("a macOS resource file was listed: %s", s.Path)
 		}

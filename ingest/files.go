@@ -88,6 +88,21 @@ func expand(paths []string, tmp string, limits Limits) ([]inputFile, []skipped) 
 	return e.files, e.skipped
 }
 
+// sayIfEmpty returns a function that, called when a folder or an archive
+// has been read, skips it with why if it added no file and no skip: an
+// empty archive was dropped without a word, and the folder holding it
+// called empty.
+func (e *expander) sayIfEmpty(display, why string) func() {
+	before := len(e.files) + len(e.skipped)
+	return func() {
+		if len(e.files)+len(e.skipped) == before {
+			e.skip(display, why)
+		}
+	}
+}
+
+const emptyArchive = "empty archive: no files in it (folders, hidden files and macOS resource files are not read)"
+
 func (e *expander) skip(display, reason string) {
 	e.skipped = append(e.skipped, skipped{display: validUTF8(display), reason: validUTF8(reason)})
 }
@@ -109,12 +124,7 @@ func (e *expander) walk(root string) {
 		e.skip(root, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
 		return
 	}
-	before := len(e.files) + len(e.skipped)
-	defer func() {
-		if len(e.files)+len(e.skipped) == before {
-			e.skip(root, "empty folder: no files to load (hidden files and folders are not read); check the path")
-		}
-	}()
+	defer e.sayIfEmpty(root, "empty folder: no files to load (hidden files and folders are not read); check the path")()
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			e.skip(p, fmt.Sprintf("cannot read: %v", unwrapPathErr(err)))
@@ -228,6 +238,7 @@ func (e *expander) unzip(display, disk, tenant string, depth int) {
 		return
 	}
 	defer zr.Close()
+	defer e.sayIfEmpty(display, emptyArchive)()
 	zr.RegisterDecompressor(zipBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
 	zr.RegisterDecompressor(zipZstd, zstd.ZipDecompressor(zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true)))
 	for _, m := range zr.File {
