@@ -333,6 +333,9 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	case sn.encoding == "windows-1252":
 		src.note("not UTF-8: read as Windows-1252, the code page Excel saves CSV in")
 	}
+	if hits := shallowMembers(sn); len(hits) > 0 {
+		src.note("%s", shallowWarning(hits))
+	}
 	p := &prepared{src: src}
 	if st, err := os.Stat(sn.disk); err == nil {
 		p.size = st.Size()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mfagap/mfagap/analyze"
+	"github.com/mfagap/mfagap/ingest"
 	"github.com/mfagap/mfagap/progress"
 )
 
@@ -39,6 +40,20 @@ func parseTemplates() (*template.Template, error) {
 		"count":    Count,
 		"num":      num,
 	}).ParseFS(assets, "assets/*.gohtml")
+}
+
+// inputWarning is an input whose note carries a warning (ingest.NoteWarning).
+type inputWarning struct{ Path, Text string }
+
+// inputWarnings are r's inputs whose notes carry a warning, in input order.
+func inputWarnings(r *analyze.Result) []inputWarning {
+	var out []inputWarning
+	for _, in := range r.Inputs {
+		if w := ingest.NoteWarning(in.Note); w != "" && in.Kind != "skipped" {
+			out = append(out, inputWarning{Path: stripControls(in.Path), Text: stripControls(w)})
+		}
+	}
+	return out
 }
 
 // failedChecks are the ids of r's checks that could not run.
@@ -132,7 +147,9 @@ type htmlView struct {
 	Severities      []severityCount
 	Statuses        []statusCount
 	// Failed are the ids of the checks that could not run (status error).
-	Failed  []string
+	Failed []string
+	// Warned are the inputs whose notes carry a warning.
+	Warned  []inputWarning
 	Total   int
 	Tenants []tenantRow
 	Charts  []chart
@@ -184,6 +201,7 @@ func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
 		Severities:  severityCounts(r),
 		Statuses:    statusCounts(r),
 		Failed:      failedChecks(r),
+		Warned:      inputWarnings(r),
 		Total:       findingCount(r),
 		Tenants:     tenantRows(r),
 		Charts:      buildCharts(r),

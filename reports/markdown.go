@@ -62,6 +62,17 @@ func WriteMarkdown(w io.Writer, r *analyze.Result) error {
 			Count(len(failed), "check"), strings.Join(ids, ", "))
 	}
 
+	if warned := inputWarnings(n); len(warned) > 0 {
+		them := "them"
+		if len(warned) == 1 {
+			them = "it"
+		}
+		fmt.Fprintf(b, "\n**%s cannot be read whole; the checks are wrong for %s:**\n\n", Count(len(warned), "input file"), them)
+		for _, w := range warned {
+			fmt.Fprintf(b, "- %s: %s\n", md(w.Path), md(w.Text))
+		}
+	}
+
 	fmt.Fprintf(b, "\n## Checks\n")
 	for _, c := range n.Checks {
 		fmt.Fprintf(b, "\n### %s: %s\n\n", md(c.ID), md(c.Title))

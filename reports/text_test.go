@@ -129,3 +129,29 @@ func TestFailedChecksCalledOut(t *testing.T) {
 		t.Error("a callout with no failed check")
 	}
 }
+
+// An input whose note carries a warning (an export that cannot be read
+// whole) is called out above the findings, in the HTML and the Markdown,
+// its text escaped; an ordinary note is not.
+func TestInputWarningsCalledOut(t *testing.T) {
+	r := fixedResult()
+	r.Inputs[0].Note = "event type taken from the file name; warning: Status <b>x</b> in the first record holds a .NET type name"
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	html := writeHTML(t, r)
+	if !strings.Contains(md.String(), "**1 input file cannot be read whole; the checks are wrong for it:**") || !strings.Contains(md.String(), "holds a .NET type name") {
+		t.Errorf("Markdown: no callout:\n%s", md.String())
+	}
+	if !strings.Contains(html, "<strong>1 input file cannot be read whole; the checks are wrong for it:</strong>") ||
+		!strings.Contains(html, "Status &lt;b&gt;x&lt;/b&gt; in the first record") || strings.Contains(html, "<b>x</b>") {
+		t.Error("HTML: no callout, or its text not escaped")
+	}
+	r.Inputs[0].Note = "event type taken from the file name"
+	md.Reset()
+	WriteMarkdown(&md, r)
+	if strings.Contains(md.String(), "cannot be read whole") || strings.Contains(writeHTML(t, r), "cannot be read whole") {
+		t.Error("a callout with no warning")
+	}
+}

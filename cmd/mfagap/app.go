@@ -268,6 +268,9 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 		} else if src.Rejected > 0 {
 			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: %d of %d rows rejected (details in the report's inputs table and the rejected_rows table)\n", clean(src.Path), src.Rejected, src.Read)
 		}
+		if w := ingest.NoteWarning(src.Note); w != "" && src.Kind != "skipped" {
+			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: warning: %s\n", clean(src.Path), clean(w))
+		}
 	}
 	if !s.summary.Usable() {
 		s.close()

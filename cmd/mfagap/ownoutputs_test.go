@@ -105,3 +105,17 @@ func TestTempDirInsideInputs(t *testing.T) {
 		t.Errorf("--temp-dir a file: exit %d, %s", code, stderr)
 	}
 }
+
+// A sign-in export written at too small a -Depth is named on stderr with
+// what to do, not only in the inputs table.
+func TestShallowExportOnStderr(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "signins.json")
+	os.WriteFile(p, []byte(`[{"id":"11111111-1111-1111-1111-000000000091","createdDateTime":"2025-03-05T10:00:00Z",`+
+		`"userPrincipalName":"erin@contoso.com","appId":"a","status":{"errorCode":0},`+
+		`"authenticationDetails":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]}]`), 0o644)
+	code, _, stderr := runCLI(t, "ingest", "-q", p)
+	want := p + ": warning: written by PowerShell's ConvertTo-Json with too small a -Depth: authenticationDetails[] in the first record holds a .NET type name"
+	if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "Export it again with ConvertTo-Json -Depth 10\n") {
+		t.Errorf("exit %d, stderr %q, want %q", code, stderr, want)
+	}
+}

@@ -1,0 +1,99 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// typeName is what PowerShell's ConvertTo-Json writes for an object nested
+// deeper than its -Depth (2 unless given): the object's ToString(), a .NET
+// type name ("Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus",
+// the AzureAD module's "Microsoft.Open.MSGraph.Model.…",
+// "System.Collections.Hashtable", "System.Object[]") or, in Windows
+// PowerShell 5.1, a custom object's "@{ErrorCode=0; FailureReason=}". The
+// names are those of types, not of apps ("Microsoft.Azure.SyncFabric").
+var typeName = regexp.MustCompile(`^(?:Microsoft\.Graph\.(?:PowerShell\.)?Models\.\w+` +
+	`|Microsoft\.Open\.[\w.]+\.Models?\.\w+` +
+	"|System\\.(?:Object\\[\\]|String\\[\\]|Collections\\.[\\w.`\\[\\],]+|Management\\.Automation\\.PSCustomObject)" +
+	`|@\{\w+=.*\})$`)
+
+// shallowMembers returns, as dotted paths, the members of a JSON file's
+// first record (and of the objects and arrays in it, three levels down)
+// that hold such a type name instead of their content: the file was written
+// with too small a -Depth, and what those members held is not in it. The
+// loader reads such a file all the same (its other members are sound) and
+// says so, as a warning: a sign-in's status, MFA steps or policy results,
+// or a policy's conditions, missing from every record make the checks
+// wrong without a word. Empty when none does.
+func shallowMembers(sn *sniff) []string {
+	if !sn.isJSON || len(sn.keys) == 0 {
+		return nil
+	}
+	var hits []string
+	var walk func(path string, v json.RawMessage, depth int)
+	walk = func(path string, v json.RawMessage, depth int) {
+		if len(hits) >= 50 {
+			return
+		}
+		t := strings.TrimSpace(string(v))
+		switch {
+		case strings.HasPrefix(t, `"`):
+			var s string
+			if json.Unmarshal(v, &s) == nil && typeName.MatchString(s) {
+				hits = append(hits, path)
+			}
+		case depth >= 3:
+		case strings.HasPrefix(t, "{"):
+			var m map[string]json.RawMessage
+			if json.Unmarshal(v, &m) == nil {
+				for _, k := range sortedKeys(m) {
+					walk(path+"."+k, m[k], depth+1)
+				}
+			}
+		case strings.HasPrefix(t, "["):
+			var a []json.RawMessage
+			if json.Unmarshal(v, &a) == nil && len(a) > 0 {
+				walk(path+"[]", a[0], depth+1)
+			}
+		}
+	}
+	for _, k := range sortedKeys(sn.keys) {
+		walk(k, sn.keys[k], 0)
+	}
+	return hits
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// shallowWarning is the note on a file shallowMembers finds members in.
+func shallowWarning(hits []string) string {
+	n := len(hits)
+	if len(hits) > 6 {
+		hits = append(hits[:5:5], fmt.Sprintf("%d more", n-5))
+	}
+	return fmt.Sprintf("warning: written by PowerShell's ConvertTo-Json with too small a -Depth: %s in the first record %s a .NET type name instead of its content, so what %s is missing and the checks that need it are wrong for this file. Export it again with ConvertTo-Json -Depth 10",
+		strings.Join(hits, ", "), plural(int64(n), "holds", "hold"), plural(int64(n), "it held", "they held"))
+}
+
+// NoteWarning returns the first warning in a source's note (the text after
+// "warning: ", up to the next note), or "". A warning is a note that makes
+// the checks wrong for the file, not an assumption made while reading it:
+// the CLI prints it and the reports call it out above the findings.
+func NoteWarning(note string) string {
+	_, w, ok := strings.Cut(note, "warning: ")
+	if !ok {
+		return ""
+	}
+	w, _, _ = strings.Cut(w, "; ")
+	return w
+}

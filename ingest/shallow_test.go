@@ -1,0 +1,56 @@
+package ingest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestShallowMembers(t *testing.T) {
+	for _, tc := range []struct {
+		name, record, want string
+	}{
+		{"SDK objects at -Depth 1", `{"Id":"1","Status":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus","Location":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInLocation","UserAgent":"Mozilla/5.0"}`,
+			"Location,Status"},
+		{"steps' elements at the default -Depth 2", `{"id":"1","status":{"errorCode":0},"authenticationDetails":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]}`,
+			"authenticationDetails[]"},
+		{"a policy's conditions", `{"id":"p","displayName":"CA001","conditions":{"users":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphConditionalAccessUsers","clientAppTypes":"System.Object[]"}}`,
+			"conditions.clientAppTypes,conditions.users"},
+		{"Windows PowerShell 5.1 custom objects", `{"id":"1","status":"@{errorCode=0; failureReason=Other.}","grantControls":"System.Collections.Hashtable"}`,
+			"grantControls,status"},
+		{"the AzureAD module", `{"Id":"1","Status":"Microsoft.Open.MSGraph.Model.SignInStatus"}`, "Status"},
+		{"sound records", `{"id":"1","appDisplayName":"Microsoft.Azure.SyncFabric","userAgent":"System.Net.Http","status":{"errorCode":0,"additionalDetails":"MFA completed in Azure AD"},"authenticationDetails":[{"authenticationMethod":"Password"}]}`,
+			""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sn := &sniff{isJSON: true}
+			if err := json.Unmarshal([]byte(tc.record), &sn.keys); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(shallowMembers(sn), ","); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A sign-in export written at too small a -Depth loads (its other members
+// are sound) with a warning naming what is missing: its sign-ins'
+// status read as failures and their MFA as absent without a word.
+func TestShallowExportWarns(t *testing.T) {
+	dir := t.TempDir()
+	rec := `{"Id":"11111111-1111-1111-1111-000000000091","CreatedDateTime":"2025-03-05T10:00:00Z","UserPrincipalName":"erin@contoso.com",` +
+		`"AppId":"11111111-1111-1111-1111-000000000800","IsInteractive":true,"ClientAppUsed":"IMAP4",` +
+		`"ResourceTenantId":"00000000-0000-0000-0000-00000000aaaa","Status":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphSignInStatus"}`
+	p := write(t, dir, "signins.json", "["+rec+"]")
+	good := write(t, dir, "good.json", "["+graphRecord("g1", "")+"]")
+	db, sum := load(t, Options{}, p, good)
+	checkAccounting(t, db, sum)
+	s := sourceOf(t, sum, "signins.json")
+	if s.Loaded != 1 || !strings.Contains(s.Note, "warning: written by PowerShell's ConvertTo-Json with too small a -Depth: Status in the first record holds a .NET type name") {
+		t.Errorf("loaded %d, note %q", s.Loaded, s.Note)
+	}
+	if n := sourceOf(t, sum, "good.json").Note; strings.Contains(n, "warning") {
+		t.Errorf("a sound export warned: %q", n)
+	}
+}
