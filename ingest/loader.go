@@ -477,7 +477,13 @@ func unknownReason(sn *sniff) string {
 		if len(keys) > 12 {
 			keys = append(keys[:12], "…")
 		}
-		return "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
+		why := "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
+		if hits := shallowMembers(sn); len(hits) > 0 {
+			// Too shallow to be told: a CA policy's conditions as a type name.
+			why += fmt.Sprintf("; %s in its first record %s a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth, which left out what %s; export it again with ConvertTo-Json -Depth 10",
+				listHits(hits), plural(int64(len(hits)), "holds", "hold"), plural(int64(len(hits)), "it held", "they held"))
+		}
+		return why
 	case sn.wide > 0:
 		return fmt.Sprintf("unknown format: CSV header of more than %d columns (%d read); no supported export is that wide", maxCSVColumns, sn.wide)
 	case len(portalMissing(sn)) > 0:

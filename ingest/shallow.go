@@ -75,14 +75,20 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	return keys
 }
 
+// listHits names the members shallowMembers found, the first five of more
+// than six.
+func listHits(hits []string) string {
+	if len(hits) > 6 {
+		hits = append(hits[:5:5], fmt.Sprintf("%d more", len(hits)-5))
+	}
+	return strings.Join(hits, ", ")
+}
+
 // shallowWarning is the note on a file shallowMembers finds members in.
 func shallowWarning(hits []string) string {
 	n := len(hits)
-	if len(hits) > 6 {
-		hits = append(hits[:5:5], fmt.Sprintf("%d more", n-5))
-	}
 	return fmt.Sprintf("warning: written by PowerShell's ConvertTo-Json with too small a -Depth: %s in the first record %s a .NET type name instead of its content, so what %s is missing and the checks that need it are wrong for this file. Export it again with ConvertTo-Json -Depth 10",
-		strings.Join(hits, ", "), plural(int64(n), "holds", "hold"), plural(int64(n), "it held", "they held"))
+		listHits(hits), plural(int64(n), "holds", "hold"), plural(int64(n), "it held", "they held"))
 }
 
 // NoteWarning returns the first warning in a source's note (the text after

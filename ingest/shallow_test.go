@@ -54,3 +54,14 @@ func TestShallowExportWarns(t *testing.T) {
 		t.Errorf("a sound export warned: %q", n)
 	}
 }
+
+// A file too shallow to be told apart (a CA policy's conditions as a type
+// name) is skipped with the reason and what to do.
+func TestShallowUnknown(t *testing.T) {
+	p := write(t, t.TempDir(), "policies.json", `[{"Id":"p1","DisplayName":"CA001","State":"enabled",`+
+		`"Conditions":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphConditionalAccessConditionSet"}]`)
+	_, sum := load(t, Options{}, p)
+	if n := skipNote(t, sum, "policies.json"); !strings.Contains(n, "Conditions in its first record holds a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth") {
+		t.Errorf("note %q", n)
+	}
+}
