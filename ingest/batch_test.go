@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,11 +111,30 @@ func TestBatchedFiles(t *testing.T) {
 		write(t, root, filepath.Join("goosebad", name), strings.Join(lines, "\n")+"\n")
 	}
 
+	// An MSP's folders, one per tenant: a Graph page beside side files (a
+	// register, a CA export), which load while the batch waits.
+	register, err := os.ReadFile("../testdata/exports/contoso/exception-register.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := os.ReadFile("../testdata/exports/contoso/ca-policies.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mspDir := filepath.Join(root, "msp")
+	for i := 0; i < 3; i++ {
+		tenant := fmt.Sprintf("tenant%d", i)
+		write(t, root, filepath.Join("msp", tenant, "a-SignInLogs.json"), page(recs[i*100:i*100+100]))
+		write(t, root, filepath.Join("msp", tenant, "exception-register.csv"), string(register))
+		write(t, root, filepath.Join("msp", tenant, "z-ca-policies.json"), string(policies))
+	}
+
 	for _, tc := range []struct {
 		name    string
 		paths   []string
 		batched int64 // files loaded in batches
 	}{
+		{"tenant folders with side files", []string{mspDir}, 3},
 		{"diagnostic archive", []string{diagDir}, int64(len(diagFiles))}, // and an empty file, skipped
 		// The file alone (a batch tells files apart by path), then again,
 		// all its records repeats, with the rest in a batch.

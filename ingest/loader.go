@@ -257,6 +257,13 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 	if l.batchAdd(p) {
 		return true, nil
 	}
+	if p.src.format.kind != "signins" && len(l.batch) > 0 {
+		// A side file (a register, a CA export, AuthDetails, which are
+		// attached after every file) reads and writes no sign-in: it loads
+		// now and the batch waits. An MSP's tenant folders alternate Graph
+		// pages with side files, and each of those flushed a batch of one.
+		return false, l.loadOne(ctx, p)
+	}
 	// Another kind, or the batch is full: it loads, and f starts the next.
 	if err := l.flushBatch(ctx); err != nil {
 		return false, err
