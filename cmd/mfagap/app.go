@@ -444,7 +444,17 @@ func reportCommand() *cli.Command {
 			}{
 				{c.String("output"), html},
 				{c.String("json"), func(w io.Writer) error { return reports.WriteJSON(w, r) }},
-				{c.String("csv"), func(w io.Writer) error { return reports.WriteCSV(w, r) }},
+				{c.String("csv"), func(w io.Writer) error {
+					// A file opens in Excel, which reads UTF-8 without a
+					// byte-order mark as the ANSI code page ("MÃ¼ller");
+					// standard output feeds other tools, which want none.
+					if c.String("csv") != "-" {
+						if _, err := io.WriteString(w, "\ufeff"); err != nil {
+							return err
+						}
+					}
+					return reports.WriteCSV(w, r)
+				}},
 				{c.String("md"), func(w io.Writer) error { return reports.WriteMarkdown(w, r) }},
 			}
 			for _, o := range outs {

@@ -161,3 +161,21 @@ func TestOutputsCollide(t *testing.T) {
 		}
 	}
 }
+
+// The findings CSV written to a file opens in Excel with its accents: it
+// starts with a UTF-8 byte-order mark; written to standard output it does
+// not.
+func TestCSVByteOrderMark(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "findings.csv")
+	if code, _, stderr := runCLI(t, "report", "-q", "../../testdata/exports", "-o", filepath.Join(t.TempDir(), "r.html"), "--csv", p); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(p)
+	if !bytes.HasPrefix(b, []byte("\ufeffcheck_id,severity,")) {
+		t.Errorf("file starts %q", b[:min(len(b), 20)])
+	}
+	code, stdout, stderr := runCLI(t, "report", "-q", "../../testdata/exports", "-o", filepath.Join(t.TempDir(), "r.html"), "--csv", "-")
+	if code != 0 || !strings.HasPrefix(stdout, "check_id,severity,") {
+		t.Errorf("exit %d, stdout starts %q: %s", code, stdout[:min(len(stdout), 20)], stderr)
+	}
+}
