@@ -36,8 +36,9 @@ const (
 
 // batchKind is how a batch reads p: "graph" (Graph JSON arrays, joined and
 // compacted first), "graph-nd" (Graph NDJSON: Untitled Goose, Extractor-Suite
-// SOF-ELK output) or "diagnostic" (clean diagnostic NDJSON); "" when p loads
-// on its own.
+// SOF-ELK output), "diagnostic" (clean diagnostic NDJSON) or "portal …"
+// (small portal CSVs of one layout, portalbatch.go); "" when p loads on its
+// own.
 func batchKind(p *prepared) string {
 	sn := p.src.sniff
 	if p.size > batchFileMax {
@@ -58,9 +59,18 @@ func batchKind(p *prepared) string {
 		if diagFast && diagFastShape(sn) {
 			return "diagnostic"
 		}
+	case "portal-csv":
+		if p.size <= portalBatchFileMax {
+			return portalBatchKind(p)
+		}
 	}
 	return ""
 }
+
+// portalBatchFileMax is the largest portal CSV a batch takes (≈ 10 k
+// sign-ins): the fixed cost a batch spares is a file's, which a file of
+// that size already dwarfs.
+const portalBatchFileMax = 4 << 20
 
 // batchAdd adds p to the current batch if it can go there (same kind, room
 // left, not the same file); when it returns false the caller flushes the
@@ -78,6 +88,7 @@ func (l *loader) batchAdd(p *prepared) bool {
 			return false // a batch tells its files apart by path
 		}
 	}
+	p.notes = len(p.src.notes)
 	l.batch = append(l.batch, p)
 	l.batchKind = kind
 	l.batchBytes += p.size
@@ -104,6 +115,9 @@ func (l *loader) flushBatch(ctx context.Context) error {
 func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) error {
 	if len(b) < 2 {
 		return l.loadRead(ctx, kind, b, nil)
+	}
+	if strings.HasPrefix(kind, "portal ") {
+		return l.loadPortalBatch(ctx, kind, b)
 	}
 	paths := make([]string, len(b))
 	for i, p := range b {
@@ -137,6 +151,20 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 // loadRead loads the files of b from paths (the files themselves, or their
 // joined copies) as one batch.
 func (l *loader) loadRead(ctx context.Context, kind string, b []*prepared, paths []string) error {
+	return l.loadTogether(ctx, kind, b, func(srcs []*source) (bool, error) {
+		ok, err := l.readBatch(ctx, kind, b, paths)
+		if err != nil || !ok {
+			return false, err
+		}
+		return true, l.mapGraphSources(ctx, srcs, nil)
+	})
+}
+
+// loadTogether loads the files of b as one batch with take, which reads
+// and maps them all and says whether it could; when it could not, or
+// failed, nothing of the batch is kept (nor the notes take wrote) and each
+// file loads on its own, where the careful paths name what is wrong.
+func (l *loader) loadTogether(ctx context.Context, kind string, b []*prepared, take func([]*source) (bool, error)) error {
 	switch len(b) {
 	case 0:
 		return nil
@@ -151,21 +179,20 @@ func (l *loader) loadRead(ctx context.Context, kind string, b []*prepared, paths
 		return err
 	}
 	t := time.Now()
-	defer Trace(fmt.Sprintf("%s batch of %d files: all", kind, len(b)), t)
-	ok, err := l.readBatch(ctx, kind, b, paths)
+	defer Trace(fmt.Sprintf("%s batch of %d files: all", strings.Fields(kind)[0], len(b)), t)
+	ok, err := take(srcs)
 	if err == nil && ok {
-		err = l.mapGraphSources(ctx, srcs, nil)
-		if err == nil {
-			batchReads.Add(int64(len(b)))
-			return l.closeSources(ctx, b)
-		}
+		batchReads.Add(int64(len(b)))
+		return l.closeSources(ctx, b)
 	}
-	// Not taken whole, or failed while mapping: nothing of the batch is
-	// kept, and each file loads on its own.
+	if outOfSpace(err) {
+		return fmt.Errorf("ingest %s: %w", b[0].src.file.display, err)
+	}
 	for _, p := range b {
 		if derr := l.discard(ctx, p.src); derr != nil {
 			return derr
 		}
+		p.src.notes = p.src.notes[:p.notes]
 	}
 	for _, p := range b {
 		if err := l.loadOne(ctx, p); err != nil {

@@ -72,6 +72,8 @@ type csvRead struct {
 	// file (as text) and NULL for the others, and raw_row: a struct of the
 	// file's wanted columns, for the text of a rejected row.
 	want []string
+	// extra are more columns of csv_read, as select expressions.
+	extra []string
 	// insert is an INSERT … SELECT … FROM csv_read statement.
 	insert string
 	// The rows insert adds are those of table where scope holds; their
@@ -88,12 +90,27 @@ func (l *loader) readCSV(ctx context.Context, src *source, r csvRead) error {
 	return l.withLineEnds(ctx, src, func() error { return l.readCSVOnce(ctx, src, r) })
 }
 
-// readCSVOnce is readCSV's read of src.sniff.disk.
-func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error {
-	cols := make([]string, len(r.names))
-	have := map[string]bool{}
-	for i, n := range r.names {
+// csvReadSQL is read_csv over files (a quoted path, or a list of them) of
+// the given delimiter, every column (names, in the file's order) read as
+// text, DuckDB's rejects kept; options adds to its options.
+func csvReadSQL(files string, delim byte, names []string, options string) string {
+	cols := make([]string, len(names))
+	for i, n := range names {
 		cols[i] = fmt.Sprintf("%s: 'VARCHAR'", quote(n))
+	}
+	return fmt.Sprintf(`read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
+  columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
+  %s, null_padding = false%s)`,
+		files, quote(string(delim)), strings.Join(cols, ", "), csvLineSize(16<<20), options)
+}
+
+// csvView is the statement that makes the view csv_read of r's columns, to
+// be completed by the relation it reads (a read_csv, or the table of one):
+// the wanted columns the file has, as text, NULL for the others, raw_row
+// (the wanted columns the file has, in its order) and r.extra.
+func csvView(r csvRead) (string, error) {
+	have := map[string]bool{}
+	for _, n := range r.names {
 		have[n] = true
 	}
 	wanted := map[string]bool{}
@@ -112,12 +129,20 @@ func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error 
 		}
 	}
 	if len(present) == 0 {
-		return fmt.Errorf("no known column in the header")
+		return "", fmt.Errorf("no known column in the header")
 	}
-	read := fmt.Sprintf(`read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
-  columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
-  %s, null_padding = false)`,
-		quote(src.sniff.disk), quote(string(src.sniff.delim)), strings.Join(cols, ", "), csvLineSize(16<<20))
+	sel = append(sel, "struct_pack("+strings.Join(present, ", ")+") as raw_row")
+	sel = append(sel, r.extra...)
+	return "create or replace temp view csv_read as\nselect " + strings.Join(sel, ", ") + "\nfrom ", nil
+}
+
+// readCSVOnce is readCSV's read of src.sniff.disk.
+func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error {
+	read := csvReadSQL(quote(src.sniff.disk), src.sniff.delim, r.names, "")
+	view, err := csvView(r)
+	if err != nil {
+		return err
+	}
 	const drop = "drop view if exists csv_read; drop table if exists csv_all; drop table if exists csv_rejects; drop table if exists csv_rejects_scan; drop table if exists csv_scans"
 	if _, err := l.db.ExecContext(ctx, drop); err != nil { // whatever another read left
 		return err
@@ -135,9 +160,7 @@ func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error 
 		}
 		read = "csv_all"
 	}
-	view := fmt.Sprintf("create or replace temp view csv_read as\nselect %s, struct_pack(%s) as raw_row\nfrom %s",
-		strings.Join(sel, ", "), strings.Join(present, ", "), read)
-	if _, err := l.db.ExecContext(ctx, view); err != nil {
+	if _, err := l.db.ExecContext(ctx, view+read); err != nil {
 		return err
 	}
 	// rec is numbered after the insert from rowid, which follows the file

@@ -278,6 +278,9 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 type prepared struct {
 	src  *source
 	size int64 // bytes on disk
+	// notes is how many notes src had before a batch read it: a batch
+	// that falls back to loading each file alone drops the notes it wrote.
+	notes int
 }
 
 // prepare detects f's format and registers it as a source; it records a

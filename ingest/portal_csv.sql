@@ -3,8 +3,11 @@
 -- every column of the file by its canonical key (portal_headers.csv maps every
 -- known header, in every language we read) in the view csv_read over
 -- read_csv; a column the file lacks is the NULL literal. The statements run in
--- this order; getvariable('source_id'), getvariable('event_type') and
--- getvariable('fallback_tenant') are set by the loader.
+-- this order. csv_read also has each row's __source_id, __event_type and
+-- __fallback_tenant: its file's (the variables source_id, event_type and
+-- fallback_tenant for one file, looked up by file name in a batch of small
+-- files, portalbatch.go); getvariable('source_id') in the last two
+-- statements is set by the loader for each file.
 --
 -- Speed (issue 5): the rows are mapped, derived and written to signins as
 -- DuckDB reads them, on every thread. Staging the raw text first and copying
@@ -23,11 +26,11 @@ insert into signins by name
 select
   -- Rows that name no tenant are '' here and get the file's tenant in
   -- finishInPlace (the tenant most rows of the file name).
-  coalesce(nullif(tenant_t, ''), getvariable('fallback_tenant')) as tenant_id,
+  coalesce(nullif(tenant_t, ''), __fallback_tenant) as tenant_id,
   request_id_t as request_id,
   nullif(correlation_id, '') as correlation_id,
   coalesce(ts, timestamp '0001-01-01') as created_at,
-  case when bad is null then getvariable('event_type') else 'mfagap:rejected' end as event_type,
+  case when bad is null then __event_type else 'mfagap:rejected' end as event_type,
   nullif(lower(mfagap_trim(user_principal_name)), '') as user_principal_name,
   nullif(user_id, '') as user_id,
   nullif(user_display_name, '') as user_display_name,
@@ -67,7 +70,7 @@ select
   nullif(cross_tenant_access_type, '') as cross_tenant_access_type,
   nullif(home_tenant_id, '') as home_tenant_id,
   nullif(resource_tenant_id, '') as resource_tenant_id,
-  getvariable('source_id') as source_id,
+  __source_id as source_id,
   0 as source_record  -- numbered from the file order after the insert
 -- Each value that is trimmed or split is computed once, in the projections
 -- below: mfagap_trim (see schema.sql) names its argument several times, and

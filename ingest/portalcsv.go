@@ -69,6 +69,7 @@ func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
 	err := l.readCSV(ctx, src, csvRead{
 		names:  names,
 		want:   portalKeys,
+		extra:  []string{"getvariable('source_id') as __source_id", "getvariable('event_type') as __event_type", "getvariable('fallback_tenant') as __fallback_tenant"},
 		insert: stmts[0],
 		table:  "signins", rec: "source_record", scope: fmt.Sprintf("source_id = %d", src.id),
 	})
