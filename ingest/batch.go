@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 )
@@ -74,13 +75,20 @@ const portalBatchFileMax = 4 << 20
 
 // batchAdd adds p to the current batch if it can go there (same kind, room
 // left, not the same file); when it returns false the caller flushes the
-// batch and tries again, or loads p on its own.
+// batches and tries again, or loads p on its own. Portal CSVs of another
+// event type than the current batch's set it aside (parked) rather than
+// end it: an MSP's tenant folders alternate interactive, non-interactive
+// and service principal files, and sign-ins of two event types are never
+// repeats of each other, so the order they load in changes nothing.
 func (l *loader) batchAdd(p *prepared) bool {
 	kind := batchKind(p)
 	if kind == "" || !batching {
 		return false
 	}
-	if len(l.batch) > 0 && (l.batchKind != kind || l.batchBytes+p.size > batchMax || len(l.batch) >= batchFiles) {
+	if len(l.batch) > 0 && l.batchKind != kind && !l.park(kind) {
+		return false
+	}
+	if len(l.batch) > 0 && (l.batchBytes+p.size > batchMax || len(l.batch) >= batchFiles) {
 		return false
 	}
 	for _, q := range l.batch {
@@ -95,18 +103,73 @@ func (l *loader) batchAdd(p *prepared) bool {
 	return true
 }
 
+// parkedBatch is a batch set aside (batchAdd).
+type parkedBatch struct {
+	b     []*prepared
+	bytes int64
+}
+
+// park sets the current batch aside and takes up the parked one of kind, if
+// any, when both are portal CSVs and no other batch, current or parked,
+// holds their event types under another kind (two layouts of one event
+// type may hold the same sign-ins: they load in file order); false when it
+// may not.
+func (l *loader) park(kind string) bool {
+	event := portalBatchEvent(kind)
+	if event == "" || portalBatchEvent(l.batchKind) == "" || portalBatchEvent(l.batchKind) == event {
+		return false
+	}
+	for k := range l.parked {
+		if k != kind && portalBatchEvent(k) == event {
+			return false
+		}
+	}
+	if l.parked == nil {
+		l.parked = map[string]*parkedBatch{}
+	}
+	l.parked[l.batchKind] = &parkedBatch{b: l.batch, bytes: l.batchBytes}
+	l.batch, l.batchKind, l.batchBytes = nil, "", 0
+	if pb := l.parked[kind]; pb != nil {
+		delete(l.parked, kind)
+		l.batch, l.batchKind, l.batchBytes = pb.b, kind, pb.bytes
+	}
+	return true
+}
+
 // batching turns batches on; tests turn it off to compare.
 var batching = true
 
-// flushBatch loads the files of the current batch.
+// flushBatch loads the files of the current batch and of the parked ones,
+// in the order of their first files.
 func (l *loader) flushBatch(ctx context.Context) error {
-	b, kind := l.batch, l.batchKind
-	l.batch, l.batchKind, l.batchBytes = nil, "", 0
-	err := l.loadBatch(ctx, kind, b)
-	if l.bar != nil && len(b) > 0 {
-		l.bar.batchDone(ctx, l.db)
+	type pending struct {
+		kind string
+		b    []*prepared
 	}
-	return err
+	all := []pending{{l.batchKind, l.batch}}
+	for k, pb := range l.parked {
+		all = append(all, pending{k, pb.b})
+	}
+	l.batch, l.batchKind, l.batchBytes, l.parked = nil, "", 0, nil
+	sort.Slice(all, func(i, j int) bool {
+		if len(all[i].b) == 0 || len(all[j].b) == 0 {
+			return len(all[i].b) > len(all[j].b)
+		}
+		return all[i].b[0].src.id < all[j].b[0].src.id
+	})
+	for _, p := range all {
+		if len(p.b) == 0 {
+			continue
+		}
+		err := l.loadBatch(ctx, p.kind, p.b)
+		if l.bar != nil {
+			l.bar.batchDone(ctx, l.db)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadBatch loads the files of b together; any file DuckDB's reader cannot

@@ -135,6 +135,8 @@ type loader struct {
 	batch      []*prepared
 	batchKind  string
 	batchBytes int64
+	// parked are batches set aside by kind (batchAdd).
+	parked map[string]*parkedBatch
 	// lastID is the largest source id given (nextSourceID).
 	lastID int
 	// bar is the progress display, nil when off.

@@ -29,11 +29,21 @@ func portalBatchKind(p *prepared) string {
 	if valid, err := sn.validUTF8(); err != nil || !valid {
 		return ""
 	}
-	names, _, positional := portalLayout(sn)
+	names, known, positional := portalLayout(sn)
 	if positional {
 		return ""
 	}
-	return fmt.Sprintf("portal %s %q %s", sn.encoding, sn.delim, strings.Join(names, ","))
+	event, _ := portalEventTypeOf(p.src, known)
+	return fmt.Sprintf("portal %s %s %q %s", event, sn.encoding, sn.delim, strings.Join(names, ","))
+}
+
+// portalBatchEvent is the event type of a portal batch kind, or "" for
+// another kind.
+func portalBatchEvent(kind string) string {
+	if f := strings.Fields(kind); len(f) > 1 && f[0] == "portal" {
+		return f[1]
+	}
+	return ""
 }
 
 // loadPortalBatch loads the portal CSVs of b as one batch, or each on its

@@ -113,11 +113,42 @@ func TestPortalBatch(t *testing.T) {
 		put("broken", fmt.Sprintf([]string{"InteractiveSignIns_%d.csv", "download_%d.csv"}[i%2], i), b, true)
 	}
 
+	// An MSP's folders: per tenant an interactive, a non-interactive and
+	// an application download (another layout); and folders alternating
+	// two layouts of one event type, which must load in file order.
+	cut := func(rs [][]string) [][]string {
+		for i := range rs {
+			rs[i] = rs[i][:len(rs[i])-1]
+		}
+		return rs
+	}
+	for i := 0; i < 4; i++ {
+		dir := filepath.Join("msp", fmt.Sprintf("t%d", i))
+		put(dir, "ApplicationSignIns_1.csv", file(10+i, short, cut), true)
+		put(dir, "InteractiveSignIns_1.csv", file(20+i, header, nil), true)
+		put(dir, "NonInteractiveSignIns_1.csv", file(30+i, header, nil), true)
+		switch {
+		case i == 0: // none of the sign-ins the others share: t1 holds them first
+			put(filepath.Join("mixed", "t0"), "InteractiveSignIns_1.csv", file(40, header, func(rs [][]string) [][]string {
+				for j := range rs {
+					rs[j][rid] = fmt.Sprintf("%08d%s", 99, rs[j][rid][8:])
+				}
+				return rs
+			}), true)
+		case i%2 == 0:
+			put(filepath.Join("mixed", fmt.Sprintf("t%d", i)), "InteractiveSignIns_1.csv", file(40+i, header, nil), true)
+		default:
+			put(filepath.Join("mixed", fmt.Sprintf("t%d", i)), "InteractiveSignIns_1.csv", file(40+i, short, cut), true)
+		}
+	}
+
 	for _, tc := range []struct {
 		name    string
 		paths   []string
 		batched int64
 	}{
+		{"tenant folders, three event types", []string{filepath.Join(root, "msp")}, 12},
+		{"two layouts of one event type alternating", []string{filepath.Join(root, "mixed")}, 0},
 		{"names, repeats, a bad row, a header alone", []string{filepath.Join(root, "clean")}, 6},
 		// An earlier load (the first file alone) then the batch: its
 		// repeats are duplicates in the batch.

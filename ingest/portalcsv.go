@@ -44,14 +44,23 @@ func init() {
 // portalEventType reads the event type of a portal CSV from its file name,
 // the only place the portal records it (FORMATS.md §1.2).
 func portalEventType(src *source, known map[string]bool) string {
+	t, assumed := portalEventTypeOf(src, known)
+	if assumed {
+		src.note("event type not in the file name (InteractiveSignIns / NonInteractiveSignIns…); assumed interactive")
+	}
+	return t
+}
+
+// portalEventTypeOf is portalEventType without the note: the event type,
+// and whether it was assumed.
+func portalEventTypeOf(src *source, known map[string]bool) (string, bool) {
 	if t := eventTypeHint(src.file.display); t != "" {
-		return t
+		return t, false
 	}
 	if known["service_principal_id"] && !known["user_principal_name"] {
-		return "service_principal"
+		return "service_principal", false
 	}
-	src.note("event type not in the file name (InteractiveSignIns / NonInteractiveSignIns…); assumed interactive")
-	return "interactive"
+	return "interactive", true
 }
 
 func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
