@@ -33,8 +33,8 @@ func shallowMembers(sn *sniff) []string {
 		return nil
 	}
 	var hits []string
-	var walk func(path string, v json.RawMessage, depth int)
-	walk = func(path string, v json.RawMessage, depth int) {
+	var walk func(path, key string, v json.RawMessage, depth int)
+	walk = func(path, key string, v json.RawMessage, depth int) {
 		if len(hits) >= 50 {
 			return
 		}
@@ -42,7 +42,7 @@ func shallowMembers(sn *sniff) []string {
 		switch {
 		case strings.HasPrefix(t, `"`):
 			var s string
-			if json.Unmarshal(v, &s) == nil && typeName.MatchString(s) {
+			if objectMembers[strings.ToLower(key)] && json.Unmarshal(v, &s) == nil && typeName.MatchString(s) {
 				hits = append(hits, path)
 			}
 		case depth >= 3:
@@ -50,21 +50,45 @@ func shallowMembers(sn *sniff) []string {
 			var m map[string]json.RawMessage
 			if json.Unmarshal(v, &m) == nil {
 				for _, k := range sortedKeys(m) {
-					walk(path+"."+k, m[k], depth+1)
+					walk(path+"."+k, k, m[k], depth+1)
 				}
 			}
 		case strings.HasPrefix(t, "["):
 			var a []json.RawMessage
 			if json.Unmarshal(v, &a) == nil && len(a) > 0 {
-				walk(path+"[]", a[0], depth+1)
+				walk(path+"[]", key, a[0], depth+1)
 			}
 		}
 	}
 	for _, k := range sortedKeys(sn.keys) {
-		walk(k, sn.keys[k], 0)
+		walk(k, k, sn.keys[k], 0)
 	}
 	return hits
 }
+
+// objectMembers are the members (lower-case) of the exports mfagap reads
+// whose values are objects or arrays, or arrays' elements. Only they count:
+// a user agent, a display name or a failure reason is free text an attacker
+// writes, and "System.Object[]" there must not cast doubt on a sound export.
+var objectMembers = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(`status location devicedetail authenticationdetails
+		appliedconditionalaccesspolicies additionalproperties networklocationdetails mfadetail
+		authenticationprocessingdetails appliedeventlisteners authenticationappdetail
+		privatelinkdetails tokenprotectionstatusdetails sessionlifetimepolicies signineventtypes
+		authenticationmethodsused geocoordinates properties conditions grantcontrols sessioncontrols
+		users applications clientapplications platforms locations devices userriskLevels
+		signinrisklevels clientapptypes includeusers excludeusers includegroups excludegroups
+		includeroles excluderoles includeguestsorexternalusers excludeguestsorexternalusers
+		includeapplications excludeapplications includeuseractions includelocations excludelocations
+		includeplatforms excludeplatforms builtincontrols customauthenticationfactors
+		termsofuse authenticationstrength enforcedgrantcontrols enforcedsessioncontrols
+		conditionsnotsatisfied conditionssatisfied includerulessatisfied excluderulessatisfied
+		ipranges countriesandregions methodsregistered value records`) {
+		m[strings.ToLower(k)] = true
+	}
+	return m
+}()
 
 func sortedKeys(m map[string]json.RawMessage) []string {
 	keys := make([]string, 0, len(m))

@@ -21,6 +21,8 @@ func TestShallowMembers(t *testing.T) {
 		{"the AzureAD module", `{"Id":"1","Status":"Microsoft.Open.MSGraph.Model.SignInStatus"}`, "Status"},
 		{"sound records", `{"id":"1","appDisplayName":"Microsoft.Azure.SyncFabric","userAgent":"System.Net.Http","status":{"errorCode":0,"additionalDetails":"MFA completed in Azure AD"},"authenticationDetails":[{"authenticationMethod":"Password"}]}`,
 			""},
+		{"type names in free text an attacker writes", `{"id":"1","userAgent":"System.Object[]","userDisplayName":"@{a=b}","appDisplayName":"Microsoft.Graph.PowerShell.Models.X","status":{"errorCode":50126,"failureReason":"System.Collections.Hashtable"}}`,
+			""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sn := &sniff{isJSON: true}
