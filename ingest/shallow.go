@@ -105,7 +105,14 @@ func listHits(hits []string) string {
 	if len(hits) > 6 {
 		hits = append(hits[:5:5], fmt.Sprintf("%d more", len(hits)-5))
 	}
-	return strings.Join(hits, ", ")
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		if r := []rune(h); len(r) > 80 { // member names are the file's: any length
+			h = string(r[:79]) + "…"
+		}
+		out[i] = h
+	}
+	return strings.Join(out, ", ")
 }
 
 // shallowWarning is the note on a file shallowMembers finds members in.

@@ -67,3 +67,11 @@ func TestShallowUnknown(t *testing.T) {
 		t.Errorf("note %q", n)
 	}
 }
+
+func TestListHitsBounded(t *testing.T) {
+	long := "status." + strings.Repeat("x", 500)
+	got := listHits([]string{long, "a", "b", "c", "d", "e", "f"})
+	if len([]rune(got)) > 200 || !strings.HasSuffix(got, ", 2 more") || !strings.Contains(got, "…") {
+		t.Errorf("listHits = %q", got)
+	}
+}
