@@ -146,21 +146,16 @@ func (l *loader) flushBatch(ctx context.Context) error {
 		kind string
 		b    []*prepared
 	}
-	all := []pending{{l.batchKind, l.batch}}
+	var all []pending
+	if len(l.batch) > 0 {
+		all = append(all, pending{l.batchKind, l.batch})
+	}
 	for k, pb := range l.parked {
 		all = append(all, pending{k, pb.b})
 	}
 	l.batch, l.batchKind, l.batchBytes, l.parked = nil, "", 0, nil
-	sort.Slice(all, func(i, j int) bool {
-		if len(all[i].b) == 0 || len(all[j].b) == 0 {
-			return len(all[i].b) > len(all[j].b)
-		}
-		return all[i].b[0].src.id < all[j].b[0].src.id
-	})
+	sort.Slice(all, func(i, j int) bool { return all[i].b[0].src.id < all[j].b[0].src.id })
 	for _, p := range all {
-		if len(p.b) == 0 {
-			continue
-		}
 		err := l.loadBatch(ctx, p.kind, p.b)
 		if l.bar != nil {
 			l.bar.batchDone(ctx, l.db)
