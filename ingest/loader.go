@@ -500,6 +500,8 @@ func unknownReason(sn *sniff) string {
 		return fmt.Sprintf("unknown format: CSV header of more than %d columns (%d read); no supported export is that wide", maxCSVColumns, sn.wide)
 	case len(portalMissing(sn)) > 0:
 		return fmt.Sprintf("portal sign-in CSV without the required column(s) %s; download it again from the Entra admin center with all columns", strings.Join(portalMissing(sn), ", "))
+	case len(sn.header) == 1 && !sn.isJSON:
+		return fmt.Sprintf("unknown format: not a CSV: its first line %q has no delimiter; not an export", truncate(sn.header[0], 80))
 	case len(sn.header) > 0:
 		h := sn.header
 		if len(h) > 12 {

@@ -70,10 +70,30 @@ func ownOutputReason(sn *sniff) string {
 		return "an HTML page, not an export: the Entra admin center and Graph give sign-ins as CSV or JSON; not read"
 	case bytes.HasPrefix(head, []byte("PAR1")):
 		return "a Parquet file: mfagap reads Parquet only as a whole folder written by ingest --parquet (give the folder); not read"
-	case bytes.HasPrefix(head, []byte("%PDF-")):
-		return "a PDF document, not an export; not read"
+	}
+	for _, d := range documents {
+		if (len(d.magic) > 0 && bytes.HasPrefix(sn.head, d.magic)) || (d.ext != "" && strings.HasSuffix(sn.name, d.ext)) {
+			return d.what + ", not an export; not read"
+		}
 	}
 	return ""
+}
+
+// documents are files found beside exports (in a Downloads folder, an
+// engagement folder) that are no export, by their first bytes or name.
+var documents = []struct {
+	magic []byte
+	ext   string
+	what  string
+}{
+	{[]byte("%PDF-"), ".pdf", "a PDF document"},
+	{[]byte("\x89PNG\r\n\x1a\n"), ".png", "an image (PNG)"},
+	{[]byte("\xff\xd8\xff"), ".jpg", "an image (JPEG)"},
+	{[]byte("GIF8"), ".gif", "an image (GIF)"},
+	{[]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), ".doc", "an Office 97-2003 document (Word, Excel .xls, Outlook .msg: save a register as .xlsx or CSV)"},
+	{nil, ".docx", "a Word document"},
+	{nil, ".pptx", "a PowerPoint presentation"},
+	{nil, ".jpeg", "an image (JPEG)"},
 }
 
 // findingsHead is how the findings JSON starts, for one whose first object

@@ -107,12 +107,17 @@ func listHits(hits []string) string {
 	}
 	out := make([]string, len(hits))
 	for i, h := range hits {
-		if r := []rune(h); len(r) > 80 { // member names are the file's: any length
-			h = string(r[:79]) + "…"
-		}
-		out[i] = h
+		out[i] = truncate(h, 80) // member names are the file's: any length
 	}
 	return strings.Join(out, ", ")
+}
+
+// truncate cuts s to n characters, the last an ellipsis when cut.
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // shallowWarning is the note on a file shallowMembers finds members in.

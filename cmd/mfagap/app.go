@@ -260,9 +260,14 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 		s.close()
 		return nil, err
 	}
+	skipped := 0
 	for _, src := range s.summary.Sources {
 		if src.Kind == "skipped" {
-			fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", clean(src.Path), clean(src.Note))
+			// A Downloads folder given whole skips hundreds of files: the
+			// first are named, the rest counted; the inputs table lists all.
+			if skipped++; skipped <= maxSkipLines {
+				fmt.Fprintf(c.App.ErrWriter, "mfagap: skipped %s: %s\n", clean(src.Path), clean(src.Note))
+			}
 		} else if src.Loaded == 0 && strings.HasPrefix(src.Note, "load failed: ") {
 			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: not loaded: %s\n", clean(src.Path), clean(strings.TrimPrefix(src.Note, "load failed: ")))
 		} else if src.Rejected > 0 {
@@ -272,12 +277,19 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 			fmt.Fprintf(c.App.ErrWriter, "mfagap: %s: warning: %s\n", clean(src.Path), clean(w))
 		}
 	}
+	if skipped > maxSkipLines {
+		fmt.Fprintf(c.App.ErrWriter, "mfagap: and %s skipped, each with its reason in the inputs table (mfagap ingest --explain PATH... lists them without loading)\n",
+			reports.Count(skipped-maxSkipLines, "more file"))
+	}
 	if !s.summary.Usable() {
 		s.close()
 		return nil, usageError{errors.New("nothing usable was read from the inputs (see the messages above)")}
 	}
 	return s, nil
 }
+
+// maxSkipLines is how many skipped files stderr names one by one.
+const maxSkipLines = 10
 
 func analyzeOptions(c *cli.Context) (analyze.Options, error) {
 	opts := analyze.Options{Params: map[string]string{}, Only: c.StringSlice("check")}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,5 +118,40 @@ func TestShallowExportOnStderr(t *testing.T) {
 	want := p + ": warning: written by PowerShell's ConvertTo-Json with too small a -Depth: authenticationDetails[] in the first record holds a .NET type name"
 	if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "Export it again with ConvertTo-Json -Depth 10\n") {
 		t.Errorf("exit %d, stderr %q, want %q", code, stderr, want)
+	}
+}
+
+// A folder that holds much besides exports (a Downloads folder): each file
+// is named for what it is, the first ten on stderr and the rest counted,
+// every one in the inputs table.
+func TestManySkipped(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../../testdata/exports/contoso/InteractiveSignIns_2025-03-01_2025-03-08.csv", filepath.Join(dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv"))
+	for i := 0; i < 14; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("shot%02d.png", i)), []byte("\x89PNG\r\n\x1a\nrest"), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "a-notes.md"), []byte("# notes\nCFO exempt until May\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a-register.xls"), []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"), 0o644)
+	jsonPath := filepath.Join(t.TempDir(), "f.json")
+	code, _, stderr := runCLI(t, "report", "-q", dir, "-o", filepath.Join(t.TempDir(), "r.html"), "--json", jsonPath)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"a-notes.md: unknown format: not a CSV: its first line \"# notes\" has no delimiter",
+		"a-register.xls: an Office 97-2003 document",
+		"shot00.png: an image (PNG), not an export",
+		"mfagap: and 6 more files skipped, each with its reason in the inputs table",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if n := strings.Count(stderr, "mfagap: skipped "); n != 10 {
+		t.Errorf("%d files named on stderr, want 10", n)
+	}
+	b, _ := os.ReadFile(jsonPath)
+	if n := strings.Count(string(b), `"kind": "skipped"`); n != 16 {
+		t.Errorf("%d skipped inputs in the findings JSON, want 16", n)
 	}
 }
