@@ -137,6 +137,8 @@ type loader struct {
 	batchBytes int64
 	// parked are batches set aside by kind (batchAdd).
 	parked map[string]*parkedBatch
+	// sideMacros is set once side_common.sql's macros are made (runSide).
+	sideMacros bool
 	// lastID is the largest source id given (nextSourceID).
 	lastID int
 	// bar is the progress display, nil when off.
