@@ -47,6 +47,9 @@ func benchCommand() *cli.Command {
 			if p := c.String("child"); p != "" {
 				return benchChild(c, p)
 			}
+			if err := makeTempDir(c); err != nil {
+				return err
+			}
 			return benchParent(c)
 		},
 	}
