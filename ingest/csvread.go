@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -203,6 +205,9 @@ from csv_rejects group by line order by line`)
 		rejs = append(rejs, r)
 	}
 	rows.Close()
+	if n := len(rejs); n > 0 && cutShort(src.sniff.disk, rejs[n-1].rw) {
+		rejs[n-1].reason = strings.TrimSuffix(rejs[n-1].reason, ".") + "; the file ends inside this row, as a download or copy cut short does: download it again"
+	}
 	b, err := l.newRejectBatch(ctx, src)
 	if err != nil {
 		return err
@@ -268,4 +273,30 @@ func (l *loader) ordered(ctx context.Context, q string) error {
 		err = rerr
 	}
 	return err
+}
+
+// cutShort says whether the file at path ends with row (the text of its
+// last rejected line) and no line break: a download or copy that stopped
+// in the middle of a row, which DuckDB rejects as an unterminated quote or
+// a row short of columns.
+func cutShort(path, row string) bool {
+	row = strings.TrimRight(row, "\r\n")
+	if row == "" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	n := min(st.Size(), int64(len(row))+1)
+	tail := make([]byte, n)
+	if _, err := f.ReadAt(tail, st.Size()-n); err != nil {
+		return false
+	}
+	return !bytes.HasSuffix(tail, []byte("\n")) && bytes.HasSuffix(tail, []byte(row))
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/bzip2"
 	"errors"
 	"fmt"
@@ -234,7 +235,12 @@ func (e *expander) add(display, disk, tenant string, depth int) {
 func (e *expander) unzip(display, disk, tenant string, depth int) {
 	zr, err := zip.OpenReader(disk)
 	if err != nil {
-		e.skip(display, fmt.Sprintf("not a readable zip archive: %v", err))
+		why := fmt.Sprintf("not a readable zip archive: %v", err)
+		if head, herr := readHead(disk, 4); herr == nil && bytes.HasPrefix(head, []byte("PK\x03\x04")) && errors.Is(err, zip.ErrFormat) {
+			// Members up front, no table of contents at the end.
+			why = "a zip archive cut short: it starts as one but its table of contents, written last, is missing; the download or copy did not finish: download it again"
+		}
+		e.skip(display, why)
 		return
 	}
 	defer zr.Close()
