@@ -126,6 +126,8 @@ func (e *expander) expandStream(c *container, display, disk, inner, tenant strin
 	content := &watchedReader{r: zr}
 	out, err := e.spill(inner, content, st.Size())
 	switch {
+	case err != nil && content.err != nil && !errors.Is(err, errBomb) && errors.Is(content.err, io.ErrUnexpectedEOF):
+		e.skip(display, fmt.Sprintf("a %s file cut short: it ends in the middle of its stream; the download or copy did not finish: download it again", c.name))
 	case err != nil && content.err != nil && !errors.Is(err, errBomb):
 		e.skip(display, fmt.Sprintf("not a valid %s stream: %v", c.name, content.err))
 	case err != nil:
