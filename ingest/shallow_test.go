@@ -75,3 +75,20 @@ func TestListHitsBounded(t *testing.T) {
 		t.Errorf("listHits = %q", got)
 	}
 }
+
+// Graph records without a status (a $select that left it out) load, and
+// the file warns that every sign-in counts as failed.
+func TestNoStatusWarns(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "selected.json", `[{"id":"11111111-1111-1111-1111-000000000093","createdDateTime":"2025-03-05T10:00:00Z",`+
+		`"userPrincipalName":"erin@contoso.com","appId":"a","ipAddress":"192.0.2.9"}]`)
+	good := write(t, dir, "good.json", "["+graphRecord("g2", "")+"]")
+	db, sum := load(t, Options{}, p, good)
+	checkAccounting(t, db, sum)
+	if s := sourceOf(t, sum, "selected.json"); s.Loaded != 1 || NoteWarning(s.Note) == "" || !strings.Contains(s.Note, "the first record has no status") {
+		t.Errorf("loaded %d, note %q", s.Loaded, s.Note)
+	}
+	if n := sourceOf(t, sum, "good.json").Note; strings.Contains(n, "warning") {
+		t.Errorf("a record with a status warned: %q", n)
+	}
+}
