@@ -349,10 +349,6 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	}
 	if hits := shallowMembers(sn); len(hits) > 0 {
 		src.note("%s", shallowWarning(hits))
-	} else if (fm.id == "graph-json" || fm.id == "graph-json-pascal") && !sn.has("status") && !sn.has("Status") {
-		// A Graph query with $select, or a tool's column pick, that left
-		// status out: every sign-in reads as failed.
-		src.note("warning: the first record has no status (error code): whether a sign-in succeeded cannot be told, so every sign-in of this file counts as failed and the checks of successful sign-ins see none of them. Export it again with status (a Graph $select without it drops it)")
 	}
 	p := &prepared{src: src}
 	if st, err := os.Stat(sn.disk); err == nil {

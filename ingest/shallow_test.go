@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -76,17 +79,48 @@ func TestListHitsBounded(t *testing.T) {
 	}
 }
 
-// Graph records without a status (a $select that left it out) load, and
-// the file warns that every sign-in counts as failed.
+// Sign-ins without a status (a Graph $select, a KQL project that left it
+// out) load, and the file warns that every one counts as failed.
 func TestNoStatusWarns(t *testing.T) {
 	dir := t.TempDir()
 	p := write(t, dir, "selected.json", `[{"id":"11111111-1111-1111-1111-000000000093","createdDateTime":"2025-03-05T10:00:00Z",`+
 		`"userPrincipalName":"erin@contoso.com","appId":"a","ipAddress":"192.0.2.9"}]`)
 	good := write(t, dir, "good.json", "["+graphRecord("g2", "")+"]")
-	db, sum := load(t, Options{}, p, good)
+	b, err := os.ReadFile("testdata/la/SigninLogs_export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
+	cr.FieldsPerRecord = -1 // the fixture holds a row of the wrong width on purpose
+	rows, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep []int
+	for i, h := range rows[0] {
+		if h != "ResultType" && h != "ResultDescription" && h != "Status" {
+			keep = append(keep, i)
+		}
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	for _, r := range rows {
+		var out []string
+		for _, i := range keep {
+			if i < len(r) {
+				out = append(out, r[i])
+			}
+		}
+		w.Write(out)
+	}
+	w.Flush()
+	projected := write(t, dir, "SigninLogs_project.csv", buf.String())
+	db, sum := load(t, Options{}, p, good, projected)
 	checkAccounting(t, db, sum)
-	if s := sourceOf(t, sum, "selected.json"); s.Loaded != 1 || NoteWarning(s.Note) == "" || !strings.Contains(s.Note, "the first record has no status") {
-		t.Errorf("loaded %d, note %q", s.Loaded, s.Note)
+	for _, name := range []string{"selected.json", "SigninLogs_project.csv"} {
+		if s := sourceOf(t, sum, name); s.Loaded == 0 || NoteWarning(s.Note) == "" || !strings.Contains(s.Note, "no sign-in of this file has a status") {
+			t.Errorf("%s: loaded %d, note %q", name, s.Loaded, s.Note)
+		}
 	}
 	if n := sourceOf(t, sum, "good.json").Note; strings.Contains(n, "warning") {
 		t.Errorf("a record with a status warned: %q", n)

@@ -68,6 +68,15 @@ update sources set
 where `+mine); err != nil {
 		return err
 	}
+	// A file none of whose sign-ins has an error code (a Graph $select or
+	// a KQL project that left the status out) reads as all failures.
+	blind, err := queryColumn[int](ctx, l.db, "select source_id from signins where "+mine+" group by source_id having count(error_code) = 0 order by 1")
+	if err != nil {
+		return err
+	}
+	for _, id := range blind {
+		byID[id].note("%s", noStatusWarning)
+	}
 	Trace("finish in place: tenant and time range", t)
 	if _, err := l.db.ExecContext(ctx, "set variable finish_sources = "+list); err != nil {
 		return err
@@ -97,6 +106,10 @@ update sources set
 where `+mine)
 	return err
 }
+
+// noStatusWarning is the note on a sign-in file none of whose sign-ins has
+// an error code.
+const noStatusWarning = "warning: no sign-in of this file has a status (error code): whether one succeeded cannot be told, so each counts as failed and the checks of successful sign-ins see none of them. Export it again with the status (Graph: status; Log Analytics: ResultType; portal: Status and Sign-in error code)"
 
 // commonTenant is the tenant most sign-ins of table where cond holds name,
 // lower-cased; "" when none names one. Rows without a tenant of their own
