@@ -225,7 +225,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	}
 	paths := c.Args().Slice()
 	if needInputs && len(paths) == 0 && c.String("db") == "" {
-		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or .zip archives (try: mfagap %s testdata/exports)", c.Command.Name)}
+		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or archives (try: mfagap %s testdata/exports)", c.Command.Name)}
 	}
 	if err := makeTempDir(c); err != nil {
 		return nil, err
@@ -426,7 +426,7 @@ func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "load exports, run every check, write the HTML report (and JSON, CSV, Markdown on request)",
-		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
+		ArgsUsage: "PATH... (files, folders, archives: .zip, .tar, .gz, .bz2, .zst; - for standard input)",
 		Description: "Examples:\n" +
 			"   mfagap report exports/ -o contoso.html\n" +
 			"   mfagap report signins.zip register.xlsx ca-policies/ --json findings.json --csv findings.csv\n" +
@@ -487,7 +487,7 @@ func ingestCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "ingest",
 		Usage:     "load exports into the canonical tables and show what each file was read as",
-		ArgsUsage: "PATH... (files, folders, .zip or .gz)",
+		ArgsUsage: "PATH... (files, folders, archives: .zip, .tar, .gz, .bz2, .zst; - for standard input)",
 		Description: "Prints one line per input: detected format, kind, tenant and rows read / loaded / rejected / duplicate.\n" +
 			"With --db the tables are kept in a DuckDB file that 'mfagap analyze --db' reads back; with --parquet DIR\n" +
 			"they are written as Parquet, and 'mfagap report DIR' or 'mfagap analyze DIR' reads the folder back.",
@@ -521,7 +521,7 @@ func ingestCommand() *cli.Command {
 
 func explain(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usageError{errors.New("no input: give one or more files, folders or .zip archives")}
+		return usageError{errors.New("no input: give one or more files, folders or archives")}
 	}
 	if err := makeTempDir(c); err != nil {
 		return err
