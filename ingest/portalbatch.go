@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -66,24 +67,41 @@ func (l *loader) loadPortalBatch(ctx context.Context, kind string, b []*prepared
 // DuckDB rejected a line.
 func (l *loader) readPortalBatch(ctx context.Context, b []*prepared) (ok bool, err error) {
 	names, _, _ := portalLayout(b[0].src.sniff)
-	var paths, ids, types, tenants []string
+	var types, tenants []string
 	for _, p := range b {
 		_, known, _ := portalLayout(p.src.sniff)
-		paths = append(paths, quote(p.src.sniff.disk))
-		ids = append(ids, strconv.Itoa(p.src.id))
 		types = append(types, quote(portalEventType(p.src, known)))
 		tenants = append(tenants, quote(p.src.tenant))
 	}
-	vars := fmt.Sprintf("set variable batch_paths = [%s]; set variable batch_ids = [%s]::integer[]; set variable batch_types = [%s]::varchar[]; set variable batch_tenants = [%s]::varchar[]",
-		strings.Join(paths, ", "), strings.Join(ids, ", "), strings.Join(types, ", "), strings.Join(tenants, ", "))
-	if _, err := l.db.ExecContext(ctx, vars); err != nil {
+	return l.readCSVBatch(ctx, b, csvRead{names: names, want: portalKeys, insert: splitStatements(portalCSVSQL)[0], table: "signins", rec: "source_record"},
+		map[string]string{
+			"event_type":      "[" + strings.Join(types, ", ") + "]::varchar[]",
+			"fallback_tenant": "[" + strings.Join(tenants, ", ") + "]::varchar[]",
+		})
+}
+
+// readCSVBatch runs r.insert over the CSV files of b (one layout: r.names)
+// read by one read_csv, csv_read giving each row its file's __source_id and
+// a column __NAME per entry of cols (a typed SQL list, one value per file,
+// in b's order); then numbers r.table's rows of each file from 1 in its
+// line order (r.rec) and sets each source's rows read. ok is false, and
+// nothing is numbered, when DuckDB rejected a line.
+func (l *loader) readCSVBatch(ctx context.Context, b []*prepared, r csvRead, cols map[string]string) (ok bool, err error) {
+	var paths, ids []string
+	for _, p := range b {
+		paths = append(paths, quote(p.src.sniff.disk))
+		ids = append(ids, strconv.Itoa(p.src.id))
+	}
+	cols["source_id"] = "[" + strings.Join(ids, ", ") + "]::integer[]"
+	vars := []string{"set variable batch_paths = [" + strings.Join(paths, ", ") + "]"}
+	for _, name := range sortedNames(cols) {
+		vars = append(vars, fmt.Sprintf("set variable batch_%s = %s", name, cols[name]))
+		r.extra = append(r.extra, fmt.Sprintf("getvariable('batch_%[1]s')[list_position(getvariable('batch_paths'), filename)] as __%[1]s", name))
+	}
+	if _, err := l.db.ExecContext(ctx, strings.Join(vars, "; ")); err != nil {
 		return false, err
 	}
-	view, err := csvView(csvRead{names: names, want: portalKeys, extra: []string{
-		"getvariable('batch_ids')[list_position(getvariable('batch_paths'), filename)] as __source_id",
-		"getvariable('batch_types')[list_position(getvariable('batch_paths'), filename)] as __event_type",
-		"getvariable('batch_tenants')[list_position(getvariable('batch_paths'), filename)] as __fallback_tenant",
-	}})
+	view, err := csvView(r)
 	if err != nil {
 		return false, err
 	}
@@ -92,11 +110,11 @@ func (l *loader) readPortalBatch(ctx context.Context, b []*prepared) (ok bool, e
 		return false, err
 	}
 	defer l.db.ExecContext(ctx, drop)
-	read := csvReadSQL("getvariable('batch_paths')", b[0].src.sniff.delim, names, ", filename = true")
+	read := csvReadSQL("getvariable('batch_paths')", b[0].src.sniff.delim, r.names, ", filename = true")
 	if _, err := l.db.ExecContext(ctx, view+read); err != nil {
 		return false, err
 	}
-	if err := l.ordered(ctx, splitStatements(portalCSVSQL)[0]); err != nil {
+	if err := l.ordered(ctx, r.insert); err != nil {
 		return false, err
 	}
 	var rejected int64
@@ -109,19 +127,29 @@ func (l *loader) readPortalBatch(ctx context.Context, b []*prepared) (ok bool, e
 	// Each file's rows in its line order (preserve_insertion_order keeps
 	// the files' order and each file's), numbered from 1 within it.
 	mine := "source_id in (" + strings.Join(ids, ", ") + ")"
-	if _, err := l.db.ExecContext(ctx, `update signins set source_record = signins.rowid + 1 - f.first
-from (select source_id, min(rowid) as first from signins where `+mine+` group by source_id) f
-where signins.source_id = f.source_id`); err != nil {
+	if _, err := l.db.ExecContext(ctx, fmt.Sprintf(`update %[1]s set %[2]s = %[1]s.rowid + 1 - f.first
+from (select source_id, min(rowid) as first from %[1]s where %[3]s group by source_id) f
+where %[1]s.source_id = f.source_id`, r.table, r.rec, mine)); err != nil {
 		return false, err
 	}
-	read2, err := queryPairs(ctx, l, "select source_id, count(*) from signins where "+mine+" group by source_id")
+	counts, err := queryPairs(ctx, l, "select source_id, count(*) from "+r.table+" where "+mine+" group by source_id")
 	if err != nil {
 		return false, err
 	}
 	for _, p := range b {
-		p.src.read = read2[p.src.id]
+		p.src.read = counts[p.src.id]
 	}
 	return true, nil
+}
+
+// sortedNames are m's keys in order.
+func sortedNames(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // finishPortalBatch does for each file of a batch what loadPortalCSV does
