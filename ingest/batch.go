@@ -64,6 +64,10 @@ func batchKind(p *prepared) string {
 		if p.size <= portalBatchFileMax {
 			return portalBatchKind(p)
 		}
+	case "portal-csv-authdetails":
+		if p.size <= portalBatchFileMax {
+			return authDetailsBatchKind(p)
+		}
 	}
 	return ""
 }
@@ -82,7 +86,7 @@ const portalBatchFileMax = 4 << 20
 // repeats of each other, so the order they load in changes nothing.
 func (l *loader) batchAdd(p *prepared) bool {
 	kind := batchKind(p)
-	if kind == "" || !batching {
+	if kind == "" || !batching || strings.HasPrefix(kind, "authdetails ") {
 		return false
 	}
 	if len(l.batch) > 0 && l.batchKind != kind && !l.park(kind) {
@@ -174,8 +178,11 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 	if len(b) < 2 {
 		return l.loadRead(ctx, kind, b, nil)
 	}
-	if strings.HasPrefix(kind, "portal ") {
+	switch {
+	case strings.HasPrefix(kind, "portal "):
 		return l.loadPortalBatch(ctx, kind, b)
+	case strings.HasPrefix(kind, "authdetails "):
+		return l.loadAuthDetailsBatch(ctx, kind, b)
 	}
 	paths := make([]string, len(b))
 	for i, p := range b {

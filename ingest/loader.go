@@ -139,6 +139,11 @@ type loader struct {
 	parked map[string]*parkedBatch
 	// sideMacros is set once side_common.sql's macros are made (runSide).
 	sideMacros bool
+	// side holds small AuthDetails files of one layout waiting to be loaded
+	// together (sideAdd), a lane of their own beside batch.
+	side      []*prepared
+	sideKind  string
+	sideBytes int64
 	// lastID is the largest source id given (nextSourceID).
 	lastID int
 	// bar is the progress display, nil when off.
@@ -241,6 +246,9 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *
 	if err := l.flushBatch(ctx); err != nil {
 		return nil, err
 	}
+	if err := l.flushSide(ctx); err != nil {
+		return nil, err
+	}
 	if err := l.attachAuthDetails(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
 	}
@@ -257,6 +265,9 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 	p, err := l.prepare(ctx, f, seq)
 	if err != nil || p == nil {
 		return false, err
+	}
+	if queued, err := l.sideAdd(ctx, p); queued || err != nil {
+		return queued, err
 	}
 	if l.batchAdd(p) {
 		return true, nil
@@ -587,13 +598,14 @@ func (l *loader) recordSkip(ctx context.Context, display, sum, reason string) er
 func (l *loader) closeSources(ctx context.Context, ps []*prepared) error {
 	var rows []string
 	var args []any
+	earlier := map[string]string{}
 	for _, p := range ps {
 		src := p.src
 		sum, herr := src.hash.wait()
 		if herr != nil {
 			src.note("SHA-256 not computed: %v", unwrapPathErr(herr))
 		}
-		if err := l.sameContent(ctx, src, sum); err != nil {
+		if err := l.sameContent(ctx, src, sum, earlier); err != nil {
 			return err
 		}
 		rows = append(rows, "(?::integer, ?::varchar, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::varchar)")
@@ -629,19 +641,29 @@ where sources.source_id = v.source_id`, args...)
 // twice (a folder and a file in it, two copies in an archive) was loaded
 // twice, and every register finding, excluded group and MFA step came out
 // twice.
-func (l *loader) sameContent(ctx context.Context, src *source, sum string) error {
+//
+// earlier holds the sources closed before src in the same call (a batch,
+// whose counts reach the sources table together): their path by SHA-256
+// and format, for those that loaded rows.
+func (l *loader) sameContent(ctx context.Context, src *source, sum string, earlier map[string]string) error {
 	if src.format.kind == "signins" || sum == "" || src.read == 0 {
 		return nil
 	}
-	var first string
-	err := l.db.QueryRowContext(ctx, `select path from sources
+	key := sum + "\x00" + src.format.id
+	first, ok := earlier[key]
+	if !ok {
+		err := l.db.QueryRowContext(ctx, `select path from sources
 where sha256 = ? and format = ? and source_id <> ? and rows_loaded > 0
 order by source_id limit 1`, sum, src.format.id, src.id).Scan(&first)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
+		if errors.Is(err, sql.ErrNoRows) {
+			if src.loaded > 0 {
+				earlier[key] = src.file.display
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 	read := src.read
 	if err := l.discard(ctx, src); err != nil {

@@ -38,6 +38,81 @@ func portalBatchKind(p *prepared) string {
 	return fmt.Sprintf("portal %s %s %q %s", event, sn.encoding, sn.delim, strings.Join(names, ","))
 }
 
+// authDetailsBatchKind is the batch kind of an AuthDetails CSV that may
+// join a batch, or "": "authdetails " and its layout. AuthDetails load in a
+// lane of their own (loader.side): they are attached to the sign-ins after
+// every file.
+func authDetailsBatchKind(p *prepared) string {
+	sn := p.src.sniff
+	if sn.encoding != "utf-8" && sn.encoding != "utf-8-bom" {
+		return ""
+	}
+	if valid, err := sn.validUTF8(); err != nil || !valid {
+		return ""
+	}
+	return fmt.Sprintf("authdetails %s %q %s", sn.encoding, sn.delim, strings.Join(authDetailsLayout(sn), ","))
+}
+
+// loadAuthDetailsBatch loads the AuthDetails CSVs of b as one batch, or
+// each on its own when the batch cannot take them whole.
+func (l *loader) loadAuthDetailsBatch(ctx context.Context, kind string, b []*prepared) error {
+	return l.loadTogether(ctx, kind, b, func(srcs []*source) (bool, error) {
+		r := csvRead{names: authDetailsLayout(b[0].src.sniff), want: authDetailsKeys, insert: authDetailsInsert,
+			table: "portal_auth_details", rec: "source_record"}
+		ok, err := l.readCSVBatch(ctx, b, r, map[string]string{})
+		if derr := l.dropCSVTables(ctx); err == nil {
+			err = derr
+		}
+		if err != nil || !ok {
+			return false, err
+		}
+		for _, src := range srcs {
+			if err := l.settleAuthDetails(ctx, src); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+}
+
+// sideAdd queues p in the lane of AuthDetails batches if it may go there,
+// loading the lane's batch first when p is of another layout or the batch
+// is full; false when p does not batch so.
+func (l *loader) sideAdd(ctx context.Context, p *prepared) (bool, error) {
+	kind := batchKind(p)
+	if !batching || !strings.HasPrefix(kind, "authdetails ") {
+		return false, nil
+	}
+	full := len(l.side) > 0 && (l.sideKind != kind || l.sideBytes+p.size > batchMax || len(l.side) >= batchFiles)
+	for _, q := range l.side {
+		full = full || q.src.sniff.disk == p.src.sniff.disk
+	}
+	if full {
+		if err := l.flushSide(ctx); err != nil {
+			return false, err
+		}
+	}
+	p.notes = len(p.src.notes)
+	l.side = append(l.side, p)
+	l.sideKind = kind
+	l.sideBytes += p.size
+	return true, nil
+}
+
+// flushSide loads the lane of AuthDetails batches.
+func (l *loader) flushSide(ctx context.Context) error {
+	b, kind := l.side, l.sideKind
+	l.side, l.sideKind, l.sideBytes = nil, "", 0
+	if len(b) == 0 {
+		return nil
+	}
+	err := l.loadBatch(ctx, kind, b)
+	if l.bar != nil {
+		l.bar.batchDone(ctx, l.db)
+	}
+	return err
+}
+
 // portalBatchEvent is the event type of a portal batch kind, or "" for
 // another kind.
 func portalBatchEvent(kind string) string {

@@ -142,11 +142,58 @@ func TestPortalBatch(t *testing.T) {
 		}
 	}
 
+	// Tenant downloads with their AuthDetails: steps for the sign-ins of
+	// file i (the request ids file() gives them), one row without a request
+	// id, and one tenant's AuthDetails twice (a copy under another name).
+	ad, err := os.ReadFile("../testdata/exports/contoso/InteractiveSignIns_AuthDetails_2025-03-01_2025-03-08.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adRows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(ad, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	details := func(i int, noID bool) []byte {
+		ids := map[string]bool{}
+		for j, r := range body {
+			if j%4 != 0 {
+				ids[r[rid]] = true
+			}
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.UseCRLF = true
+		w.Write(adRows[0])
+		for _, r := range adRows[1:] {
+			r = append([]string(nil), r...)
+			if ids[r[0]] {
+				r[0] = fmt.Sprintf("%08d%s", i, r[0][8:])
+			}
+			w.Write(r)
+		}
+		if noID {
+			r := append([]string(nil), adRows[1]...)
+			r[0] = ""
+			w.Write(r)
+		}
+		w.Flush()
+		return buf.Bytes()
+	}
+	for i := 0; i < 4; i++ {
+		dir := filepath.Join("downloads", fmt.Sprintf("t%d", i))
+		put(dir, "InteractiveSignIns_2025-03-01_2025-03-08.csv", file(50+i, header, nil), true)
+		put(dir, "InteractiveSignIns_AuthDetails_2025-03-01_2025-03-08.csv", details(50+i, i == 2), true)
+		if i == 3 {
+			put(dir, "InteractiveSignIns_AuthDetails_copy.csv", details(50+i, false), true)
+		}
+	}
+
 	for _, tc := range []struct {
 		name    string
 		paths   []string
 		batched int64
 	}{
+		{"tenant downloads with AuthDetails", []string{filepath.Join(root, "downloads")}, 9},
 		{"tenant folders, three event types", []string{filepath.Join(root, "msp")}, 12},
 		{"two layouts of one event type alternating", []string{filepath.Join(root, "mixed")}, 0},
 		{"names, repeats, a bad row, a header alone", []string{filepath.Join(root, "clean")}, 6},

@@ -113,15 +113,6 @@ var portalKeys = func() []string {
 }()
 
 func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
-	names, known := csvColumns(src.sniff.norm, headerAliases)
-	if known["date"] && !known["ad_step_at"] {
-		for i, n := range names {
-			if n == "date" {
-				names[i] = "ad_step_at"
-			}
-		}
-		known["ad_step_at"] = true
-	}
 	// One pass: rows without a request id go in too, with '' as request id
 	// and, in result_detail, their text as the JSON of their cells (rec is
 	// added once the rows are numbered), then move to rejected_rows. Reading
@@ -129,9 +120,40 @@ func loadPortalAuthDetails(ctx context.Context, l *loader, src *source) error {
 	// as long (issue 5).
 	t := time.Now()
 	err := l.readCSV(ctx, src, csvRead{
-		names: names,
-		want:  []string{"request_id", "ad_step_at", "ad_method", "ad_method_detail", "ad_requirement", "ad_succeeded", "ad_result_detail"},
-		insert: fmt.Sprintf(`insert into portal_auth_details
+		names:  authDetailsLayout(src.sniff),
+		want:   authDetailsKeys,
+		extra:  []string{fmt.Sprintf("%d as __source_id", src.id)},
+		insert: authDetailsInsert,
+		table:  "portal_auth_details", rec: "source_record", scope: fmt.Sprintf("source_id = %d", src.id),
+	})
+	if err != nil {
+		return err
+	}
+	Trace("auth details: read_csv into portal_auth_details", t)
+	return l.settleAuthDetails(ctx, src)
+}
+
+// authDetailsLayout names the columns of an AuthDetails CSV: its Date
+// column is the step's time.
+func authDetailsLayout(sn *sniff) []string {
+	names, known := csvColumns(sn.norm, headerAliases)
+	if known["date"] && !known["ad_step_at"] {
+		for i, n := range names {
+			if n == "date" {
+				names[i] = "ad_step_at"
+			}
+		}
+	}
+	return names
+}
+
+// authDetailsKeys are the columns of an AuthDetails CSV authDetailsInsert
+// reads.
+var authDetailsKeys = []string{"request_id", "ad_step_at", "ad_method", "ad_method_detail", "ad_requirement", "ad_succeeded", "ad_result_detail"}
+
+// authDetailsInsert writes the rows of csv_read (one AuthDetails file, or a
+// batch of them) to portal_auth_details, each with its file's __source_id.
+const authDetailsInsert = `insert into portal_auth_details
 select
   coalesce(rid, ''),
   case when rid is not null then mfagap_time(ad_step_at) end,
@@ -143,14 +165,12 @@ select
       ad_method_detail := ad_method_detail, ad_requirement := ad_requirement, ad_succeeded := ad_succeeded,
       ad_result_detail := ad_result_detail))::varchar
     else nullif(ad_result_detail, '') end,
-  %d, 0
-from (select *, nullif(trim(request_id), '') as rid from csv_read)`, src.id),
-		table: "portal_auth_details", rec: "source_record", scope: fmt.Sprintf("source_id = %d", src.id),
-	})
-	if err != nil {
-		return err
-	}
-	Trace("auth details: read_csv into portal_auth_details", t)
+  __source_id, 0
+from (select *, nullif(trim(request_id), '') as rid from csv_read)`
+
+// settleAuthDetails moves an AuthDetails file's rows without a request id
+// to rejected rows and counts what it loaded.
+func (l *loader) settleAuthDetails(ctx context.Context, src *source) error {
 	mine := fmt.Sprintf("source_id = %d and request_id = ''", src.id)
 	if err := l.rejectWhere(ctx, src, `select source_record, 'no Request ID',
   left(result_detail, length(result_detail) - 1) || ',"rec":' || source_record || '}'
