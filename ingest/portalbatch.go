@@ -24,10 +24,7 @@ import (
 // or "": "portal " and its layout, so that only files of one layout batch.
 func portalBatchKind(p *prepared) string {
 	sn := p.src.sniff
-	if sn.encoding != "utf-8" && sn.encoding != "utf-8-bom" {
-		return ""
-	}
-	if valid, err := sn.validUTF8(); err != nil || !valid {
+	if !batchableText(sn) {
 		return ""
 	}
 	names, known, positional := portalLayout(sn)
@@ -44,10 +41,7 @@ func portalBatchKind(p *prepared) string {
 // every file.
 func authDetailsBatchKind(p *prepared) string {
 	sn := p.src.sniff
-	if sn.encoding != "utf-8" && sn.encoding != "utf-8-bom" {
-		return ""
-	}
-	if valid, err := sn.validUTF8(); err != nil || !valid {
+	if !batchableText(sn) {
 		return ""
 	}
 	return fmt.Sprintf("authdetails %s %q %s", sn.encoding, sn.delim, strings.Join(authDetailsLayout(sn), ","))
@@ -111,6 +105,17 @@ func (l *loader) flushSide(ctx context.Context) error {
 		l.bar.batchDone(ctx, l.db)
 	}
 	return err
+}
+
+// batchableText says whether a CSV may be read in a batch: UTF-8 as
+// written (with or without a BOM; a transcoded copy is read alone) and
+// valid throughout, so that no line of it is rejected for its bytes.
+func batchableText(sn *sniff) bool {
+	if sn.encoding != "utf-8" && sn.encoding != "utf-8-bom" {
+		return false
+	}
+	valid, err := sn.validUTF8()
+	return err == nil && valid
 }
 
 // portalBatchEvent is the event type of a portal batch kind, or "" for
