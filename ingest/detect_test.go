@@ -46,7 +46,9 @@ func TestNotUsedReason(t *testing.T) {
 		{"risk detections CSV", "\ufeff\"Activity\",\"ActivityDateTime\",\"DetectedDateTime\",\"IPAddress\",\"RequestId\",\"RiskEventType\",\"RiskLevel\",\"RiskState\",\"UserPrincipalName\"\n", "risk detections"},
 		{"risky users CSV", "Id,IsDeleted,RiskDetail,RiskLastUpdatedDateTime,RiskLevel,RiskState,UserDisplayName,UserPrincipalName\n", "risky users"},
 		{"CA per-policy rows JSON", `[{"RequestId":"r1","TimeGenerated":"2023-09-09T22:57:40Z","policyId":"p","displayName":"x","result":"success","conditionsSatisfied":1}]`, "per-policy results"},
-		{"lookup table", "ErrorCode,Status,Message\n", "unknown format: CSV header"},
+		{"error-code lookup table", "ErrorCode,Status,Message\n", "lookup table of sign-in error codes"},
+		{"enumeration lookup table", "\"Value\",\"Member\",\"Description\"\n", "a lookup table (a value and its description"},
+		{"an unrelated CSV", "Hostname,Owner,Rack\n", "unknown format: CSV header"},
 		{"a sign-in JSON missing a field is not a risk export", `[{"riskLevel":"high","userPrincipalName":"a@b.c"}]`, "unknown format: JSON records"},
 	}
 	for _, tc := range tests {

@@ -20,6 +20,10 @@ var notUsed = []struct {
 		[]string{"riskeventtype", "detecteddatetime", "risklevel", "userprincipalname"}},
 	{"an Identity Protection risky users export (RiskyUsers): not read, sign-in risk comes from the sign-in logs' risk level during sign-in",
 		[]string{"risklastupdateddatetime", "risklevel", "riskstate", "userprincipalname"}},
+	{"a lookup table of sign-in error codes (ErrorCode, Status, Message, as Microsoft-Analyzer-Suite's Config/Status.csv): not an export, not read",
+		[]string{"errorcode", "status", "message"}},
+	{"a lookup table (a value and its description, as Microsoft-Analyzer-Suite's Config/UserType.csv and TrustType.csv): not an export, not read",
+		[]string{"value", "description"}},
 	{"Conditional Access per-policy results without their sign-ins (ConditionalAccessPolicies expanded one row per policy): not read; export the sign-ins with their ConditionalAccessPolicies column instead",
 		[]string{"policyid", "result", "conditionssatisfied", "requestid"}},
 }
