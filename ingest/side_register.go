@@ -71,8 +71,50 @@ func (l *loader) loadRegister(ctx context.Context, src *source, rows rowSource, 
 	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
-	return l.loadTable(ctx, src, t, sideRegisterSQL, "register_entries", xlsx)
+	if err := l.loadTable(ctx, src, t, sideRegisterSQL, "register_entries", xlsx); err != nil {
+		return err
+	}
+	return l.registerRepeats(ctx, src, label)
 }
+
+// registerRepeats drops the lines of src's register that an earlier register
+// of this run holds already (same tenant, account, exception, policy,
+// control, justification, approver, dates and notes) and counts them as
+// duplicates: the register kept as .xlsx and saved as .csv beside it, or
+// re-saved by Excel (other bytes, so not the same content by SHA-256), gave
+// every register finding twice. A line of several accounts is a repeat when
+// all of them are.
+func (l *loader) registerRepeats(ctx context.Context, src *source, label string) error {
+	var first *string
+	if err := l.db.QueryRowContext(ctx, `select min(s.path) from register_entries r
+join register_entries e on `+registerSame+`
+join sources s on s.source_id = e.source_id
+where r.source_id = ?`, src.id).Scan(&first); err != nil || first == nil {
+		return err
+	}
+	before := src.loaded
+	if _, err := l.db.ExecContext(ctx, `delete from register_entries r where r.source_id = ?
+and exists (select 1 from register_entries e where `+registerSame+`)`, src.id); err != nil {
+		return err
+	}
+	if err := l.db.QueryRowContext(ctx, "select count(distinct source_record) from register_entries where source_id = ?", src.id).Scan(&src.loaded); err != nil {
+		return err
+	}
+	if n := before - src.loaded; n > 0 {
+		src.dupes += n
+		src.note("%d %s of %s (same account, exception, approver and dates): counted as duplicates", n, plural(n, label+" repeats one", label+"s repeat those"), *first)
+	}
+	return nil
+}
+
+// registerSame holds when register entry e, of an earlier source, is the
+// same exception as r.
+const registerSame = `e.source_id < r.source_id
+  and e.tenant_id = r.tenant_id and e.layout = r.layout and e.account = r.account
+  and e.exception_type is not distinct from r.exception_type and e.policy is not distinct from r.policy
+  and e.approved_solution is not distinct from r.approved_solution and e.justification is not distinct from r.justification
+  and e.approved_by is not distinct from r.approved_by and e.approved_on is not distinct from r.approved_on
+  and e.review_on is not distinct from r.review_on and e.notes is not distinct from r.notes`
 
 // loadRegisterXLSX reads the first sheet whose first rows hold a register
 // header (SharePoint list exports add Item Type, Path, Modified...).

@@ -372,3 +372,43 @@ func TestSideDetectionLeavesSignins(t *testing.T) {
 		}
 	}
 }
+
+// The register kept as .xlsx and saved as .csv beside it (other bytes, the
+// same lines): the CSV's lines are duplicates of the workbook's, each
+// exception once; a line that differs, or names another tenant, stays.
+func TestRegisterRepeats(t *testing.T) {
+	dir := t.TempDir()
+	f := excelize.NewFile()
+	rows := [][]any{
+		{"Account", "Exception Type", "Compensating Control", "Approver", "Date Approved", "Review Date"},
+		{"bg-admin02@contoso.com", "Break Glass", "FIDO2 in safe", "CISO", 45717, 46082},
+		{"svc-scan@contoso.com", "Service Account", "IP allow-list", "CISO", "2025-03-05", ""},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("Sheet1", cell, &r)
+	}
+	xlsx := filepath.Join(dir, "a-register.xlsx")
+	if err := f.SaveAs(xlsx); err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "b-register.csv", "Account;Exception Type;Compensating Control;Approver;Date Approved;Review Date\r\n"+
+		"bg-admin02@contoso.com;Break Glass;FIDO2 in safe;CISO;2025-03-01;2026-03-01\r\n"+
+		"svc-scan@contoso.com;Service Account;IP allow-list and MFA;CISO;2025-03-05;\r\n")
+	write(t, filepath.Join(dir, "11111111-2222-3333-4444-555555555555"), "register.csv",
+		"Account,Exception Type,Compensating Control,Approver,Date Approved,Review Date\n"+
+			"bg-admin02@contoso.com,Break Glass,FIDO2 in safe,CISO,2025-03-01,2026-03-01\n")
+	db, sum := load(t, Options{}, dir)
+	checkAccounting(t, db, sum)
+	s := sourceOf(t, sum, "b-register.csv")
+	if s.Loaded != 1 || s.Duplicates != 1 || !strings.Contains(s.Note, "1 line repeats one of "+xlsx) {
+		t.Errorf("the CSV copy: loaded %d, duplicates %d, note %q", s.Loaded, s.Duplicates, s.Note)
+	}
+	if s := sourceOf(t, sum, "5555/register.csv"); s.Loaded != 1 || s.Duplicates != 0 {
+		t.Errorf("another tenant's register: loaded %d, duplicates %d", s.Loaded, s.Duplicates)
+	}
+	got := queryStrings(t, db, "select account || ' ' || coalesce(approved_solution, '') from register_entries order by all")
+	if strings.Join(got, "|") != "bg-admin02@contoso.com FIDO2 in safe|bg-admin02@contoso.com FIDO2 in safe|svc-scan@contoso.com IP allow-list|svc-scan@contoso.com IP allow-list and MFA" {
+		t.Errorf("register entries %q", got)
+	}
+}
