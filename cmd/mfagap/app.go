@@ -439,8 +439,9 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "title", Value: "MFA gap report", Usage: "report title"},
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkOutputs(c.Args().Slice(), output{"--output", c.String("output")}, output{"--json", c.String("json")},
-				output{"--csv", c.String("csv")}, output{"--md", c.String("md")}); err != nil {
+			if err := checkOutputs(c.Args().Slice(), output{flag: "--db", path: c.String("db"), database: true},
+				output{flag: "--output", path: c.String("output")}, output{flag: "--json", path: c.String("json")},
+				output{flag: "--csv", path: c.String("csv")}, output{flag: "--md", path: c.String("md")}); err != nil {
 				return err
 			}
 			r, err := loadAndAnalyze(c)
@@ -558,7 +559,7 @@ func analyzeCommand() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write the findings JSON here ('-' for stdout)"},
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkOutputs(c.Args().Slice(), output{"--json", c.String("json")}); err != nil {
+			if err := checkOutputs(c.Args().Slice(), output{flag: "--db", path: c.String("db"), database: true}, output{flag: "--json", path: c.String("json")}); err != nil {
 				return err
 			}
 			r, err := loadAndAnalyze(c)

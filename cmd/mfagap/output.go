@@ -94,8 +94,13 @@ func bare(err error, tmp string) error {
 	return err
 }
 
-// output is an output flag and the path it was given.
-type output struct{ flag, path string }
+// output is an output flag and the path it was given. A database (--db)
+// is one too, written by DuckDB: only checked against the others, whose
+// write would replace it.
+type output struct {
+	flag, path string
+	database   bool
+}
 
 // checkOutputs makes sure each output path (not "" or "-") can be written,
 // before a load that can take minutes: its folder exists and takes a new
@@ -112,6 +117,10 @@ func checkOutputs(inputs []string, outs ...output) error {
 			continue
 		}
 		key := p
+		if o.database {
+			seen[samePath(p)] = o.flag
+			continue
+		}
 		if p != "-" {
 			st, err := os.Stat(p)
 			switch {

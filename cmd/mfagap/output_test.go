@@ -91,12 +91,12 @@ func TestCheckOutputs(t *testing.T) {
 		{missing, "cannot write " + missing + ": no such file or directory"},
 		{dir, "cannot write " + dir + ": it is a folder"},
 	} {
-		err := checkOutputs(nil, output{"--json", ""}, output{"--md", "-"}, output{"--output", tc.path})
+		err := checkOutputs(nil, output{flag: "--json", path: ""}, output{flag: "--md", path: "-"}, output{flag: "--output", path: tc.path})
 		if err == nil || err.Error() != tc.want && !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), ".tmp") {
 			t.Errorf("checkOutputs(%s) = %v, want %q", tc.path, err, tc.want)
 		}
 	}
-	if err := checkOutputs(nil, output{"--output", filepath.Join(dir, "r.html")}, output{"--json", "/dev/null"}, output{"--md", "/dev/null"}); err != nil {
+	if err := checkOutputs(nil, output{flag: "--output", path: filepath.Join(dir, "r.html")}, output{flag: "--json", path: "/dev/null"}, output{flag: "--md", path: "/dev/null"}); err != nil {
 		t.Errorf("a new file and /dev/null: %v", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -140,6 +140,8 @@ func TestOutputsCollide(t *testing.T) {
 		{"analyze over an input file", []string{"analyze", exports, register, "--json", register}, "--json " + register + " is one of the inputs"},
 		{"over an export in an input folder", []string{"report", exports, "--csv", register}, "--csv " + register + " would overwrite a file in the input folder"},
 		{"over any other file in an input folder", []string{"report", exports, "-o", notes}, "would overwrite a file in the input folder"},
+		{"over the --db", []string{"report", exports, "--db", filepath.Join(dir, "t.duckdb"), "--json", filepath.Join(dir, "t.duckdb")}, "--db and --json both write " + filepath.Join(dir, "t.duckdb")},
+		{"analyze over the --db", []string{"analyze", "--db", filepath.Join(dir, "t.duckdb"), "--json", filepath.Join(dir, "link", "t.duckdb")}, "--db and --json both write"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, _ := os.ReadFile(register)
