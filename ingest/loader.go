@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/mfagap/mfagap/progress"
 )
 
 // Options configure one ingest run.
@@ -514,7 +516,7 @@ func unknownReason(sn *sniff) string {
 	case len(portalMissing(sn)) > 0:
 		return fmt.Sprintf("portal sign-in CSV without the required column(s) %s; download it again from the Entra admin center with all columns", strings.Join(portalMissing(sn), ", "))
 	case len(sn.header) == 1 && !sn.isJSON:
-		return fmt.Sprintf("unknown format: not a CSV: its first line %q has no delimiter; not an export", truncate(sn.header[0], 80))
+		return fmt.Sprintf("unknown format: not a CSV: its first line %q has no delimiter; not an export", progress.Truncate(sn.header[0], 80))
 	case len(sn.header) > 0:
 		h := sn.header
 		if len(h) > 12 {

@@ -3,7 +3,8 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -174,7 +175,7 @@ func (l *loader) readCSVBatch(ctx context.Context, b []*prepared, r csvRead, col
 	}
 	cols["source_id"] = "[" + strings.Join(ids, ", ") + "]::integer[]"
 	vars := []string{"set variable batch_paths = [" + strings.Join(paths, ", ") + "]"}
-	for _, name := range sortedNames(cols) {
+	for _, name := range slices.Sorted(maps.Keys(cols)) {
 		vars = append(vars, fmt.Sprintf("set variable batch_%s = %s", name, cols[name]))
 		r.extra = append(r.extra, fmt.Sprintf("getvariable('batch_%[1]s')[list_position(getvariable('batch_paths'), filename)] as __%[1]s", name))
 	}
@@ -220,16 +221,6 @@ where %[1]s.source_id = f.source_id`, r.table, r.rec, mine)); err != nil {
 		p.src.read = counts[p.src.id]
 	}
 	return true, nil
-}
-
-// sortedNames are m's keys in order.
-func sortedNames(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // finishPortalBatch does for each file of a batch what loadPortalCSV does

@@ -3,9 +3,12 @@ package ingest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/mfagap/mfagap/progress"
 )
 
 // typeName is what PowerShell's ConvertTo-Json writes for an object nested
@@ -49,7 +52,7 @@ func shallowMembers(sn *sniff) []string {
 		case strings.HasPrefix(t, "{"):
 			var m map[string]json.RawMessage
 			if json.Unmarshal(v, &m) == nil {
-				for _, k := range sortedKeys(m) {
+				for _, k := range slices.Sorted(maps.Keys(m)) {
 					walk(path+"."+k, k, m[k], depth+1)
 				}
 			}
@@ -60,7 +63,7 @@ func shallowMembers(sn *sniff) []string {
 			}
 		}
 	}
-	for _, k := range sortedKeys(sn.keys) {
+	for _, k := range slices.Sorted(maps.Keys(sn.keys)) {
 		walk(k, k, sn.keys[k], 0)
 	}
 	return hits
@@ -90,15 +93,6 @@ var objectMembers = func() map[string]bool {
 	return m
 }()
 
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // listHits names the members shallowMembers found, the first five of more
 // than six.
 func listHits(hits []string) string {
@@ -107,17 +101,9 @@ func listHits(hits []string) string {
 	}
 	out := make([]string, len(hits))
 	for i, h := range hits {
-		out[i] = truncate(h, 80) // member names are the file's: any length
+		out[i] = progress.Truncate(h, 80) // member names are the file's: any length
 	}
 	return strings.Join(out, ", ")
-}
-
-// truncate cuts s to n characters, the last an ellipsis when cut.
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // shallowWarning is the note on a file shallowMembers finds members in.

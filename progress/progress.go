@@ -63,11 +63,20 @@ func Format(s State, width int) string {
 	if s.Item != "" {
 		line += "  " + s.Item
 	}
-	if width > 0 && utf8.RuneCountInString(line) > width {
-		r := []rune(line)
-		line = string(r[:width-1]) + "…"
+	if width > 0 {
+		line = Truncate(line, width)
 	}
 	return line
+}
+
+// Truncate cuts s to n characters, the last an ellipsis when cut: the
+// progress line to the terminal's width, a file's own text quoted in a
+// message.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) > n {
+		return string([]rune(s)[:n-1]) + "…"
+	}
+	return s
 }
 
 func bar(frac float64, n int) string {
