@@ -77,6 +77,56 @@ func batchKind(p *prepared) string {
 // that size already dwarfs.
 const portalBatchFileMax = 4 << 20
 
+// pending is a batch of small files of one kind (batchKind) waiting to be
+// loaded together: the current one, one set aside (park), or the lane of
+// AuthDetails files (sideAdd).
+type pending struct {
+	kind  string
+	b     []*prepared
+	bytes int64
+}
+
+// takes says whether p, of kind, may join pb: pb is empty, or of kind with
+// room left and not holding the same file (a batch tells its files apart
+// by path).
+func (pb *pending) takes(p *prepared, kind string) bool {
+	if len(pb.b) == 0 {
+		return true
+	}
+	if pb.kind != kind || pb.bytes+p.size > batchMax || len(pb.b) >= batchFiles {
+		return false
+	}
+	for _, q := range pb.b {
+		if q.src.sniff.disk == p.src.sniff.disk {
+			return false
+		}
+	}
+	return true
+}
+
+// add queues p, of kind, in pb, noting how many notes it had (a batch that
+// falls back drops those it wrote).
+func (pb *pending) add(p *prepared, kind string) {
+	p.notes = len(p.src.notes)
+	pb.b = append(pb.b, p)
+	pb.kind = kind
+	pb.bytes += p.size
+}
+
+// loadPending loads the files of pb, if any, and empties it.
+func (l *loader) loadPending(ctx context.Context, pb *pending) error {
+	b, kind := pb.b, pb.kind
+	*pb = pending{}
+	if len(b) == 0 {
+		return nil
+	}
+	err := l.loadBatch(ctx, kind, b)
+	if l.bar != nil {
+		l.bar.batchDone(ctx, l.db)
+	}
+	return err
+}
+
 // batchAdd adds p to the current batch if it can go there (same kind, room
 // left, not the same file); when it returns false the caller flushes the
 // batches and tries again, or loads p on its own. Portal CSVs of another
@@ -89,28 +139,14 @@ func (l *loader) batchAdd(p *prepared) bool {
 	if kind == "" || !batching || strings.HasPrefix(kind, "authdetails ") {
 		return false
 	}
-	if len(l.batch) > 0 && l.batchKind != kind && !l.park(kind) {
+	if len(l.batch.b) > 0 && l.batch.kind != kind && !l.park(kind) {
 		return false
 	}
-	if len(l.batch) > 0 && (l.batchBytes+p.size > batchMax || len(l.batch) >= batchFiles) {
+	if !l.batch.takes(p, kind) {
 		return false
 	}
-	for _, q := range l.batch {
-		if q.src.sniff.disk == p.src.sniff.disk {
-			return false // a batch tells its files apart by path
-		}
-	}
-	p.notes = len(p.src.notes)
-	l.batch = append(l.batch, p)
-	l.batchKind = kind
-	l.batchBytes += p.size
+	l.batch.add(p, kind)
 	return true
-}
-
-// parkedBatch is a batch set aside (batchAdd).
-type parkedBatch struct {
-	b     []*prepared
-	bytes int64
 }
 
 // park sets the current batch aside and takes up the parked one of kind, if
@@ -120,7 +156,7 @@ type parkedBatch struct {
 // may not.
 func (l *loader) park(kind string) bool {
 	event := portalBatchEvent(kind)
-	if event == "" || portalBatchEvent(l.batchKind) == "" || portalBatchEvent(l.batchKind) == event {
+	if event == "" || portalBatchEvent(l.batch.kind) == "" || portalBatchEvent(l.batch.kind) == event {
 		return false
 	}
 	for k := range l.parked {
@@ -129,13 +165,14 @@ func (l *loader) park(kind string) bool {
 		}
 	}
 	if l.parked == nil {
-		l.parked = map[string]*parkedBatch{}
+		l.parked = map[string]*pending{}
 	}
-	l.parked[l.batchKind] = &parkedBatch{b: l.batch, bytes: l.batchBytes}
-	l.batch, l.batchKind, l.batchBytes = nil, "", 0
+	current := l.batch
+	l.parked[current.kind] = &current
+	l.batch = pending{}
 	if pb := l.parked[kind]; pb != nil {
 		delete(l.parked, kind)
-		l.batch, l.batchKind, l.batchBytes = pb.b, kind, pb.bytes
+		l.batch = *pb
 	}
 	return true
 }
@@ -146,25 +183,18 @@ var batching = true
 // flushBatch loads the files of the current batch and of the parked ones,
 // in the order of their first files.
 func (l *loader) flushBatch(ctx context.Context) error {
-	type pending struct {
-		kind string
-		b    []*prepared
+	var all []*pending
+	if len(l.batch.b) > 0 {
+		current := l.batch
+		all = append(all, &current)
 	}
-	var all []pending
-	if len(l.batch) > 0 {
-		all = append(all, pending{l.batchKind, l.batch})
+	for _, pb := range l.parked {
+		all = append(all, pb)
 	}
-	for k, pb := range l.parked {
-		all = append(all, pending{k, pb.b})
-	}
-	l.batch, l.batchKind, l.batchBytes, l.parked = nil, "", 0, nil
+	l.batch, l.parked = pending{}, nil
 	sort.Slice(all, func(i, j int) bool { return all[i].b[0].src.id < all[j].b[0].src.id })
-	for _, p := range all {
-		err := l.loadBatch(ctx, p.kind, p.b)
-		if l.bar != nil {
-			l.bar.batchDone(ctx, l.db)
-		}
-		if err != nil {
+	for _, pb := range all {
+		if err := l.loadPending(ctx, pb); err != nil {
 			return err
 		}
 	}

@@ -133,19 +133,14 @@ type loader struct {
 	// attachStage).
 	stageAttached bool
 	// batch holds small files of one kind (batchKind) waiting to be
-	// loaded together (batch.go).
-	batch      []*prepared
-	batchKind  string
-	batchBytes int64
-	// parked are batches set aside by kind (batchAdd).
-	parked map[string]*parkedBatch
+	// loaded together (batch.go); parked are batches set aside by kind
+	// (batchAdd); side holds small AuthDetails files, a lane of their own
+	// (sideAdd).
+	batch  pending
+	parked map[string]*pending
+	side   pending
 	// sideMacros is set once side_common.sql's macros are made (runSide).
 	sideMacros bool
-	// side holds small AuthDetails files of one layout waiting to be loaded
-	// together (sideAdd), a lane of their own beside batch.
-	side      []*prepared
-	sideKind  string
-	sideBytes int64
 	// lastID is the largest source id given (nextSourceID).
 	lastID int
 	// bar is the progress display, nil when off.
@@ -248,7 +243,7 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *
 	if err := l.flushBatch(ctx); err != nil {
 		return nil, err
 	}
-	if err := l.flushSide(ctx); err != nil {
+	if err := l.loadPending(ctx, &l.side); err != nil {
 		return nil, err
 	}
 	if err := l.attachAuthDetails(ctx); err != nil {
@@ -274,7 +269,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 	if l.batchAdd(p) {
 		return true, nil
 	}
-	if p.src.format.kind != "signins" && len(l.batch) > 0 {
+	if p.src.format.kind != "signins" && len(l.batch.b) > 0 {
 		// A side file (a register, a CA export, AuthDetails, which are
 		// attached after every file) reads and writes no sign-in: it loads
 		// now and the batch waits. An MSP's tenant folders alternate Graph

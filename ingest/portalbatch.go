@@ -78,34 +78,13 @@ func (l *loader) sideAdd(ctx context.Context, p *prepared) (bool, error) {
 	if !batching || !strings.HasPrefix(kind, "authdetails ") {
 		return false, nil
 	}
-	full := len(l.side) > 0 && (l.sideKind != kind || l.sideBytes+p.size > batchMax || len(l.side) >= batchFiles)
-	for _, q := range l.side {
-		full = full || q.src.sniff.disk == p.src.sniff.disk
-	}
-	if full {
-		if err := l.flushSide(ctx); err != nil {
+	if !l.side.takes(p, kind) {
+		if err := l.loadPending(ctx, &l.side); err != nil {
 			return false, err
 		}
 	}
-	p.notes = len(p.src.notes)
-	l.side = append(l.side, p)
-	l.sideKind = kind
-	l.sideBytes += p.size
+	l.side.add(p, kind)
 	return true, nil
-}
-
-// flushSide loads the lane of AuthDetails batches.
-func (l *loader) flushSide(ctx context.Context) error {
-	b, kind := l.side, l.sideKind
-	l.side, l.sideKind, l.sideBytes = nil, "", 0
-	if len(b) == 0 {
-		return nil
-	}
-	err := l.loadBatch(ctx, kind, b)
-	if l.bar != nil {
-		l.bar.batchDone(ctx, l.db)
-	}
-	return err
 }
 
 // batchableText says whether a CSV may be read in a batch: UTF-8 as
