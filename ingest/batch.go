@@ -276,6 +276,10 @@ func (l *loader) loadTogether(ctx context.Context, kind string, b []*prepared, t
 	t := time.Now()
 	defer Trace(fmt.Sprintf("%s batch of %d files: all", strings.Fields(kind)[0], len(b)), t)
 	ok, err := take(srcs)
+	// As after every load of one file (loadOne): DuckDB's CSV tables gone.
+	if derr := l.dropCSVTables(ctx); err == nil {
+		err = derr
+	}
 	if err == nil && ok {
 		batchReads.Add(int64(len(b)))
 		return l.closeSources(ctx, b)

@@ -138,6 +138,10 @@ func csvView(r csvRead) (string, error) {
 	return "create or replace temp view csv_read as\nselect " + strings.Join(sel, ", ") + "\nfrom ", nil
 }
 
+// csvReadTables drops what a read_csv through csv_read leaves: the view,
+// the text copy of a file that is not UTF-8 throughout, DuckDB's rejects.
+const csvReadTables = "drop view if exists csv_read; drop table if exists csv_all; drop table if exists csv_rejects; drop table if exists csv_rejects_scan; drop table if exists csv_scans"
+
 // readCSVOnce is readCSV's read of src.sniff.disk.
 func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error {
 	read := csvReadSQL(quote(src.sniff.disk), src.sniff.delim, r.names, "")
@@ -145,11 +149,10 @@ func (l *loader) readCSVOnce(ctx context.Context, src *source, r csvRead) error 
 	if err != nil {
 		return err
 	}
-	const drop = "drop view if exists csv_read; drop table if exists csv_all; drop table if exists csv_rejects; drop table if exists csv_rejects_scan; drop table if exists csv_scans"
-	if _, err := l.db.ExecContext(ctx, drop); err != nil { // whatever another read left
+	if _, err := l.db.ExecContext(ctx, csvReadTables); err != nil { // whatever another read left
 		return err
 	}
-	defer l.db.ExecContext(ctx, drop)
+	defer l.db.ExecContext(ctx, csvReadTables)
 	valid, err := src.sniff.validUTF8()
 	if err != nil {
 		return err

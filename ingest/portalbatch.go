@@ -55,9 +55,6 @@ func (l *loader) loadAuthDetailsBatch(ctx context.Context, kind string, b []*pre
 		r := csvRead{names: authDetailsLayout(b[0].src.sniff), want: authDetailsKeys, insert: authDetailsInsert,
 			table: "portal_auth_details", rec: "source_record"}
 		ok, err := l.readCSVBatch(ctx, b, r, map[string]string{})
-		if derr := l.dropCSVTables(ctx); err == nil {
-			err = derr
-		}
 		if err != nil || !ok {
 			return false, err
 		}
@@ -112,9 +109,6 @@ func portalBatchEvent(kind string) string {
 func (l *loader) loadPortalBatch(ctx context.Context, kind string, b []*prepared) error {
 	return l.loadTogether(ctx, kind, b, func(srcs []*source) (bool, error) {
 		ok, err := l.readPortalBatch(ctx, b)
-		if derr := l.dropCSVTables(ctx); err == nil {
-			err = derr
-		}
 		if err != nil || !ok {
 			return false, err
 		}
@@ -133,7 +127,7 @@ func (l *loader) readPortalBatch(ctx context.Context, b []*prepared) (ok bool, e
 		types = append(types, quote(portalEventType(p.src, known)))
 		tenants = append(tenants, quote(p.src.tenant))
 	}
-	return l.readCSVBatch(ctx, b, csvRead{names: names, want: portalKeys, insert: splitStatements(portalCSVSQL)[0], table: "signins", rec: "source_record"},
+	return l.readCSVBatch(ctx, b, csvRead{names: names, want: portalKeys, insert: portalStmts[0], table: "signins", rec: "source_record"},
 		map[string]string{
 			"event_type":      "[" + strings.Join(types, ", ") + "]::varchar[]",
 			"fallback_tenant": "[" + strings.Join(tenants, ", ") + "]::varchar[]",
@@ -165,11 +159,10 @@ func (l *loader) readCSVBatch(ctx context.Context, b []*prepared, r csvRead, col
 	if err != nil {
 		return false, err
 	}
-	const drop = "drop view if exists csv_read; drop table if exists csv_rejects; drop table if exists csv_rejects_scan; drop table if exists csv_scans"
-	if _, err := l.db.ExecContext(ctx, drop); err != nil {
+	if _, err := l.db.ExecContext(ctx, csvReadTables); err != nil {
 		return false, err
 	}
-	defer l.db.ExecContext(ctx, drop)
+	defer l.db.ExecContext(ctx, csvReadTables)
 	read := csvReadSQL("getvariable('batch_paths')", b[0].src.sniff.delim, r.names, ", filename = true")
 	if _, err := l.db.ExecContext(ctx, view+read); err != nil {
 		return false, err
@@ -206,15 +199,11 @@ where %[1]s.source_id = f.source_id`, r.table, r.rec, mine)); err != nil {
 // after its read: its rows that are not sign-ins become rejected rows, then
 // the files are finished together (finishSources).
 func (l *loader) finishPortalBatch(ctx context.Context, srcs []*source) error {
-	stmts := splitStatements(portalCSVSQL)
 	for _, src := range srcs {
 		if _, err := l.db.ExecContext(ctx, fmt.Sprintf("set variable source_id = %d", src.id)); err != nil {
 			return err
 		}
-		if err := l.rejectWhere(ctx, src, stmts[1]); err != nil {
-			return err
-		}
-		if _, err := l.db.ExecContext(ctx, stmts[2]); err != nil {
+		if err := l.portalNotSignins(ctx, src); err != nil {
 			return err
 		}
 	}

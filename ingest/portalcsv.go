@@ -73,28 +73,38 @@ func loadPortalCSV(ctx context.Context, l *loader, src *source) error {
 	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
-	stmts := splitStatements(portalCSVSQL)
 	t := time.Now()
 	err := l.readCSV(ctx, src, csvRead{
 		names:  names,
 		want:   portalKeys,
 		extra:  []string{"getvariable('source_id') as __source_id", "getvariable('event_type') as __event_type", "getvariable('fallback_tenant') as __fallback_tenant"},
-		insert: stmts[0],
+		insert: portalStmts[0],
 		table:  "signins", rec: "source_record", scope: fmt.Sprintf("source_id = %d", src.id),
 	})
 	if err != nil {
 		return err
 	}
 	Trace("portal csv: read_csv into signins", t)
-	t = time.Now()
-	if err := l.rejectWhere(ctx, src, stmts[1]); err != nil {
+	if err := l.portalNotSignins(ctx, src); err != nil {
 		return err
 	}
-	if _, err := l.db.ExecContext(ctx, stmts[2]); err != nil {
-		return err
-	}
-	Trace("portal csv: rows that are not sign-ins", t)
 	return l.finishInPlace(ctx, src)
+}
+
+// portalStmts are portal_csv.sql's statements: the insert, then the rows
+// that are not sign-ins, to reject and to drop.
+var portalStmts = splitStatements(portalCSVSQL)
+
+// portalNotSignins moves the rows of src that are not sign-ins (marked
+// 'mfagap:rejected' by the insert) to rejected rows; the variable source_id
+// names src.
+func (l *loader) portalNotSignins(ctx context.Context, src *source) error {
+	defer Trace("portal csv: rows that are not sign-ins", time.Now())
+	if err := l.rejectWhere(ctx, src, portalStmts[1]); err != nil {
+		return err
+	}
+	_, err := l.db.ExecContext(ctx, portalStmts[2])
+	return err
 }
 
 // portalKeys are the canonical keys of portal_headers.csv, sorted: the
