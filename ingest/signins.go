@@ -43,8 +43,31 @@ func (l *loader) finishSources(ctx context.Context, srcs []*source) error {
 	ids := sourceIDs(srcs)
 	list := "[" + ids + "]::integer[]"
 	mine := "source_id in (" + ids + ")"
-	untenanted, err := queryColumn[int](ctx, l.db, "select distinct source_id from signins where tenant_id = '' and "+mine+" order by 1")
+	// One pass over the files' sign-ins: those with rows that name no
+	// tenant, and those none of whose sign-ins has an error code (a Graph
+	// $select or a KQL project that left the status out: all read as
+	// failures).
+	var untenanted []int
+	rows, err := l.db.QueryContext(ctx, "select source_id, bool_or(tenant_id = ''), count(error_code) = 0 from signins where "+mine+" group by source_id order by 1")
 	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int
+		var noTenant, blind bool
+		if err := rows.Scan(&id, &noTenant, &blind); err != nil {
+			rows.Close()
+			return err
+		}
+		if noTenant {
+			untenanted = append(untenanted, id)
+		}
+		if blind {
+			byID[id].note("%s", noStatusWarning)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range untenanted {
@@ -67,15 +90,6 @@ update sources set
   last_event = (select max(created_at) from signins s where s.source_id = sources.source_id)
 where `+mine); err != nil {
 		return err
-	}
-	// A file none of whose sign-ins has an error code (a Graph $select or
-	// a KQL project that left the status out) reads as all failures.
-	blind, err := queryColumn[int](ctx, l.db, "select source_id from signins where "+mine+" group by source_id having count(error_code) = 0 order by 1")
-	if err != nil {
-		return err
-	}
-	for _, id := range blind {
-		byID[id].note("%s", noStatusWarning)
 	}
 	Trace("finish in place: tenant and time range", t)
 	if _, err := l.db.ExecContext(ctx, "set variable finish_sources = "+list); err != nil {
