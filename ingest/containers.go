@@ -77,14 +77,10 @@ var officeExts = []string{".xlsx", ".xlsm", ".docx", ".pptx", ".ods"}
 // one disk's first bytes show, else nil; inner is what the content is to
 // be called (the name without the container's ending).
 func containerOf(display, disk string) (c *container, inner string) {
-	lower := strings.ToLower(display)
-	for i := range containers {
-		for _, e := range containers[i].exts {
-			if strings.HasSuffix(lower, e[0]) {
-				return &containers[i], display[:len(display)-len(e[0])] + e[1]
-			}
-		}
+	if c, inner := containerByName(display); c != nil {
+		return c, inner
 	}
+	lower := strings.ToLower(display)
 	for _, e := range officeExts {
 		if strings.HasSuffix(lower, e) {
 			return nil, display
@@ -97,6 +93,20 @@ func containerOf(display, disk string) (c *container, inner string) {
 	for i := range containers {
 		if containers[i].magic(head) {
 			return &containers[i], display
+		}
+	}
+	return nil, display
+}
+
+// containerByName is containerOf by the name's ending alone (nil when it
+// names none), for the size estimate, which opens no file.
+func containerByName(display string) (c *container, inner string) {
+	lower := strings.ToLower(display)
+	for i := range containers {
+		for _, e := range containers[i].exts {
+			if strings.HasSuffix(lower, e[0]) {
+				return &containers[i], display[:len(display)-len(e[0])] + e[1]
+			}
 		}
 	}
 	return nil, display

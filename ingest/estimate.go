@@ -83,7 +83,7 @@ func fileTableBytes(path string, size int64) float64 {
 		}
 		return t
 	}
-	if c, inner := containerOf(lower, ""); c != nil && c.open != nil {
+	if c, inner := containerByName(lower); c != nil && c.open != nil {
 		return nameFactor(inner) * float64(size) * gzipRatio
 	}
 	f := nameFactor(lower)
