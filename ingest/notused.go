@@ -65,12 +65,11 @@ func ownOutputReason(sn *sniff) string {
 	}
 	var format string
 	_ = json.Unmarshal(sn.keys["format"], &format)
-	head := bytes.TrimLeft(sn.head, " \t\r\n")
-	lower := bytes.ToLower(head[:min(len(head), 4096)])
+	head, lower := textHead(sn)
 	switch {
 	case format == "mfagap-parquet":
 		return "the manifest of a Parquet folder mfagap wrote (ingest --parquet); give the folder itself as an input to read its tables"
-	case bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")):
+	case htmlPage(lower):
 		return "an HTML page, not an export: the Entra admin center and Graph give sign-ins as CSV or JSON; not read"
 	case bytes.HasPrefix(head, []byte("PAR1")):
 		return "a Parquet file: mfagap reads Parquet only as a whole folder written by ingest --parquet (give the folder); not read"
@@ -100,6 +99,18 @@ var documents = []struct {
 	{nil, ".jpeg", "an image (JPEG)"},
 }
 
+// textHead is the sniffed head without leading white space, and its first
+// 4 KiB lower-cased.
+func textHead(sn *sniff) (head, lower []byte) {
+	head = bytes.TrimLeft(sn.head, " \t\r\n")
+	return head, bytes.ToLower(head[:min(len(head), 4096)])
+}
+
+// htmlPage says whether a lower-cased head starts an HTML page.
+func htmlPage(lower []byte) bool {
+	return bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html"))
+}
+
 // findingsHead is how the findings JSON starts, for one whose first object
 // does not end in the first MiB sniffed (a large tenant's).
 var findingsHead = regexp.MustCompile(`^\{\s*"schema"\s*:\s*"mfagap/findings`)
@@ -109,8 +120,7 @@ var findingsHead = regexp.MustCompile(`^\{\s*"schema"\s*:\s*"mfagap/findings`)
 func ownOutput(sn *sniff) string {
 	var schema string
 	_ = json.Unmarshal(sn.keys["schema"], &schema)
-	head := bytes.TrimLeft(sn.head, " \t\r\n")
-	lower := bytes.ToLower(head[:min(len(head), 4096)])
+	head, lower := textHead(sn)
 	switch {
 	case strings.HasPrefix(schema, "mfagap/findings") || findingsHead.Match(head):
 		return "findings JSON (--json)"
@@ -118,8 +128,7 @@ func ownOutput(sn *sniff) string {
 		return "findings CSV (--csv)"
 	case bytes.HasPrefix(head, []byte("# mfagap findings")):
 		return "Markdown report (--md)"
-	case (bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html"))) &&
-		bytes.Contains(lower, []byte(`<meta name="generator" content="mfagap`)):
+	case htmlPage(lower) && bytes.Contains(lower, []byte(`<meta name="generator" content="mfagap`)):
 		return "HTML report"
 	}
 	return ""
