@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -73,7 +74,7 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	conn, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
 		removeSpill()
-		return nil, fmt.Errorf("open database %q: %w", opts.Path, err)
+		return nil, fmt.Errorf("open database %q: %w", opts.Path, heldElsewhere(err))
 	}
 	db := sql.OpenDB(spillConnector{conn, removeSpill})
 	db.SetMaxOpenConns(1)
@@ -113,6 +114,23 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 		return nil, fmt.Errorf("prepare database: %w", err)
 	}
 	return db, nil
+}
+
+// lockHolderRe finds the program and process DuckDB names when another
+// process holds a database file's lock.
+var lockHolderRe = regexp.MustCompile(`Conflicting lock is held in (.*) \(PID (\d+)\)`)
+
+// heldElsewhere says in plain words that another process has the database
+// file open (a second run given the same --db while the first still loads,
+// or a DuckDB shell left open on it), which DuckDB reports as a lock
+// conflict in its own words; other errors pass unchanged.
+func heldElsewhere(err error) error {
+	m := lockHolderRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	return fmt.Errorf("another process has it open (%s, process %s), and only one process at a time may use a DuckDB file: "+
+		"wait until that one ends, or give another --db", m[1], m[2])
 }
 
 // SpillPrefix begins the name of the folder each database spills into.

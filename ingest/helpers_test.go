@@ -1,12 +1,37 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 )
+
+// helperProcess runs the test binary's test name as another process with
+// the environment variable env, and returns it with the first line it
+// printed; the process is killed when the test ends, if not before.
+func helperProcess(t *testing.T, name, env string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$")
+	cmd.Env = append(os.Environ(), env)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s said %q: %v", name, line, err)
+	}
+	return cmd, strings.TrimSuffix(line, "\n")
+}
 
 func query1[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
 	t.Helper()

@@ -3,10 +3,8 @@
 package ingest
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -38,21 +36,11 @@ func TestTempHelperProcess(t *testing.T) {
 // lock file, or not named as mfagap names them, are never touched.
 func TestSweepTemp(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestTempHelperProcess$")
-	cmd.Env = append(os.Environ(), "MFAGAP_TEMP_HELPER="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	cmd, line := helperProcess(t, "TestTempHelperProcess", "MFAGAP_TEMP_HELPER="+dir)
+	if !strings.HasPrefix(line, dir) {
+		t.Fatalf("helper said %q", line)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, dir) {
-		t.Fatalf("helper said %q, %v", line, err)
-	}
-	held := strings.TrimSpace(line)
+	held := line
 	old := filepath.Join(dir, "mfagap-ingest-older-release") // no lock file
 	other := filepath.Join(dir, "someone-elses")
 	for _, d := range []string{old, other} {
