@@ -69,6 +69,9 @@ func batchKind(p *prepared) string {
 			return authDetailsBatchKind(p)
 		}
 	}
+	if p.src.format.side != nil && !sn.isJSON && batchableText(sn) {
+		return "side " + p.src.format.id
+	}
 	return ""
 }
 
@@ -136,7 +139,7 @@ func (l *loader) loadPending(ctx context.Context, pb *pending) error {
 // repeats of each other, so the order they load in changes nothing.
 func (l *loader) batchAdd(p *prepared) bool {
 	kind := batchKind(p)
-	if kind == "" || !batching || strings.HasPrefix(kind, "authdetails ") {
+	if kind == "" || !batching || laneOf(kind) != "" {
 		return false
 	}
 	if len(l.batch.b) > 0 && l.batch.kind != kind && !l.park(kind) {
@@ -192,6 +195,12 @@ func (l *loader) flushBatch(ctx context.Context) error {
 		all = append(all, pb)
 	}
 	l.batch, l.parked = pending{}, nil
+	return l.loadInOrder(ctx, all)
+}
+
+// loadInOrder loads the batches of all (none empty) in the order of their
+// first files.
+func (l *loader) loadInOrder(ctx context.Context, all []*pending) error {
 	sort.Slice(all, func(i, j int) bool { return all[i].b[0].src.id < all[j].b[0].src.id })
 	for _, pb := range all {
 		if err := l.loadPending(ctx, pb); err != nil {
@@ -213,6 +222,8 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 		return l.loadPortalBatch(ctx, kind, b)
 	case strings.HasPrefix(kind, "authdetails "):
 		return l.loadAuthDetailsBatch(ctx, kind, b)
+	case strings.HasPrefix(kind, "side "):
+		return l.loadSideBatch(ctx, kind, b)
 	}
 	paths := make([]string, len(b))
 	for i, p := range b {

@@ -76,6 +76,11 @@ from signin_ca_policies order by all`,
 	} {
 		out = append(out, queryStrings(t, db, q)...)
 	}
+	// The side tables, whole.
+	for _, table := range []string{"register_entries", "ca_policies", "ca_exclusions", "named_locations", "users",
+		"mfa_registration", "auth_methods", "role_assignments", "groups", "group_members"} {
+		out = append(out, queryStrings(t, db, "select '"+table+" ' || r::varchar from "+table+" r order by all")...)
+	}
 	return strings.Join(out, "\n")
 }
 

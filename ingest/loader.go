@@ -84,12 +84,18 @@ type format struct {
 	why      string // what detection matched, as a sentence for --explain
 	detect   func(*sniff) bool
 	load     func(ctx context.Context, l *loader, src *source) error
+	// side, for CSV side formats, is how their files load, alone or in a
+	// batch (sidebatch.go); load is made from it.
+	side *sideCSV
 }
 
 var formats []*format
 
 // register adds a format; each format file registers itself in an init func.
 func register(f *format) {
+	if f.side != nil {
+		f.load = f.side.load
+	}
 	formats = append(formats, f)
 	sort.SliceStable(formats, func(i, j int) bool { return formats[i].priority < formats[j].priority })
 }
@@ -134,11 +140,11 @@ type loader struct {
 	stageAttached bool
 	// batch holds small files of one kind (batchKind) waiting to be
 	// loaded together (batch.go); parked are batches set aside by kind
-	// (batchAdd); side holds small AuthDetails files, a lane of their own
-	// (sideAdd).
+	// (batchAdd); lanes hold small files that read and write no sign-in,
+	// AuthDetails and CSV side files, in lanes of their own (sideAdd).
 	batch  pending
 	parked map[string]*pending
-	side   pending
+	lanes  map[string]*pending
 	// sideMacros is set once side_common.sql's macros are made (runSide).
 	sideMacros bool
 	// lastID is the largest source id given (nextSourceID).
@@ -243,7 +249,7 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *
 	if err := l.flushBatch(ctx); err != nil {
 		return nil, err
 	}
-	if err := l.loadPending(ctx, &l.side); err != nil {
+	if err := l.flushLanes(ctx, ""); err != nil {
 		return nil, err
 	}
 	if err := l.attachAuthDetails(ctx); err != nil {
@@ -368,6 +374,7 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 // loadOne loads a prepared file on its own and closes its source.
 func (l *loader) loadOne(ctx context.Context, p *prepared) error {
 	src, fm := p.src, p.src.format
+	defer Trace("load one "+fm.id, time.Now())
 	if err := l.register(ctx, src); err != nil {
 		return err
 	}

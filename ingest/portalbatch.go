@@ -67,23 +67,6 @@ func (l *loader) loadAuthDetailsBatch(ctx context.Context, kind string, b []*pre
 	})
 }
 
-// sideAdd queues p in the lane of AuthDetails batches if it may go there,
-// loading the lane's batch first when p is of another layout or the batch
-// is full; false when p does not batch so.
-func (l *loader) sideAdd(ctx context.Context, p *prepared) (bool, error) {
-	kind := batchKind(p)
-	if !batching || !strings.HasPrefix(kind, "authdetails ") {
-		return false, nil
-	}
-	if !l.side.takes(p, kind) {
-		if err := l.loadPending(ctx, &l.side); err != nil {
-			return false, err
-		}
-	}
-	l.side.add(p, kind)
-	return true, nil
-}
-
 // batchableText says whether a CSV may be read in a batch: UTF-8 as
 // written (with or without a BOM; a transcoded copy is read alone) and
 // valid throughout, so that no line of it is rejected for its bytes.

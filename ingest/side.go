@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -314,40 +315,146 @@ func (t *table) dayFirst(src *source) bool {
 	return false
 }
 
-// loadTable reads a rewritten table into the temp table side_raw and runs
-// the layout's SQL. main is the canonical table whose distinct records of
-// this source are the loaded rows.
-func (l *loader) loadTable(ctx context.Context, src *source, t *table, sqlText, main string, xlsx bool) error {
-	types := "{'__rec': 'BIGINT'"
-	for _, f := range t.fields {
-		types += ", " + quote(f) + ": 'VARCHAR'"
+// sideCSV is how a CSV side format is loaded (and the XLSX register, whose
+// rows take the same path): its layout in side_aliases.sql, its SQL, the
+// canonical table whose distinct records of a file are its loaded rows, and
+// the fields whose slash dates tell the file's day/month order.
+type sideCSV struct {
+	layout, sql, main string
+	dateFields        []string
+	// vars, when set, are a file's own SQL variables besides day_first and
+	// from_xlsx, from its header (the register's layout and record label).
+	vars func(header []string, xlsx bool) string
+	// after, when set, runs for each file once the SQL has loaded them
+	// all, in load order (the register's repeated lines).
+	after func(ctx context.Context, l *loader, f sideFile) error
+}
+
+// newSideCSV describes a CSV side format; register() makes its load func.
+func newSideCSV(layout, sqlText, main string, dateFields ...string) *sideCSV {
+	return &sideCSV{layout: layout, sql: sqlText, main: main, dateFields: dateFields}
+}
+
+// load loads one file of s.
+func (s *sideCSV) load(ctx context.Context, l *loader, src *source) error {
+	f, err := l.rewriteCSV(ctx, s, src)
+	if err != nil {
+		return err
 	}
-	types += ", '__extra': 'VARCHAR'}"
-	q := fmt.Sprintf(`create or replace temp table side_raw as
-select * from read_csv(%s, header = true, delim = ',', quote = '"', escape = '"', columns = %s, auto_detect = false)`, quote(t.path), types)
-	if _, err := l.db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("read rewritten table: %w", err)
+	return l.loadSideFiles(ctx, s, []sideFile{f})
+}
+
+// rewriteCSV rewrites the CSV side file of src for s (writeSide).
+func (l *loader) rewriteCSV(ctx context.Context, s *sideCSV, src *source) (f sideFile, err error) {
+	err = withCSV(src, func(rows rowSource, header []string) error {
+		f, err = l.writeSide(ctx, s, src, rows, header, false)
+		return err
+	})
+	return f, err
+}
+
+// sideFile is a side file rewritten by writeTable, with the SQL variables
+// its SQL runs under.
+type sideFile struct {
+	src  *source
+	t    *table
+	xlsx bool
+	vars string
+}
+
+// writeSide rewrites the rows of src for s and settles its variables.
+func (l *loader) writeSide(ctx context.Context, s *sideCSV, src *source, rows rowSource, header []string, xlsx bool) (sideFile, error) {
+	t, err := l.writeTable(ctx, src, rows, s.layout, header, s.dateFields...)
+	if err != nil {
+		return sideFile{}, err
 	}
-	return l.runSide(ctx, src, sqlText, main, t.dayFirst(src), xlsx)
+	vars := fmt.Sprintf("set variable day_first = %t; set variable from_xlsx = %t", t.dayFirst(src), xlsx)
+	if s.vars != nil {
+		vars += "; " + s.vars(header, xlsx)
+	}
+	return sideFile{src: src, t: t, xlsx: xlsx, vars: vars}, nil
+}
+
+// loadSideFiles reads rewritten files of s into the temp table side_raw,
+// one read_csv for the files that share their variables (a batch of small
+// files of one format, sidebatch.go, or one file), each row with its
+// file's source and tenant, and runs s's SQL over them.
+func (l *loader) loadSideFiles(ctx context.Context, s *sideCSV, fs []sideFile) error {
+	var groups [][]sideFile
+	at := map[string]int{}
+	for _, f := range fs {
+		i, ok := at[f.vars]
+		if !ok {
+			i = len(groups)
+			at[f.vars] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], f)
+	}
+	for _, g := range groups {
+		types := "{'__rec': 'BIGINT'"
+		for _, f := range g[0].t.fields {
+			types += ", " + quote(f) + ": 'VARCHAR'"
+		}
+		types += ", '__extra': 'VARCHAR'}"
+		var paths, ids, tenants []string
+		srcs := make([]*source, len(g))
+		for i, f := range g {
+			paths = append(paths, quote(f.t.path))
+			ids = append(ids, strconv.Itoa(f.src.id))
+			tenants = append(tenants, quote(sideTenant(f.src)))
+			srcs[i] = f.src
+		}
+		// Each row's file by its name: list_position over the batch's
+		// paths, as a portal batch does, keeps the files' order (a join
+		// would not).
+		q := fmt.Sprintf(`set variable side_paths = [%s]; set variable side_ids = [%s]::integer[]; set variable side_tenants = [%s]::varchar[];
+create or replace temp table side_raw as
+select getvariable('side_ids')[list_position(getvariable('side_paths'), filename)] as __source_id,
+  getvariable('side_tenants')[list_position(getvariable('side_paths'), filename)] as __side_tenant,
+  * exclude (filename)
+from read_csv(getvariable('side_paths'), header = true, delim = ',', quote = '"', escape = '"', columns = %s, auto_detect = false, filename = true)`,
+			strings.Join(paths, ", "), strings.Join(ids, ", "), strings.Join(tenants, ", "), types)
+		if _, err := l.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("read rewritten table: %w", err)
+		}
+		if err := l.runSide(ctx, srcs, s.sql, s.main, g[0].vars); err != nil {
+			return err
+		}
+	}
+	if s.after == nil {
+		return nil
+	}
+	fs = slices.Clone(fs)
+	sort.Slice(fs, func(i, j int) bool { return fs[i].src.id < fs[j].src.id })
+	for _, f := range fs {
+		if err := s.after(ctx, l, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sideTenant is the tenant of a side file's rows that name none.
+func sideTenant(src *source) string {
+	if src.tenant == "" {
+		return "unknown"
+	}
+	return src.tenant
 }
 
 //go:embed side_common.sql
 var sideCommonSQL string
 
-// runSide sets the per-source variables and runs a side SQL file, whose
-// statements read side_raw (or side_json) and write the canonical tables and
-// side_rejects(rec, reason, raw).
 // sideRejectsTable is side_common.sql's first statement, the one that is
 // the file's, not the connection's: its rejected rows.
 var sideRejectsTable = splitStatements(sideCommonSQL)[0]
 
-func (l *loader) runSide(ctx context.Context, src *source, sqlText, main string, dayFirst, xlsx bool) error {
-	tenant := src.tenant
-	if tenant == "" {
-		tenant = "unknown"
-	}
-	vars := fmt.Sprintf("set variable source_id = %d; set variable side_tenant = %s; set variable day_first = %t; set variable from_xlsx = %t",
-		src.id, quote(tenant), dayFirst, xlsx)
+// runSide runs a side SQL file under vars (set variable statements) over
+// the rows of srcs' files in side_raw (or side_json): its statements write
+// the canonical tables and side_rejects(source_id, rec, reason, raw). It
+// then records the rejected rows and each file's loaded rows and tenant.
+func (l *loader) runSide(ctx context.Context, srcs []*source, sqlText, main, vars string) error {
 	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return err
 	}
@@ -367,42 +474,54 @@ func (l *loader) runSide(ctx context.Context, src *source, sqlText, main string,
 		}
 	}
 	if _, err := l.db.ExecContext(ctx, `
-insert into rejected_rows select getvariable('source_id'), rec, reason,
+insert into rejected_rows select source_id, rec, reason,
   -- at most 4 KiB: left() counts characters, which may take 4 bytes each
   case when strlen(left(raw, 4096)) <= 4096 then left(raw, 4096) else left(raw, 1024) end
-from side_rejects order by rec`); err != nil {
+from side_rejects order by source_id, rec`); err != nil {
 		return err
 	}
-	q := fmt.Sprintf("select count(distinct source_record) from %s where source_id = ?", ident(main))
-	if err := l.db.QueryRowContext(ctx, q, src.id).Scan(&src.loaded); err != nil {
+	// Each file's loaded rows and, when they all name one, its tenant.
+	ids := make([]string, len(srcs))
+	bySource := map[int]*source{}
+	for i, src := range srcs {
+		ids[i] = strconv.Itoa(src.id)
+		bySource[src.id] = src
+		src.loaded = 0
+	}
+	rows, err := l.db.QueryContext(ctx, fmt.Sprintf(`select source_id, count(distinct source_record),
+  case when count(distinct tenant_id) = 1 then min(tenant_id) end
+from %s where source_id in (%s) group by source_id`, ident(main), strings.Join(ids, ", ")))
+	if err != nil {
 		return err
 	}
-	var tenants int
-	var one *string
-	q = fmt.Sprintf("select count(distinct tenant_id), min(tenant_id) from %s where source_id = ?", ident(main))
-	if err := l.db.QueryRowContext(ctx, q, src.id).Scan(&tenants, &one); err != nil {
+	var tenants []string
+	var args []any
+	for rows.Next() {
+		var id int
+		var n int64
+		var one *string
+		if err := rows.Scan(&id, &n, &one); err != nil {
+			rows.Close()
+			return err
+		}
+		bySource[id].loaded = n
+		if one != nil && *one != "unknown" {
+			tenants = append(tenants, "(?::integer, ?::varchar)")
+			args = append(args, id, *one)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	if tenants == 1 && one != nil && *one != "unknown" {
-		if _, err := l.db.ExecContext(ctx, "update sources set tenant_id = ? where source_id = ?", *one, src.id); err != nil {
+	if len(tenants) > 0 {
+		if _, err := l.db.ExecContext(ctx, `update sources set tenant_id = v.tenant_id
+from (values `+strings.Join(tenants, ", ")+`) v(source_id, tenant_id) where sources.source_id = v.source_id`, args...); err != nil {
 			return err
 		}
 	}
-	_, err := l.db.ExecContext(ctx, "drop table if exists side_raw; drop table if exists side_json; drop table if exists side_rejects")
+	_, err = l.db.ExecContext(ctx, "drop table if exists side_raw; drop table if exists side_json; drop table if exists side_rejects")
 	return err
-}
-
-// loadSideCSV is the load func of every CSV side format.
-func loadSideCSV(layout, sqlText, main string, dateFields ...string) func(context.Context, *loader, *source) error {
-	return func(ctx context.Context, l *loader, src *source) error {
-		return withCSV(src, func(rows rowSource, header []string) error {
-			t, err := l.writeTable(ctx, src, rows, layout, header, dateFields...)
-			if err != nil {
-				return err
-			}
-			return l.loadTable(ctx, src, t, sqlText, main, false)
-		})
-	}
 }
 
 // withCSV opens a CSV side input and hands its header and rows to fn.
@@ -432,11 +551,13 @@ func loadSideJSON(columns, sqlText, main string) func(context.Context, *loader, 
 			return nil // no usable record: all read, all rejected
 		}
 		q := fmt.Sprintf(`create or replace temp table side_json as
-select * from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864, columns = {__rec: 'BIGINT', %s})`, quote(path), columns)
+select %d::integer as __source_id, %s::varchar as __side_tenant, *
+from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864, columns = {__rec: 'BIGINT', %s})`,
+			src.id, quote(sideTenant(src)), quote(path), columns)
 		if _, err := l.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("read records: %w", err)
 		}
-		if err := l.runSide(ctx, src, sqlText, main, false, false); err != nil {
+		if err := l.runSide(ctx, []*source{src}, sqlText, main, "set variable day_first = false; set variable from_xlsx = false"); err != nil {
 			return err
 		}
 		return l.fillRejectedRaw(ctx, src, path)

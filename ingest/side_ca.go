@@ -46,7 +46,7 @@ modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantCon
 		detect: func(s *sniff) bool {
 			return !s.isJSON && hasFields("ca_mes", s.header, "policy_name", "policy_id", "state", "include_users", "built_in_controls")
 		},
-		load: loadSideCSV("ca_mes", sqlSection(sideCASQL, "mes")+sqlSection(sideCASQL, "policies"), "ca_policies", "created_at", "modified_at"),
+		side: newSideCSV("ca_mes", sqlSection(sideCASQL, "mes")+sqlSection(sideCASQL, "policies"), "ca_policies", "created_at", "modified_at"),
 	})
 	register(&format{
 		id:       "ca-exclusions-csv",
@@ -57,7 +57,7 @@ modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantCon
 			return !s.isJSON && hasFields("ca_exclusions", s.header, "policy_id") &&
 				(hasFields("ca_exclusions", s.header, "object_id") || hasFields("ca_exclusions", s.header, "upn"))
 		},
-		load: loadSideCSV("ca_exclusions", sqlSection(sideCASQL, "exclusions"), "ca_exclusions"),
+		side: newSideCSV("ca_exclusions", sqlSection(sideCASQL, "exclusions"), "ca_exclusions"),
 	})
 	register(&format{
 		id:       "named-locations-json",

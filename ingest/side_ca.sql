@@ -6,11 +6,12 @@
 -- Graph identity/conditionalAccess/policies (v1.0, beta; @odata annotations
 -- are simply not read) from side_json.
 insert into side_rejects
-select __rec, 'record ' || __rec || ': Conditional Access policy has no id', null
+select __source_id, __rec, 'record ' || __rec || ': Conditional Access policy has no id', null
 from side_json where nullif(trim(id), '') is null;
 
 create or replace temp table stage_ca as
 select
+  __source_id, __side_tenant,
   __rec as source_record,
   lower(trim(id)) as policy_id,
   displayName as policy_name,
@@ -43,11 +44,12 @@ where nullif(trim(id), '') is not null;
 -- Microsoft-Extractor-Suite Get-ConditionalAccessPolicies CSV from side_raw:
 -- multi-valued cells joined with "; ".
 insert into side_rejects
-select __rec, 'line ' || __rec || ': Conditional Access policy has no Id', side_raw_text(r)
+select __source_id, __rec, 'line ' || __rec || ': Conditional Access policy has no Id', side_raw_text(r)
 from side_raw r where nullif(trim(policy_id), '') is null;
 
 create or replace temp table stage_ca as
 select
+  __source_id, __side_tenant,
   __rec as source_record,
   lower(trim(policy_id)) as policy_id,
   policy_name,
@@ -79,8 +81,8 @@ where nullif(trim(policy_id), '') is not null;
 -- section: policies
 insert into ca_policies by name
 select
-  s.* exclude (source_record),
-  getvariable('side_tenant') as tenant_id,
+  s.* exclude (__source_id, __side_tenant, source_record),
+  __side_tenant as tenant_id,
   case lower(state_raw)
     when 'enabled' then 'enabled'
     when 'disabled' then 'disabled'
@@ -94,23 +96,23 @@ select
     and (len(client_app_types) = 0
          or list_has_any(list_transform(client_app_types, x -> lower(x)), ['exchangeactivesync', 'other', 'all'])) as blocks_legacy,
   list_contains(list_transform(include_users, x -> lower(x)), 'all') as targets_all_users,
-  getvariable('source_id') as source_id,
+  __source_id as source_id,
   source_record
 from stage_ca s
-order by source_record;
+order by __source_id, source_record;
 
 insert into ca_exclusions by name
-select getvariable('side_tenant') as tenant_id, policy_id, policy_name,
+select __side_tenant as tenant_id, policy_id, policy_name,
   case when lower(o) = 'guestsorexternalusers' then 'guest' else kind end as object_type,
   coalesce(side_guid(o), o) as object_id,
-  getvariable('source_id') as source_id, source_record
+  __source_id as source_id, source_record
 from (
   select *, unnest(exclude_users) as o, 'user' as kind from stage_ca
   union all by name select *, unnest(exclude_groups) as o, 'group' as kind from stage_ca
   union all by name select *, unnest(exclude_roles) as o, 'role' as kind from stage_ca
   union all by name select *, unnest(exclude_guests) as o, 'guest' as kind from stage_ca
 )
-order by source_record, object_type, object_id;
+order by __source_id, source_record, object_type, object_id;
 
 drop table stage_ca;
 
@@ -118,27 +120,27 @@ drop table stage_ca;
 -- Multi-tenant exclusion export: TenantId, PolicyName, PolicyId,
 -- ExcludedUserId, ExcludedUPN, ExcludedDisplayName.
 insert into side_rejects
-select __rec, 'line ' || __rec || ': no excluded user id or UPN', side_raw_text(r)
+select __source_id, __rec, 'line ' || __rec || ': no excluded user id or UPN', side_raw_text(r)
 from side_raw r where nullif(trim(object_id), '') is null and nullif(trim(upn), '') is null;
 
 insert into ca_exclusions by name
-select side_tenant(tenant) as tenant_id, lower(nullif(trim(policy_id), '')) as policy_id,
+select side_tenant(tenant, __side_tenant) as tenant_id, lower(nullif(trim(policy_id), '')) as policy_id,
   nullif(policy_name, '') as policy_name, 'user' as object_type,
   side_guid(object_id) as object_id, side_upn(upn) as upn, nullif(display_name, '') as display_name,
-  getvariable('source_id') as source_id, __rec as source_record
+  __source_id as source_id, __rec as source_record
 from side_raw
-where __rec not in (select rec from side_rejects)
-order by __rec;
+where (__source_id, __rec) not in (select source_id, rec from side_rejects)
+order by __source_id, __rec;
 
 -- section: locations
 -- Graph identity/conditionalAccess/namedLocations from side_json.
 insert into side_rejects
-select __rec, 'record ' || __rec || ': named location has neither ipRanges nor countriesAndRegions', null
+select __source_id, __rec, 'record ' || __rec || ': named location has neither ipRanges nor countriesAndRegions', null
 from side_json where ipRanges is null and countriesAndRegions is null and coalesce("@odata.type", '') not ilike '%namedlocation%';
 
 insert into named_locations by name
 select
-  getvariable('side_tenant') as tenant_id,
+  __side_tenant as tenant_id,
   lower(nullif(trim(id), '')) as location_id,
   displayName as name,
   case when ipRanges is not null or "@odata.type" ilike '%ipNamedLocation%' then 'ip' else 'country' end as location_type,
@@ -146,8 +148,8 @@ select
   coalesce(list_filter(list_transform(from_json(ipRanges, '[{"cidrAddress":"VARCHAR"}]'), x -> x.cidrAddress), x -> x is not null), []) as cidrs,
   coalesce(countriesAndRegions, []) as countries,
   includeUnknownCountriesAndRegions as include_unknown_countries,
-  getvariable('source_id') as source_id,
+  __source_id as source_id,
   __rec as source_record
 from side_json
-where __rec not in (select rec from side_rejects)
-order by __rec;
+where (__source_id, __rec) not in (select source_id, rec from side_rejects)
+order by __source_id, __rec;

@@ -1,9 +1,11 @@
--- Shared by every side-input loader (side_*.sql). Variables set by the
--- loader: source_id, side_tenant (folder / --tenant, else 'unknown'),
--- day_first (the file's slash dates are day/month), from_xlsx (numbers in
--- date columns are Excel serial dates).
+-- Shared by every side-input loader (side_*.sql). Every row of side_raw and
+-- side_json carries its file's __source_id and __side_tenant (the folder's
+-- tenant or --tenant, else 'unknown'): one file, or a batch of files of one
+-- layout (sidebatch.go). Variables set by the loader: day_first (the files'
+-- slash dates are day/month), from_xlsx (numbers in date columns are Excel
+-- serial dates).
 
-create or replace temp table side_rejects (rec bigint, reason varchar, raw varchar);
+create or replace temp table side_rejects (source_id integer, rec bigint, reason varchar, raw varchar);
 
 -- A timestamp in any form the exports use: ISO 8601 (with Z, an offset or a
 -- 7-digit fraction), the collecting PC's culture (3/1/2025 4:29:55 AM or
@@ -47,9 +49,12 @@ create or replace temp macro side_guid(t) as
 create or replace temp macro side_upn(t) as
   case when regexp_full_match(trim(t), '[^@\s]+@[^@\s]+\.[^@\s]+') then lower(trim(t)) end;
 
--- The tenant of a row: its own column when it is a GUID, else the file's.
-create or replace temp macro side_tenant(t) as
-  coalesce(side_guid(t), getvariable('side_tenant'));
+-- The tenant of a row: its own column when it is a GUID, else its file's
+-- (fallback: __side_tenant).
+create or replace temp macro side_tenant(t, fallback) as
+  coalesce(side_guid(t), fallback);
 
--- The raw text of a side_raw row for rejected_rows.
-create or replace temp macro side_raw_text(r) as left(cast(to_json(r) as varchar), 4096);
+-- The raw text of a side_raw row for rejected_rows, without the columns
+-- that say whose file it is.
+create or replace temp macro side_raw_text(r) as
+  left(cast(json_merge_patch(to_json(r), '{"__source_id":null,"__side_tenant":null}') as varchar), 4096);

@@ -24,7 +24,7 @@ func init() {
 			return csv(s, "users", "upn", "object_id") && (csv(s, "users", "account_enabled") || csv(s, "users", "user_type")) &&
 				!csv(s, "mfa_registration", "is_mfa_registered") && !signinHeader(s.header)
 		},
-		load: loadSideCSV("users", dir("users-csv"), "users",
+		side: newSideCSV("users", dir("users-csv"), "users",
 			"created_at", "last_sign_in_at", "last_non_interactive_sign_in_at", "last_successful_sign_in_at", "last_password_change_at"),
 	})
 	register(&format{
@@ -44,7 +44,7 @@ signInActivity: 'STRUCT(lastSignInDateTime VARCHAR, lastNonInteractiveSignInDate
 		id: "mfa-registration-csv", why: "CSV with userPrincipalName and isMfaRegistered (user registration details)",
 		kind: "mfa_registration", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "mfa_registration", "upn", "is_mfa_registered") },
-		load:   loadSideCSV("mfa_registration", dir("mfa-csv"), "mfa_registration", "last_updated"),
+		side:   newSideCSV("mfa_registration", dir("mfa-csv"), "mfa_registration", "last_updated"),
 	})
 	register(&format{
 		id: "mfa-registration-json", why: "JSON objects with userPrincipalName and isMfaRegistered (Graph userRegistrationDetails)",
@@ -59,13 +59,13 @@ lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
 		id: "auth-methods-csv", why: "CSV with user and MFAstatus columns (Microsoft-Extractor-Suite authentication methods)",
 		kind: "auth_methods", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "auth_methods", "upn", "mfa_status", "password") },
-		load:   loadSideCSV("auth_methods", dir("methods-csv"), "auth_methods"),
+		side:   newSideCSV("auth_methods", dir("methods-csv"), "auth_methods"),
 	})
 	register(&format{
 		id: "roles-csv", why: "CSV with a user and a Role column (administrator or role export)",
 		kind: "role_assignments", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "role_assignments", "upn", "object_id", "role_name") },
-		load:   loadSideCSV("role_assignments", dir("roles-csv"), "role_assignments"),
+		side:   newSideCSV("role_assignments", dir("roles-csv"), "role_assignments"),
 	})
 	register(&format{
 		id: "roles-json", why: "JSON role assignments or directory roles",
@@ -78,7 +78,7 @@ lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
 		id: "group-members-csv", why: "CSV with a group id and member columns",
 		kind: "group_members", priority: 20,
 		detect: func(s *sniff) bool { return csv(s, "group_members", "group_id", "member_id") },
-		load:   loadSideCSV("group_members", dir("members-csv"), "group_members"),
+		side:   newSideCSV("group_members", dir("members-csv"), "group_members"),
 	})
 	register(&format{
 		id: "groups-json", why: "JSON group objects (with members when present)",

@@ -21,11 +21,7 @@ func init() {
 		kind:     "register",
 		priority: 40,
 		detect:   func(s *sniff) bool { return !s.isJSON && isRegisterHeader(s.header) },
-		load: func(ctx context.Context, l *loader, src *source) error {
-			return withCSV(src, func(rows rowSource, header []string) error {
-				return l.loadRegister(ctx, src, rows, header, false)
-			})
-		},
+		side:     registerCSV,
 	})
 	register(&format{
 		id:       "register-xlsx",
@@ -49,32 +45,38 @@ func isXLSX(s *sniff) bool {
 	return bytes.HasPrefix(s.head, []byte("PK\x03\x04")) || bytes.HasPrefix(s.head, oleMagic)
 }
 
-func (l *loader) loadRegister(ctx context.Context, src *source, rows rowSource, header []string, xlsx bool) error {
-	layout := "account"
+// registerCSV loads exception registers, CSV and XLSX.
+var registerCSV = &sideCSV{layout: "register", sql: sideRegisterSQL, main: "register_entries",
+	dateFields: []string{"approved_on", "review_on"},
+	vars: func(header []string, xlsx bool) string {
+		return fmt.Sprintf("set variable register_layout = %s; set variable rec_label = %s",
+			quote(registerLayout(header)), quote(registerLabel(xlsx)))
+	},
+	after: func(ctx context.Context, l *loader, f sideFile) error {
+		return l.registerRepeats(ctx, f.src, registerLabel(f.xlsx))
+	},
+}
+
+// registerLayout is "msp" for a governance register (a tenant and a policy
+// column, or an "excluded …" account column), else "account".
+func registerLayout(header []string) string {
 	got, _ := headerFields("register", header)
 	if i, ok := got["account"]; ok && strings.HasPrefix(squash(header[i]), "excluded") {
-		layout = "msp"
+		return "msp"
 	} else if _, ok := got["tenant"]; ok {
 		if _, ok := got["policy"]; ok {
-			layout = "msp"
+			return "msp"
 		}
 	}
-	label := "line"
+	return "account"
+}
+
+// registerLabel names a register's records: CSV lines or worksheet rows.
+func registerLabel(xlsx bool) string {
 	if xlsx {
-		label = "row"
+		return "row"
 	}
-	t, err := l.writeTable(ctx, src, rows, "register", header, "approved_on", "review_on")
-	if err != nil {
-		return err
-	}
-	vars := fmt.Sprintf("set variable register_layout = %s; set variable rec_label = %s", quote(layout), quote(label))
-	if _, err := l.db.ExecContext(ctx, vars); err != nil {
-		return err
-	}
-	if err := l.loadTable(ctx, src, t, sideRegisterSQL, "register_entries", xlsx); err != nil {
-		return err
-	}
-	return l.registerRepeats(ctx, src, label)
+	return "line"
 }
 
 // registerRepeats drops the lines of src's register that an earlier register
@@ -140,7 +142,11 @@ func loadRegisterXLSX(ctx context.Context, l *loader, src *source) error {
 			if isRegisterHeader(all[i]) {
 				src.note("sheet %q, header on row %d", sheet, i+1)
 				rows := &sliceRows{rows: all, i: i + 1}
-				return l.loadRegister(ctx, src, rows, all[i], true)
+				f, err := l.writeSide(ctx, registerCSV, src, rows, all[i], true)
+				if err != nil {
+					return err
+				}
+				return l.loadSideFiles(ctx, registerCSV, []sideFile{f})
 			}
 		}
 	}

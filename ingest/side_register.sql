@@ -2,7 +2,7 @@
 -- side_raw. Variables: register_layout (account | msp), rec_label (line | row).
 
 insert into side_rejects
-select __rec,
+select __source_id, __rec,
   getvariable('rec_label') || ' ' || __rec || ': ' ||
   case
     when nullif(trim(account), '') is null then 'no account (expected a UPN, an object id or a group id)'
@@ -38,10 +38,10 @@ with cells as (
       else list_filter(list_transform(regexp_split_to_array(account, '[;\r\n]+'), x -> trim(x)), x -> x <> '')
     end as accounts
   from side_raw r
-  where __rec not in (select rec from side_rejects)
+  where (__source_id, __rec) not in (select source_id, rec from side_rejects)
 )
 select
-  side_tenant(tenant) as tenant_id,
+  side_tenant(tenant, __side_tenant) as tenant_id,
   case when not side_is_guid(tenant) then nullif(tenant, '') end as tenant_name,
   getvariable('register_layout') as layout,
   a as account,
@@ -60,7 +60,7 @@ select
   nullif(review_on, '') as review_on_raw,
   nullif(notes, '') as notes,
   cast(nullif(__extra, '') as json) as extra,
-  getvariable('source_id') as source_id,
+  __source_id as source_id,
   __rec as source_record
 from cells, unnest(accounts) as u(a)
-order by __rec;
+order by __source_id, __rec;

@@ -1,0 +1,127 @@
+package ingest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Small CSV side files of one format load together (sidebatch.go) and
+// leave exactly what loading them one by one leaves: each file's source,
+// tenant, rows, rejected lines, day/month order, repeats of a file and of
+// a register's lines, and counts. A file that cannot join (another
+// encoding, a workbook) loads on its own after the waiting files of its
+// kind, so a register saved as .csv and .xlsx beside it still counts the
+// workbook's lines as repeats.
+func TestSideBatch(t *testing.T) {
+	root := t.TempDir()
+	base := "../testdata/exports/contoso/"
+	read := func(name string) string {
+		b, err := os.ReadFile(base + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	users, mfa, admins, reg := read("20250308-Users.csv"), read("20250308-MFA-UserRegistrationDetails.csv"),
+		read("20250308-All-Administrators.csv"), read("exception-register.csv")
+	put := func(dir, name, text string) {
+		d := filepath.Join(root, dir)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		dir := fmt.Sprintf("t%d", i)
+		own := func(s string) string { return strings.ReplaceAll(s, "contoso", fmt.Sprintf("tenant%d", i)) }
+		u, m, a, r := own(users), own(mfa), own(admins), own(reg)
+		switch i {
+		case 0:
+			// The register kept as a workbook beside its CSV: the same lines.
+			put(dir, "admins.csv", "") // made again below: the folder first
+			writeRegisterXLSX(t, filepath.Join(root, dir, "register.xlsx"), r)
+		case 1:
+			// A line without an account, a date that is not one.
+			r += ",Break-glass,none,none,CISO,2025-01-15,2026-01-15\n" +
+				"x@tenant1.com,Service account,none,none,CISO,someday,2026-01-15\n"
+		case 2:
+			// Day/month dates (15/01/2024): its own read in the batch.
+			u = strings.ReplaceAll(u, "1/15/2024 9:00:00 AM", "15/01/2024 09:00:00")
+			// A line with a cell too many.
+			a = strings.Replace(a, `"Emergency Access 01",`, `"Emergency Access 01","extra",`, 1)
+		case 3:
+			// The same users file twice, the register re-saved (CRLF),
+			// and the MFA registration saved by Excel in Windows-1252, no
+			// BOM (loads alone).
+			put(dir, "users-copy.csv", u)
+			put(dir, "register-resaved.csv", strings.ReplaceAll(r, "\n", "\r\n"))
+			m = strings.Replace(strings.TrimPrefix(m, "\ufeff"), "Alice Adams", "Ali\xe9 Adams", 1)
+		}
+		put(dir, "users.csv", u)
+		put(dir, "mfa.csv", m)
+		put(dir, "admins.csv", a)
+		put(dir, "register.csv", r)
+	}
+	// Batched: users 5 files, MFA registration 3 (the fourth loads alone),
+	// administrators 4, registers 4 (t0's CSV loads before its workbook,
+	// alone).
+	got := loadBothWays(t, &batching, &batchReads, 16, root)
+	for _, want := range []string{
+		"register_entries ", "users ", "mfa_registration ", "role_assignments ",
+		"2024-01-15 09:00:00", // the day/month file read as such
+		"no account",          // t1's rejected line
+		"is not a date",
+		"fields, the header has", // t2's line with a cell too many
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the load holds no %q", want)
+		}
+	}
+	_, sum := load(t, Options{}, root)
+	for _, tc := range []struct {
+		path, note string
+		dupes      int64
+	}{
+		{"t0/register.xlsx", "rows repeat those of", 5},
+		{"t3/users.csv", "the same content as", 8},
+		{"t3/register.csv", "lines repeat those of", 5},
+	} {
+		s := sourceOf(t, sum, tc.path)
+		if s.Duplicates != tc.dupes || !strings.Contains(s.Note, tc.note) {
+			t.Errorf("%s: %d duplicates, note %q; want %d and %q", tc.path, s.Duplicates, s.Note, tc.dupes, tc.note)
+		}
+	}
+	if s := sourceOf(t, sum, "t1/register.csv"); s.Rejected != 2 || s.Loaded != 5 {
+		t.Errorf("t1/register.csv: %d loaded, %d rejected", s.Loaded, s.Rejected)
+	}
+	if s := sourceOf(t, sum, "t3/mfa.csv"); !strings.Contains(s.Note, "Windows-1252") || s.Loaded == 0 {
+		t.Errorf("t3/mfa.csv: %d loaded, note %q", s.Loaded, s.Note)
+	}
+}
+
+// writeRegisterXLSX writes the lines of a register CSV (no quoted commas)
+// to a workbook's first sheet.
+func writeRegisterXLSX(t *testing.T, path, csvText string) {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, line := range strings.Split(strings.TrimSpace(csvText), "\n") {
+		var row []any
+		for _, c := range strings.Split(strings.TrimRight(line, "\r"), ",") {
+			row = append(row, c)
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+}
