@@ -84,9 +84,9 @@ type format struct {
 	why      string // what detection matched, as a sentence for --explain
 	detect   func(*sniff) bool
 	load     func(ctx context.Context, l *loader, src *source) error
-	// side, for CSV side formats, is how their files load, alone or in a
+	// side, for side formats, is how their files load, alone or in a
 	// batch (sidebatch.go); load is made from it.
-	side *sideCSV
+	side sideFormat
 }
 
 var formats []*format
@@ -94,7 +94,9 @@ var formats []*format
 // register adds a format; each format file registers itself in an init func.
 func register(f *format) {
 	if f.side != nil {
-		f.load = f.side.load
+		f.load = func(ctx context.Context, l *loader, src *source) error {
+			return f.side.loadAll(ctx, l, []*source{src})
+		}
 	}
 	formats = append(formats, f)
 	sort.SliceStable(formats, func(i, j int) bool { return formats[i].priority < formats[j].priority })
@@ -141,7 +143,7 @@ type loader struct {
 	// batch holds small files of one kind (batchKind) waiting to be
 	// loaded together (batch.go); parked are batches set aside by kind
 	// (batchAdd); lanes hold small files that read and write no sign-in,
-	// AuthDetails and CSV side files, in lanes of their own (sideAdd).
+	// AuthDetails and side files, in lanes of their own (sideAdd).
 	batch  pending
 	parked map[string]*pending
 	lanes  map[string]*pending

@@ -330,18 +330,33 @@ type sideCSV struct {
 	after func(ctx context.Context, l *loader, f sideFile) error
 }
 
+// sideFormat loads the files of a side format (CSV or JSON): one file, or
+// small files of the format together (sidebatch.go).
+type sideFormat interface {
+	// loadAll loads the files of srcs, all of the format, in their order.
+	loadAll(ctx context.Context, l *loader, srcs []*source) error
+	// batches says whether a file may load with others: UTF-8 as written,
+	// valid throughout (batchableText), of the format's syntax.
+	batches(sn *sniff) bool
+}
+
 // newSideCSV describes a CSV side format; register() makes its load func.
 func newSideCSV(layout, sqlText, main string, dateFields ...string) *sideCSV {
 	return &sideCSV{layout: layout, sql: sqlText, main: main, dateFields: dateFields}
 }
 
-// load loads one file of s.
-func (s *sideCSV) load(ctx context.Context, l *loader, src *source) error {
-	f, err := l.rewriteCSV(ctx, s, src)
-	if err != nil {
-		return err
+func (s *sideCSV) batches(sn *sniff) bool { return !sn.isJSON && batchableText(sn) }
+
+func (s *sideCSV) loadAll(ctx context.Context, l *loader, srcs []*source) error {
+	fs := make([]sideFile, len(srcs))
+	for i, src := range srcs {
+		f, err := l.rewriteCSV(ctx, s, src)
+		if err != nil {
+			return err
+		}
+		fs[i] = f
 	}
-	return l.loadSideFiles(ctx, s, []sideFile{f})
+	return l.loadSideFiles(ctx, s, fs)
 }
 
 // rewriteCSV rewrites the CSV side file of src for s (writeSide).
@@ -397,24 +412,13 @@ func (l *loader) loadSideFiles(ctx context.Context, s *sideCSV, fs []sideFile) e
 			types += ", " + quote(f) + ": 'VARCHAR'"
 		}
 		types += ", '__extra': 'VARCHAR'}"
-		var paths, ids, tenants []string
 		srcs := make([]*source, len(g))
+		paths := make([]string, len(g))
 		for i, f := range g {
-			paths = append(paths, quote(f.t.path))
-			ids = append(ids, strconv.Itoa(f.src.id))
-			tenants = append(tenants, quote(sideTenant(f.src)))
-			srcs[i] = f.src
+			srcs[i], paths[i] = f.src, f.t.path
 		}
-		// Each row's file by its name: list_position over the batch's
-		// paths, as a portal batch does, keeps the files' order (a join
-		// would not).
-		q := fmt.Sprintf(`set variable side_paths = [%s]; set variable side_ids = [%s]::integer[]; set variable side_tenants = [%s]::varchar[];
-create or replace temp table side_raw as
-select getvariable('side_ids')[list_position(getvariable('side_paths'), filename)] as __source_id,
-  getvariable('side_tenants')[list_position(getvariable('side_paths'), filename)] as __side_tenant,
-  * exclude (filename)
-from read_csv(getvariable('side_paths'), header = true, delim = ',', quote = '"', escape = '"', columns = %s, auto_detect = false, filename = true)`,
-			strings.Join(paths, ", "), strings.Join(ids, ", "), strings.Join(tenants, ", "), types)
+		q := sideRead("side_raw", srcs, paths, "read_csv(getvariable('side_paths'), header = true, delim = ',', quote = '\"', escape = '\"', columns = "+
+			types+", auto_detect = false, filename = true)")
 		if _, err := l.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("read rewritten table: %w", err)
 		}
@@ -433,6 +437,25 @@ from read_csv(getvariable('side_paths'), header = true, delim = ',', quote = '"'
 		}
 	}
 	return nil
+}
+
+// sideRead is the SQL that makes table from reader, a read_csv or
+// read_json over getvariable('side_paths') with filename = true, the files
+// of srcs at paths, each row with its file's source (__source_id) and
+// tenant (__side_tenant). A row's file is found by its name with
+// list_position over the paths, as a portal batch does: the files' order is
+// kept (a join would not keep it).
+func sideRead(table string, srcs []*source, paths []string, reader string) string {
+	qpaths, ids, tenants := make([]string, len(srcs)), make([]string, len(srcs)), make([]string, len(srcs))
+	for i, src := range srcs {
+		qpaths[i], ids[i], tenants[i] = quote(paths[i]), strconv.Itoa(src.id), quote(sideTenant(src))
+	}
+	return fmt.Sprintf(`set variable side_paths = [%s]; set variable side_ids = [%s]::integer[]; set variable side_tenants = [%s]::varchar[];
+create or replace temp table %s as
+select getvariable('side_ids')[list_position(getvariable('side_paths'), filename)] as __source_id,
+  getvariable('side_tenants')[list_position(getvariable('side_paths'), filename)] as __side_tenant,
+  * exclude (filename)
+from %s`, strings.Join(qpaths, ", "), strings.Join(ids, ", "), strings.Join(tenants, ", "), table, reader)
 }
 
 // sideTenant is the tenant of a side file's rows that name none.
@@ -538,67 +561,104 @@ func withCSV(src *source, fn func(rows rowSource, header []string) error) error 
 	return fn(rows, header)
 }
 
-// loadSideJSON is the load func of every JSON side format: records are split
-// to NDJSON (broken ones rejected with record and line) and read with the
-// explicit columns of the layout.
-func loadSideJSON(columns, sqlText, main string) func(context.Context, *loader, *source) error {
-	return func(ctx context.Context, l *loader, src *source) error {
+// sideJSON is how a JSON side format is loaded: records are split to NDJSON
+// (broken ones rejected with record and line) and read with the explicit
+// columns of the layout into side_json.
+type sideJSON struct {
+	columns, sql, main string
+}
+
+// newSideJSON describes a JSON side format; register() makes its load func.
+func newSideJSON(columns, sqlText, main string) *sideJSON {
+	return &sideJSON{columns: columns, sql: sqlText, main: main}
+}
+
+func (s *sideJSON) batches(sn *sniff) bool { return sn.isJSON && batchableText(sn) }
+
+func (s *sideJSON) loadAll(ctx context.Context, l *loader, srcs []*source) error {
+	var read []*source
+	var paths []string
+	for _, src := range srcs {
 		path := filepath.Join(l.tmp, fmt.Sprintf("side-%d.ndjson", src.id))
 		if err := l.splitToNDJSON(ctx, src, path, false); err != nil {
 			return err
 		}
 		if st, err := os.Stat(path); err == nil && st.Size() == 0 {
-			return nil // no usable record: all read, all rejected
+			continue // no usable record: all read, all rejected
 		}
-		q := fmt.Sprintf(`create or replace temp table side_json as
-select %d::integer as __source_id, %s::varchar as __side_tenant, *
-from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864, columns = {__rec: 'BIGINT', %s})`,
-			src.id, quote(sideTenant(src)), quote(path), columns)
-		if _, err := l.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("read records: %w", err)
-		}
-		if err := l.runSide(ctx, []*source{src}, sqlText, main, "set variable day_first = false; set variable from_xlsx = false"); err != nil {
-			return err
-		}
-		return l.fillRejectedRaw(ctx, src, path)
+		read, paths = append(read, src), append(paths, path)
 	}
-}
-
-// fillRejectedRaw gives the rejected records of src that the side SQL
-// rejected without their text (it reads typed columns only) the text of
-// their line in the split NDJSON file, so every rejected row shows what was
-// rejected (issue 6).
-func (l *loader) fillRejectedRaw(ctx context.Context, src *source, ndjson string) error {
-	recs, err := queryColumn[int64](ctx, l.db, "select source_record from rejected_rows where source_id = ? and raw is null and source_record > 0", src.id)
-	if err != nil || len(recs) == 0 {
-		return err
-	}
-	want := make(map[int64]bool, len(recs))
-	for _, rec := range recs {
-		want[rec] = true
-	}
-	found := lookupRecords(ndjson, want)
-	if len(found) == 0 {
+	if len(read) == 0 {
 		return nil
 	}
-	fill := filepath.Join(l.tmp, fmt.Sprintf("side-%d.raw.ndjson", src.id))
+	q := sideRead("side_json", read, paths, fmt.Sprintf(`read_json(getvariable('side_paths'), format = 'newline_delimited',
+  maximum_object_size = 67108864, columns = {__rec: 'BIGINT', %s}, filename = true)`, s.columns))
+	if _, err := l.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("read records: %w", err)
+	}
+	if err := l.runSide(ctx, read, s.sql, s.main, "set variable day_first = false; set variable from_xlsx = false"); err != nil {
+		return err
+	}
+	return l.fillRejectedRaw(ctx, read, paths)
+}
+
+// fillRejectedRaw gives the rejected records of srcs that the side SQL
+// rejected without their text (it reads typed columns only) the text of
+// their line in the file's split NDJSON (at paths), so every rejected row
+// shows what was rejected (issue 6).
+func (l *loader) fillRejectedRaw(ctx context.Context, srcs []*source, paths []string) error {
+	ids := make([]string, len(srcs))
+	at := map[int]string{}
+	for i, src := range srcs {
+		ids[i] = strconv.Itoa(src.id)
+		at[src.id] = paths[i]
+	}
+	rows, err := l.db.QueryContext(ctx, `select source_id, source_record from rejected_rows
+where source_id in (`+strings.Join(ids, ", ")+`) and raw is null and source_record > 0`)
+	if err != nil {
+		return err
+	}
+	want := map[int]map[int64]bool{}
+	for rows.Next() {
+		var id int
+		var rec int64
+		if err := rows.Scan(&id, &rec); err != nil {
+			rows.Close()
+			return err
+		}
+		if want[id] == nil {
+			want[id] = map[int64]bool{}
+		}
+		want[id][rec] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(want) == 0 {
+		return err
+	}
+	fill := filepath.Join(l.tmp, fmt.Sprintf("side-%d.raw.ndjson", srcs[0].id))
 	f, err := os.Create(fill)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(f)
-	for rec, raw := range found {
-		enc.Encode(struct {
-			Rec int64  `json:"rec"`
-			Raw string `json:"raw"`
-		}{rec, strings.ToValidUTF8(string(raw), "\uFFFD")})
+	for _, src := range srcs {
+		if len(want[src.id]) == 0 {
+			continue
+		}
+		for rec, raw := range lookupRecords(at[src.id], want[src.id]) {
+			enc.Encode(struct {
+				Source int    `json:"source_id"`
+				Rec    int64  `json:"rec"`
+				Raw    string `json:"raw"`
+			}{src.id, rec, strings.ToValidUTF8(string(raw), "\uFFFD")})
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
 	}
 	_, err = l.db.ExecContext(ctx, fmt.Sprintf(`update rejected_rows r set raw = f.raw
-from read_json(%s, format = 'newline_delimited', columns = {rec: 'BIGINT', raw: 'VARCHAR'}) f
-where r.source_id = ? and r.source_record = f.rec and r.raw is null`, quote(fill)), src.id)
+from read_json(%s, format = 'newline_delimited', columns = {source_id: 'INTEGER', rec: 'BIGINT', raw: 'VARCHAR'}) f
+where r.source_id = f.source_id and r.source_record = f.rec and r.raw is null`, quote(fill)))
 	return err
 }
 

@@ -34,7 +34,7 @@ func init() {
 		detect: func(s *sniff) bool {
 			return s.isJSON && s.has("conditions") && (s.has("grantControls") || s.has("state")) && s.has("displayName")
 		},
-		load: loadSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', state: 'VARCHAR', createdDateTime: 'VARCHAR',
+		side: newSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', state: 'VARCHAR', createdDateTime: 'VARCHAR',
 modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantControls: 'JSON'`,
 			sqlSection(sideCASQL, "graph")+sqlSection(sideCASQL, "policies"), "ca_policies"),
 	})
@@ -68,7 +68,7 @@ modifiedDateTime: 'VARCHAR', templateId: 'VARCHAR', conditions: 'JSON', grantCon
 			return s.isJSON && (s.has("ipRanges") || s.has("countriesAndRegions") ||
 				strings.HasSuffix(strings.ToLower(s.str("@odata.type")), "namedlocation"))
 		},
-		load: loadSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', "@odata.type": 'VARCHAR', isTrusted: 'BOOLEAN',
+		side: newSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', "@odata.type": 'VARCHAR', isTrusted: 'BOOLEAN',
 ipRanges: 'JSON', countriesAndRegions: 'VARCHAR[]', includeUnknownCountriesAndRegions: 'BOOLEAN'`,
 			sqlSection(sideCASQL, "locations"), "named_locations"),
 	})

@@ -34,7 +34,7 @@ func init() {
 			return s.isJSON && s.has("userPrincipalName", "id") && !signinLike(s) && !s.has("isMfaRegistered") &&
 				(s.has("accountEnabled") || s.has("signInActivity") || s.has("givenName") || s.has("mail") || s.has("userType") || s.has("jobTitle"))
 		},
-		load: loadSideJSON(`id: 'VARCHAR', userPrincipalName: 'VARCHAR', displayName: 'VARCHAR', userType: 'VARCHAR',
+		side: newSideJSON(`id: 'VARCHAR', userPrincipalName: 'VARCHAR', displayName: 'VARCHAR', userType: 'VARCHAR',
 accountEnabled: 'BOOLEAN', createdDateTime: 'VARCHAR', lastPasswordChangeDateTime: 'VARCHAR', department: 'VARCHAR',
 jobTitle: 'VARCHAR', mail: 'VARCHAR', onPremisesSyncEnabled: 'BOOLEAN',
 signInActivity: 'STRUCT(lastSignInDateTime VARCHAR, lastNonInteractiveSignInDateTime VARCHAR, lastSuccessfulSignInDateTime VARCHAR)'`,
@@ -50,7 +50,7 @@ signInActivity: 'STRUCT(lastSignInDateTime VARCHAR, lastNonInteractiveSignInDate
 		id: "mfa-registration-json", why: "JSON objects with userPrincipalName and isMfaRegistered (Graph userRegistrationDetails)",
 		kind: "mfa_registration", priority: 5,
 		detect: func(s *sniff) bool { return s.isJSON && s.has("isMfaRegistered") },
-		load: loadSideJSON(`id: 'VARCHAR', userPrincipalName: 'VARCHAR', userDisplayName: 'VARCHAR', userType: 'VARCHAR',
+		side: newSideJSON(`id: 'VARCHAR', userPrincipalName: 'VARCHAR', userDisplayName: 'VARCHAR', userType: 'VARCHAR',
 isAdmin: 'BOOLEAN', isMfaRegistered: 'BOOLEAN', isMfaCapable: 'BOOLEAN', isSsprRegistered: 'BOOLEAN',
 isPasswordlessCapable: 'BOOLEAN', methodsRegistered: 'VARCHAR[]', userPreferredMethodForSecondaryAuthentication: 'VARCHAR',
 lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
@@ -71,7 +71,7 @@ lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
 		id: "roles-json", why: "JSON role assignments or directory roles",
 		kind: "role_assignments", priority: 5,
 		detect: func(s *sniff) bool { return s.isJSON && s.has("principalId", "roleDefinitionId") },
-		load: loadSideJSON(`principalId: 'VARCHAR', roleDefinitionId: 'VARCHAR', principal: 'JSON', roleDefinition: 'JSON'`,
+		side: newSideJSON(`principalId: 'VARCHAR', roleDefinitionId: 'VARCHAR', principal: 'JSON', roleDefinition: 'JSON'`,
 			dir("roles-json"), "role_assignments"),
 	})
 	register(&format{
@@ -86,7 +86,7 @@ lastUpdatedDateTime: 'VARCHAR'`, dir("mfa-json"), "mfa_registration"),
 		detect: func(s *sniff) bool {
 			return s.isJSON && s.has("id", "displayName") && (s.has("securityEnabled") || s.has("groupTypes")) && !signinLike(s)
 		},
-		load: loadSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', securityEnabled: 'BOOLEAN', membershipRule: 'VARCHAR', members: 'JSON'`,
+		side: newSideJSON(`id: 'VARCHAR', displayName: 'VARCHAR', securityEnabled: 'BOOLEAN', membershipRule: 'VARCHAR', members: 'JSON'`,
 			dir("groups-json"), "groups"),
 	})
 }

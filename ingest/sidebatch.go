@@ -7,16 +7,17 @@ import (
 
 // Small files that read and write no sign-in wait in lanes of their own and
 // load together at the end, or when their lane is full: AuthDetails
-// (attached to the sign-ins after every file) and the CSV side files, one
-// lane per format (users, MFA registration, administrators, registers, CA
-// exports as CSV, …). An MSP's tenant folders hold one of each per tenant;
-// each cost 20-35 ms alone, whatever its rows, in the dozen statements of its
-// load (100 folders: 12.7 s of a 31.9 s load, issue 5). A batch of one
-// format is rewritten file by file (writeTable: its broken lines, its
-// day/month order), read by one read_csv with each row's source and tenant,
-// and mapped by one run of the format's SQL; each file keeps its own
-// source, record numbers, rejected rows, counts and tenant. Any error makes
-// each file load on its own (loadTogether).
+// (attached to the sign-ins after every file) and the side files, one lane
+// per format (users, MFA registration, administrators, registers, CA
+// exports, named locations, …, CSV or JSON). An MSP's tenant folders hold
+// one of each per tenant; each cost 20-35 ms alone, whatever its rows, in
+// the dozen statements of its load (100 folders: 16.1 s of a 31.9 s load,
+// issue 5). A batch of one format is rewritten file by file (a CSV by
+// writeTable: its broken lines, its day/month order; JSON split to NDJSON:
+// its broken records), read by one read_csv or read_json with each row's
+// source and tenant, and mapped by one run of the format's SQL; each file
+// keeps its own source, record numbers, rejected rows, counts and tenant.
+// Any error makes each file load on its own (loadTogether).
 
 // laneOf is the lane of a batch kind: "authdetails" for AuthDetails of any
 // layout (one lane: a file of another layout loads the lane first), the
@@ -76,19 +77,10 @@ func (l *loader) flushLanes(ctx context.Context, kind string) error {
 	return l.loadInOrder(ctx, all)
 }
 
-// loadSideBatch loads the CSV side files of b, all of one format, as one
+// loadSideBatch loads the side files of b, all of one format, as one
 // batch, or each on its own when the batch cannot take them whole.
 func (l *loader) loadSideBatch(ctx context.Context, kind string, b []*prepared) error {
-	s := b[0].src.format.side
 	return l.loadTogether(ctx, kind, b, func(srcs []*source) (bool, error) {
-		fs := make([]sideFile, len(srcs))
-		for i, src := range srcs {
-			f, err := l.rewriteCSV(ctx, s, src)
-			if err != nil {
-				return false, err
-			}
-			fs[i] = f
-		}
-		return true, l.loadSideFiles(ctx, s, fs)
+		return true, b[0].src.format.side.loadAll(ctx, l, srcs)
 	})
 }

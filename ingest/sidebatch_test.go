@@ -27,8 +27,8 @@ func TestSideBatch(t *testing.T) {
 		}
 		return string(b)
 	}
-	users, mfa, admins, reg := read("20250308-Users.csv"), read("20250308-MFA-UserRegistrationDetails.csv"),
-		read("20250308-All-Administrators.csv"), read("exception-register.csv")
+	users, mfa, admins, reg, ca := read("20250308-Users.csv"), read("20250308-MFA-UserRegistrationDetails.csv"),
+		read("20250308-All-Administrators.csv"), read("exception-register.csv"), read("ca-policies.json")
 	put := func(dir, name, text string) {
 		d := filepath.Join(root, dir)
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -39,9 +39,10 @@ func TestSideBatch(t *testing.T) {
 		}
 	}
 	for i := 0; i < 4; i++ {
-		dir := fmt.Sprintf("t%d", i)
+		// Each folder a tenant of its own: every row of a batch its file's.
+		dir := fmt.Sprintf("tenant%d.onmicrosoft.com", i)
 		own := func(s string) string { return strings.ReplaceAll(s, "contoso", fmt.Sprintf("tenant%d", i)) }
-		u, m, a, r := own(users), own(mfa), own(admins), own(reg)
+		u, m, a, r, c := own(users), own(mfa), own(admins), own(reg), strings.ReplaceAll(ca, "CA0", fmt.Sprintf("T%d-CA0", i))
 		switch i {
 		case 0:
 			// The register kept as a workbook beside its CSV: the same lines.
@@ -51,11 +52,17 @@ func TestSideBatch(t *testing.T) {
 			// A line without an account, a date that is not one.
 			r += ",Break-glass,none,none,CISO,2025-01-15,2026-01-15\n" +
 				"x@tenant1.com,Service account,none,none,CISO,someday,2026-01-15\n"
+			// A policy without an id: rejected with its record's text.
+			c = strings.Replace(c, `"id": "0f000000-0000-4000-8000-000000000001"`, `"id": ""`, 1)
 		case 2:
 			// Day/month dates (15/01/2024): its own read in the batch.
 			u = strings.ReplaceAll(u, "1/15/2024 9:00:00 AM", "15/01/2024 09:00:00")
 			// A line with a cell too many.
 			a = strings.Replace(a, `"Emergency Access 01",`, `"Emergency Access 01","extra",`, 1)
+			// The policies as a bare array, the second not JSON (the first
+			// tells the format).
+			c = c[strings.Index(c, "[") : strings.LastIndex(c, "]")+1]
+			c = strings.Replace(c, `"T2-CA002 Block legacy authentication"`, `"T2-CA002" "broken"`, 1)
 		case 3:
 			// The same users file twice, the register re-saved (CRLF),
 			// and the MFA registration saved by Excel in Windows-1252, no
@@ -68,17 +75,22 @@ func TestSideBatch(t *testing.T) {
 		put(dir, "mfa.csv", m)
 		put(dir, "admins.csv", a)
 		put(dir, "register.csv", r)
+		put(dir, "ca-policies.json", c)
 	}
 	// Batched: users 5 files, MFA registration 3 (the fourth loads alone),
 	// administrators 4, registers 4 (t0's CSV loads before its workbook,
-	// alone).
-	got := loadBothWays(t, &batching, &batchReads, 16, root)
+	// alone), CA exports 4.
+	got := loadBothWays(t, &batching, &batchReads, 20, root)
 	for _, want := range []string{
 		"register_entries ", "users ", "mfa_registration ", "role_assignments ",
 		"2024-01-15 09:00:00", // the day/month file read as such
 		"no account",          // t1's rejected line
 		"is not a date",
 		"fields, the header has", // t2's line with a cell too many
+		"ca_policies {'tenant_id': tenant3.onmicrosoft.com",
+		"users {'tenant_id': tenant0.onmicrosoft.com",
+		"Conditional Access policy has no id|{", // rejected, with its text
+		"record 2 (line 19): invalid JSON",      // t2's broken record
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the load holds no %q", want)
@@ -89,19 +101,19 @@ func TestSideBatch(t *testing.T) {
 		path, note string
 		dupes      int64
 	}{
-		{"t0/register.xlsx", "rows repeat those of", 5},
-		{"t3/users.csv", "the same content as", 8},
-		{"t3/register.csv", "lines repeat those of", 5},
+		{"tenant0.onmicrosoft.com/register.xlsx", "rows repeat those of", 5},
+		{"tenant3.onmicrosoft.com/users.csv", "the same content as", 8},
+		{"tenant3.onmicrosoft.com/register.csv", "lines repeat those of", 5},
 	} {
 		s := sourceOf(t, sum, tc.path)
 		if s.Duplicates != tc.dupes || !strings.Contains(s.Note, tc.note) {
 			t.Errorf("%s: %d duplicates, note %q; want %d and %q", tc.path, s.Duplicates, s.Note, tc.dupes, tc.note)
 		}
 	}
-	if s := sourceOf(t, sum, "t1/register.csv"); s.Rejected != 2 || s.Loaded != 5 {
+	if s := sourceOf(t, sum, "tenant1.onmicrosoft.com/register.csv"); s.Rejected != 2 || s.Loaded != 5 {
 		t.Errorf("t1/register.csv: %d loaded, %d rejected", s.Loaded, s.Rejected)
 	}
-	if s := sourceOf(t, sum, "t3/mfa.csv"); !strings.Contains(s.Note, "Windows-1252") || s.Loaded == 0 {
+	if s := sourceOf(t, sum, "tenant3.onmicrosoft.com/mfa.csv"); !strings.Contains(s.Note, "Windows-1252") || s.Loaded == 0 {
 		t.Errorf("t3/mfa.csv: %d loaded, note %q", s.Loaded, s.Note)
 	}
 }
