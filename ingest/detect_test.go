@@ -1,7 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,5 +75,26 @@ func TestNotUsedReason(t *testing.T) {
 				t.Errorf("reason %q, want it to contain %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadHeadSize: the head of a file smaller than the sniffed length is
+// no bigger than the file (a small file waiting in a batch holds its head;
+// 100 of them held 1 MiB each), and a larger file's is the sniffed length.
+func TestReadHeadSize(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 10, sniffBytes + 5} {
+		path := filepath.Join(dir, fmt.Sprintf("f%d", size))
+		if err := os.WriteFile(path, bytes.Repeat([]byte("a"), size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		head, err := readHead(path, sniffBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(size, sniffBytes)
+		if len(head) != want || cap(head) != want {
+			t.Errorf("%d-byte file: head of %d bytes, capacity %d; want %d", size, len(head), cap(head), want)
+		}
 	}
 }

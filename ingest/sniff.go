@@ -363,6 +363,11 @@ func readHead(path string, n int) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// No bigger than the file: a small file waiting in a batch holds its
+	// head, and 100 small side files held 1 MiB each (issue 5).
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < int64(n) {
+		n = int(st.Size())
+	}
 	buf := make([]byte, n)
 	m, err := io.ReadFull(f, buf)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
