@@ -69,7 +69,7 @@ func batchKind(p *prepared) string {
 			return authDetailsBatchKind(p)
 		}
 	}
-	if p.src.format.side != nil && p.src.format.side.batches(sn) {
+	if p.src.format.side != nil && p.size <= sideBatchFileMax && p.src.format.side.batches(sn) {
 		return "side " + p.src.format.id
 	}
 	return ""

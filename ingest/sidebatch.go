@@ -19,6 +19,15 @@ import (
 // keeps its own source, record numbers, rejected rows, counts and tenant.
 // Any error makes each file load on its own (loadTogether).
 
+// sideBatchFileMax is the largest side file a lane takes: the fixed cost a
+// batch spares is a file's, which a file of that size already dwarfs.
+const sideBatchFileMax = 4 << 20
+
+// sideLaneMax bounds the bytes waiting in one side lane: a waiting file
+// holds its sniffed head (up to 1 MiB), and an MSP's lanes, one per format,
+// all wait until the end. A test makes it small.
+var sideLaneMax int64 = 32 << 20
+
 // laneOf is the lane of a batch kind: "authdetails" for AuthDetails of any
 // layout (one lane: a file of another layout loads the lane first), the
 // kind itself for a side format, "" for a kind that batches otherwise.
@@ -55,7 +64,8 @@ func (l *loader) sideAdd(ctx context.Context, p *prepared) (bool, error) {
 		pb = &pending{}
 		l.lanes[lane] = pb
 	}
-	if !pb.takes(p, kind) {
+	full := strings.HasPrefix(kind, "side ") && len(pb.b) > 0 && pb.bytes+p.size > sideLaneMax
+	if full || !pb.takes(p, kind) {
 		if err := l.loadPending(ctx, pb); err != nil {
 			return false, err
 		}
