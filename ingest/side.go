@@ -335,8 +335,8 @@ type sideCSV struct {
 type sideFormat interface {
 	// loadAll loads the files of srcs, all of the format, in their order.
 	loadAll(ctx context.Context, l *loader, srcs []*source) error
-	// batches says whether a file may load with others: UTF-8 as written,
-	// valid throughout (batchableText), of the format's syntax.
+	// batches says whether a file may load with others, where it loads
+	// as it would alone.
 	batches(sn *sniff) bool
 }
 
@@ -345,7 +345,10 @@ func newSideCSV(layout, sqlText, main string, dateFields ...string) *sideCSV {
 	return &sideCSV{layout: layout, sql: sqlText, main: main, dateFields: dateFields}
 }
 
-func (s *sideCSV) batches(sn *sniff) bool { return !sn.isJSON && batchableText(sn) }
+// batches: any CSV. Its rows are read in Go from the UTF-8 file to read
+// (sniff.disk: the file, or its UTF-8 copy from UTF-16 or Windows-1252), in
+// a batch as alone.
+func (s *sideCSV) batches(sn *sniff) bool { return !sn.isJSON }
 
 func (s *sideCSV) loadAll(ctx context.Context, l *loader, srcs []*source) error {
 	fs := make([]sideFile, len(srcs))
@@ -573,7 +576,20 @@ func newSideJSON(columns, sqlText, main string) *sideJSON {
 	return &sideJSON{columns: columns, sql: sqlText, main: main}
 }
 
-func (s *sideJSON) batches(sn *sniff) bool { return sn.isJSON && batchableText(sn) }
+// batches: JSON read as it is alone. A file that says UTF-8 (no BOM) and
+// holds bytes that are not may load again as Windows-1252 when loaded
+// alone (asWindows1252), so it joins only when it is UTF-8 throughout; a
+// UTF-16 or Windows-1252 file is read from its UTF-8 copy.
+func (s *sideJSON) batches(sn *sniff) bool {
+	if !sn.isJSON {
+		return false
+	}
+	if sn.encoding != "utf-8" {
+		return true
+	}
+	valid, err := sn.validUTF8()
+	return err == nil && valid
+}
 
 func (s *sideJSON) loadAll(ctx context.Context, l *loader, srcs []*source) error {
 	var read []*source

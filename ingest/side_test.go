@@ -138,17 +138,20 @@ func utf16File(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := []byte{0xFF, 0xFE}
-	for _, r := range string(b) {
-		for _, u := range utf16.Encode([]rune{r}) {
-			out = append(out, byte(u), byte(u>>8))
-		}
-	}
 	p := filepath.Join(t.TempDir(), "utf16-"+name)
-	if err := os.WriteFile(p, out, 0o644); err != nil {
+	if err := os.WriteFile(p, utf16LE(string(b)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// utf16LE is text in UTF-16 LE with a BOM.
+func utf16LE(text string) []byte {
+	out := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(text)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
 }
 
 func TestCAPolicies(t *testing.T) {

@@ -10,13 +10,13 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Small CSV side files of one format load together (sidebatch.go) and
-// leave exactly what loading them one by one leaves: each file's source,
-// tenant, rows, rejected lines, day/month order, repeats of a file and of
-// a register's lines, and counts. A file that cannot join (another
-// encoding, a workbook) loads on its own after the waiting files of its
-// kind, so a register saved as .csv and .xlsx beside it still counts the
-// workbook's lines as repeats.
+// Small side files of one format, CSV or JSON, load together
+// (sidebatch.go) and leave exactly what loading them one by one leaves:
+// each file's source, tenant, rows, rejected lines and records, day/month
+// order, repeats of a file and of a register's lines, encoding, and counts.
+// A file that cannot join (a workbook) loads on its own after the waiting
+// files of its kind, so a register saved as .csv and .xlsx beside it still
+// counts the workbook's lines as repeats.
 func TestSideBatch(t *testing.T) {
 	root := t.TempDir()
 	base := "../testdata/exports/contoso/"
@@ -52,8 +52,9 @@ func TestSideBatch(t *testing.T) {
 			// A line without an account, a date that is not one.
 			r += ",Break-glass,none,none,CISO,2025-01-15,2026-01-15\n" +
 				"x@tenant1.com,Service account,none,none,CISO,someday,2026-01-15\n"
-			// A policy without an id: rejected with its record's text.
-			c = strings.Replace(c, `"id": "0f000000-0000-4000-8000-000000000001"`, `"id": ""`, 1)
+			// A policy without an id: rejected with its record's text; the
+			// file in UTF-16 (PowerShell's Out-File), read from its copy.
+			c = string(utf16LE(strings.Replace(c, `"id": "0f000000-0000-4000-8000-000000000001"`, `"id": ""`, 1)))
 		case 2:
 			// Day/month dates (15/01/2024): its own read in the batch.
 			u = strings.ReplaceAll(u, "1/15/2024 9:00:00 AM", "15/01/2024 09:00:00")
@@ -66,7 +67,7 @@ func TestSideBatch(t *testing.T) {
 		case 3:
 			// The same users file twice, the register re-saved (CRLF),
 			// and the MFA registration saved by Excel in Windows-1252, no
-			// BOM (loads alone).
+			// BOM (read from its UTF-8 copy).
 			put(dir, "users-copy.csv", u)
 			put(dir, "register-resaved.csv", strings.ReplaceAll(r, "\n", "\r\n"))
 			m = strings.Replace(strings.TrimPrefix(m, "\ufeff"), "Alice Adams", "Ali\xe9 Adams", 1)
@@ -77,16 +78,15 @@ func TestSideBatch(t *testing.T) {
 		put(dir, "register.csv", r)
 		put(dir, "ca-policies.json", c)
 	}
-	// Batched: users 5 files, MFA registration 3 (the fourth loads alone),
-	// administrators 4, registers 4 (t0's CSV loads before its workbook,
-	// alone), CA exports 4.
-	got := loadBothWays(t, &batching, &batchReads, 20, root)
+	// Batched: users 5 files, MFA registration 4, administrators 4,
+	// registers 4 (t0's CSV loads before its workbook, alone), CA exports 4.
+	got := loadBothWays(t, &batching, &batchReads, 21, root)
 	// Lanes that fill up (a few files each) load as they fill: the same
-	// (18 of the 20 files still in batches, smaller ones).
+	// (20 of the 21 files still in batches, smaller ones).
 	func() {
 		defer func(old int64) { sideLaneMax = old }(sideLaneMax)
 		sideLaneMax = 4000
-		sameLoad(t, got, loadBothWays(t, &batching, &batchReads, 18, root))
+		sameLoad(t, got, loadBothWays(t, &batching, &batchReads, 20, root))
 	}()
 	for _, want := range []string{
 		"register_entries ", "users ", "mfa_registration ", "role_assignments ",
@@ -98,6 +98,7 @@ func TestSideBatch(t *testing.T) {
 		"users {'tenant_id': tenant0.onmicrosoft.com",
 		"Conditional Access policy has no id|{", // rejected, with its text
 		"record 2 (line 19): invalid JSON",      // t2's broken record
+		"'display_name': Alié Adams",            // t3's Windows-1252 MFA registration
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the load holds no %q", want)
@@ -122,6 +123,9 @@ func TestSideBatch(t *testing.T) {
 	}
 	if s := sourceOf(t, sum, "tenant3.onmicrosoft.com/mfa.csv"); !strings.Contains(s.Note, "Windows-1252") || s.Loaded == 0 {
 		t.Errorf("t3/mfa.csv: %d loaded, note %q", s.Loaded, s.Note)
+	}
+	if s := sourceOf(t, sum, "tenant1.onmicrosoft.com/ca-policies.json"); s.Note != "transcoded from UTF-16LE" || s.Loaded != 1 || s.Rejected != 1 {
+		t.Errorf("t1/ca-policies.json: %d loaded, %d rejected, note %q", s.Loaded, s.Rejected, s.Note)
 	}
 }
 
