@@ -142,10 +142,14 @@ type htmlView struct {
 	InputsCollapsed bool
 	InputGroups     []inputGroup
 	InputsFlagged   []inputView
-	Checks          []checkView
-	Groups          []severityGroup
-	Severities      []severityCount
-	Statuses        []statusCount
+	// InputNotes are the notes that several files without rejected rows
+	// share word for word (an MSP's 100 tenant folders: the same note on
+	// each folder's users export), each listed once rather than per file.
+	InputNotes []noteGroup
+	Checks     []checkView
+	Groups     []severityGroup
+	Severities []severityCount
+	Statuses   []statusCount
 	// Failed are the ids of the checks that could not run (status error).
 	Failed []string
 	// Warned are the inputs whose notes carry a warning.
@@ -212,6 +216,7 @@ func newHTMLView(r *analyze.Result, o HTMLOptions) htmlView {
 	if len(v.Inputs) > inputsListed {
 		v.InputsCollapsed = true
 		v.InputGroups, v.InputsFlagged = inputGroups(v.Inputs)
+		v.InputNotes, v.InputsFlagged = sharedNotes(v.InputsFlagged)
 	}
 	if v.Title == "" {
 		v.Title = "Entra ID sign-in MFA gap report"
@@ -348,6 +353,52 @@ func inputGroups(in []inputView) (groups []inputGroup, flagged []inputView) {
 		}
 	}
 	return groups, flagged
+}
+
+// noteGroup is a note that several input files share word for word.
+type noteGroup struct {
+	Note     string
+	Files    int
+	Examples []string // the first files' short paths
+}
+
+// sharedNoteMin is how many files must share a note for it to be listed
+// once; noteExamples how many of them it names.
+const (
+	sharedNoteMin = 3
+	noteExamples  = 3
+)
+
+// sharedNotes takes out of flagged the files without rejected rows whose
+// note at least sharedNoteMin of them share word for word, as one group per
+// note (in order of first appearance); a file with rejected rows stays
+// listed on its own.
+func sharedNotes(flagged []inputView) (notes []noteGroup, rest []inputView) {
+	count := map[string]int{}
+	for _, x := range flagged {
+		if x.Rejected == 0 && x.Note != "" {
+			count[x.Note]++
+		}
+	}
+	at := map[string]int{}
+	for _, x := range flagged {
+		if x.Rejected > 0 || count[x.Note] < sharedNoteMin {
+			rest = append(rest, x)
+			continue
+		}
+		i, ok := at[x.Note]
+		if !ok {
+			i = len(notes)
+			at[x.Note] = i
+			notes = append(notes, noteGroup{Note: x.Note})
+		}
+		g := &notes[i]
+		g.Files++
+		if len(g.Examples) < noteExamples {
+			g.Examples = append(g.Examples, x.Short)
+		}
+	}
+	return notes, rest
 }
 
 // inputViews strips the longest folder prefix common to every input path, so

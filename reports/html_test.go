@@ -166,18 +166,13 @@ func TestHTMLHostileStrings(t *testing.T) {
 // totals by format, lists the files with rejected rows or notes, and folds
 // the full list, where every file still is.
 func TestHTMLManyInputs(t *testing.T) {
-	r := fixedResult()
-	in := r.Inputs[0]
-	r.Inputs = nil
-	for i := range inputsListed + 10 {
-		x := in
+	r := manyInputs(func(i int, x *analyze.Input) {
 		x.Path = fmt.Sprintf("archive/h=%02d/PT1H.json", i)
-		x.Format, x.Kind, x.Read, x.Loaded, x.Rejected, x.Duplicates, x.Note = "diagnostic-json", "signins", 10, 10, 0, 0, ""
+		x.Format, x.Kind, x.Read, x.Loaded = "diagnostic-json", "signins", 10, 10
 		if i == 7 {
 			x.Read, x.Rejected, x.Note = 12, 2, "two records of another category"
 		}
-		r.Inputs = append(r.Inputs, x)
-	}
+	})
 	got := writeHTML(t, r)
 	fold := strings.Index(got, `<details class="inputs-all">`)
 	if fold < 0 {
@@ -233,4 +228,69 @@ func TestHTMLThousands(t *testing.T) {
 			t.Errorf("no %s in the report", want)
 		}
 	}
+}
+
+// A note that several files without rejected rows share word for word (an
+// MSP's tenant folders) is listed once with its count and the first files;
+// a file with rejected rows, and a note fewer files share, stay listed file
+// by file; every file is still in the folded full list.
+func TestHTMLSharedNotes(t *testing.T) {
+	r := manyInputs(func(i int, x *analyze.Input) {
+		x.Path = fmt.Sprintf("msp/tenant%02d/users.csv", i)
+		x.Format, x.Kind, x.Read, x.Loaded = "users-csv", "users", 8, 8
+		switch {
+		case i < 6:
+			x.Note = "no tenant in the file: given the only tenant of this run"
+		case i == 6:
+			x.Read, x.Rejected, x.Note = 9, 1, "no tenant in the file: given the only tenant of this run"
+		case i < 9:
+			x.Note = "a note two files share"
+		}
+	})
+	got := writeHTML(t, r)
+	fold := strings.Index(got, `<details class="inputs-all">`)
+	shared := strings.Index(got, "Notes several files share (1)")
+	others := strings.Index(got, "Other files with rejected rows or notes (3)")
+	if fold < 0 || shared < 0 || others < shared || fold < others {
+		t.Fatalf("sections out of place: shared notes at %d, other files at %d, full list at %d", shared, others, fold)
+	}
+	group := got[shared:others]
+	for _, want := range []string{
+		"no tenant in the file: given the only tenant of this run</td><td class=\"num\">6</td>",
+		"tenant00/users.csv<br>tenant01/users.csv<br>tenant02/users.csv<br>&hellip;",
+	} {
+		if !strings.Contains(group, want) {
+			t.Errorf("the shared note's row lacks %q:\n%s", want, group)
+		}
+	}
+	if strings.Contains(group, "tenant03/users.csv") {
+		t.Error("the shared note names more than its first three files")
+	}
+	listed := got[others:fold]
+	for _, want := range []string{"tenant06/users.csv", "tenant07/users.csv", "tenant08/users.csv"} {
+		if !strings.Contains(listed, want) {
+			t.Errorf("%s is not listed on its own", want)
+		}
+	}
+	if strings.Contains(listed, "tenant00/users.csv") {
+		t.Error("a file of the shared note is listed on its own too")
+	}
+	if n := strings.Count(got[fold:], "no tenant in the file"); n != 7 {
+		t.Errorf("the full list holds the shared note %d times, want 7", n)
+	}
+}
+
+// manyInputs is fixedResult with inputsListed + 10 inputs made from its
+// first, without rejects, duplicates or notes, then edited by edit.
+func manyInputs(edit func(i int, x *analyze.Input)) *analyze.Result {
+	r := fixedResult()
+	in := r.Inputs[0]
+	in.Rejected, in.Duplicates, in.Note = 0, 0, ""
+	r.Inputs = nil
+	for i := range inputsListed + 10 {
+		x := in
+		edit(i, &x)
+		r.Inputs = append(r.Inputs, x)
+	}
+	return r
 }
