@@ -81,8 +81,8 @@ func batchKind(p *prepared) string {
 const portalBatchFileMax = 4 << 20
 
 // pending is a batch of small files of one kind (batchKind) waiting to be
-// loaded together: the current one, one set aside (park), or the lane of
-// AuthDetails files (sideAdd).
+// loaded together: the current one, one set aside (park), or a lane of
+// AuthDetails or side files (sideAdd).
 type pending struct {
 	kind  string
 	b     []*prepared
@@ -90,13 +90,13 @@ type pending struct {
 }
 
 // takes says whether p, of kind, may join pb: pb is empty, or of kind with
-// room left and not holding the same file (a batch tells its files apart
-// by path).
+// room left (batchBytes) and not holding the same file (a batch tells its
+// files apart by path).
 func (pb *pending) takes(p *prepared, kind string) bool {
 	if len(pb.b) == 0 {
 		return true
 	}
-	if pb.kind != kind || pb.bytes+p.size > batchMax || len(pb.b) >= batchFiles {
+	if pb.kind != kind || pb.bytes+p.size > batchBytes(kind) || len(pb.b) >= batchFiles {
 		return false
 	}
 	for _, q := range pb.b {
@@ -116,6 +116,15 @@ func (pb *pending) add(p *prepared, kind string) {
 	pb.bytes += p.size
 }
 
+// batchBytes bounds the bytes of a batch of kind: batchMax, or sideLaneMax
+// for a lane of side files, which all wait until the end.
+func batchBytes(kind string) int64 {
+	if strings.HasPrefix(kind, "side ") {
+		return sideLaneMax
+	}
+	return batchMax
+}
+
 // loadPending loads the files of pb, if any, and empties it.
 func (l *loader) loadPending(ctx context.Context, pb *pending) error {
 	b, kind := pb.b, pb.kind
@@ -130,15 +139,14 @@ func (l *loader) loadPending(ctx context.Context, pb *pending) error {
 	return err
 }
 
-// batchAdd adds p to the current batch if it can go there (same kind, room
-// left, not the same file); when it returns false the caller flushes the
+// batchAdd adds p, of kind (batchKind), to the current batch if it can go
+// there (same kind, room left, not the same file); when it returns false the caller flushes the
 // batches and tries again, or loads p on its own. Portal CSVs of another
 // event type than the current batch's set it aside (parked) rather than
 // end it: an MSP's tenant folders alternate interactive, non-interactive
 // and service principal files, and sign-ins of two event types are never
 // repeats of each other, so the order they load in changes nothing.
-func (l *loader) batchAdd(p *prepared) bool {
-	kind := batchKind(p)
+func (l *loader) batchAdd(p *prepared, kind string) bool {
 	if kind == "" || !batching || laneOf(kind) != "" {
 		return false
 	}

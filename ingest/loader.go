@@ -271,10 +271,13 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 	if err != nil || p == nil {
 		return false, err
 	}
-	if queued, err := l.sideAdd(ctx, p); queued || err != nil {
+	// Its batch kind once (a portal CSV's layout and event type are worked
+	// out for it), for its lane or the batch.
+	kind := batchKind(p)
+	if queued, err := l.sideAdd(ctx, p, kind); queued || err != nil {
 		return queued, err
 	}
-	if l.batchAdd(p) {
+	if l.batchAdd(p, kind) {
 		return true, nil
 	}
 	if p.src.format.kind != "signins" && len(l.batch.b) > 0 {
@@ -288,7 +291,7 @@ func (l *loader) file(ctx context.Context, f inputFile, seq int) (queued bool, e
 	if err := l.flushBatch(ctx); err != nil {
 		return false, err
 	}
-	if l.batchAdd(p) {
+	if l.batchAdd(p, kind) {
 		return true, nil
 	}
 	return false, l.loadOne(ctx, p)

@@ -38,7 +38,7 @@ func portalBatchKind(p *prepared) string {
 
 // authDetailsBatchKind is the batch kind of an AuthDetails CSV that may
 // join a batch, or "": "authdetails " and its layout. AuthDetails load in a
-// lane of their own (loader.side): they are attached to the sign-ins after
+// lane of their own (sideAdd): they are attached to the sign-ins after
 // every file.
 func authDetailsBatchKind(p *prepared) string {
 	sn := p.src.sniff
@@ -130,12 +130,9 @@ func (l *loader) readCSVBatch(ctx context.Context, b []*prepared, r csvRead, col
 		ids = append(ids, strconv.Itoa(p.src.id))
 	}
 	cols["source_id"] = "[" + strings.Join(ids, ", ") + "]::integer[]"
-	vars := []string{"set variable batch_paths = [" + strings.Join(paths, ", ") + "]"}
-	for _, name := range slices.Sorted(maps.Keys(cols)) {
-		vars = append(vars, fmt.Sprintf("set variable batch_%s = %s", name, cols[name]))
-		r.extra = append(r.extra, fmt.Sprintf("getvariable('batch_%[1]s')[list_position(getvariable('batch_paths'), filename)] as __%[1]s", name))
-	}
-	if _, err := l.db.ExecContext(ctx, strings.Join(vars, "; ")); err != nil {
+	vars, extra := perFile("batch", paths, cols)
+	r.extra = append(r.extra, extra...)
+	if _, err := l.db.ExecContext(ctx, vars); err != nil {
 		return false, err
 	}
 	view, err := csvView(r)
@@ -176,6 +173,22 @@ where %[1]s.source_id = f.source_id`, r.table, r.rec, mine)); err != nil {
 		p.src.read = counts[p.src.id]
 	}
 	return true, nil
+}
+
+// perFile is the SQL that gives each row of files read with filename = true
+// values of its own file: vars, the statements that set <prefix>_paths to
+// paths (quoted) and <prefix>_<name> to each entry of cols (a typed SQL
+// list, one value per file, in paths' order), and per name, in name order,
+// the expression "… as __<name>" that finds the row's value by its file
+// name. list_position over the paths keeps the files' order (a join would
+// not keep it).
+func perFile(prefix string, paths []string, cols map[string]string) (vars string, exprs []string) {
+	stmts := []string{fmt.Sprintf("set variable %s_paths = [%s]", prefix, strings.Join(paths, ", "))}
+	for _, name := range slices.Sorted(maps.Keys(cols)) {
+		stmts = append(stmts, fmt.Sprintf("set variable %s_%s = %s", prefix, name, cols[name]))
+		exprs = append(exprs, fmt.Sprintf("getvariable('%[1]s_%[2]s')[list_position(getvariable('%[1]s_paths'), filename)] as __%[2]s", prefix, name))
+	}
+	return strings.Join(stmts, "; "), exprs
 }
 
 // finishPortalBatch does for each file of a batch what loadPortalCSV does

@@ -445,20 +445,18 @@ func (l *loader) loadSideFiles(ctx context.Context, s *sideCSV, fs []sideFile) e
 // sideRead is the SQL that makes table from reader, a read_csv or
 // read_json over getvariable('side_paths') with filename = true, the files
 // of srcs at paths, each row with its file's source (__source_id) and
-// tenant (__side_tenant). A row's file is found by its name with
-// list_position over the paths, as a portal batch does: the files' order is
-// kept (a join would not keep it).
+// tenant (__side_tenant), as a portal batch's rows (perFile).
 func sideRead(table string, srcs []*source, paths []string, reader string) string {
 	qpaths, ids, tenants := make([]string, len(srcs)), make([]string, len(srcs)), make([]string, len(srcs))
 	for i, src := range srcs {
 		qpaths[i], ids[i], tenants[i] = quote(paths[i]), strconv.Itoa(src.id), quote(sideTenant(src))
 	}
-	return fmt.Sprintf(`set variable side_paths = [%s]; set variable side_ids = [%s]::integer[]; set variable side_tenants = [%s]::varchar[];
-create or replace temp table %s as
-select getvariable('side_ids')[list_position(getvariable('side_paths'), filename)] as __source_id,
-  getvariable('side_tenants')[list_position(getvariable('side_paths'), filename)] as __side_tenant,
-  * exclude (filename)
-from %s`, strings.Join(qpaths, ", "), strings.Join(ids, ", "), strings.Join(tenants, ", "), table, reader)
+	vars, exprs := perFile("side", qpaths, map[string]string{
+		"source_id":   "[" + strings.Join(ids, ", ") + "]::integer[]",
+		"side_tenant": "[" + strings.Join(tenants, ", ") + "]::varchar[]",
+	})
+	return fmt.Sprintf("%s;\ncreate or replace temp table %s as\nselect %s,\n  * exclude (filename)\nfrom %s",
+		vars, table, strings.Join(exprs, ",\n  "), reader)
 }
 
 // sideTenant is the tenant of a side file's rows that name none.

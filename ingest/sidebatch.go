@@ -41,14 +41,13 @@ func laneOf(kind string) string {
 	return ""
 }
 
-// sideAdd queues p in its lane if it has one, loading the lane's batch
+// sideAdd queues p, of kind (batchKind), in its lane if it has one, loading the lane's batch
 // first when p is of another layout or the batch is full; false when p
 // does not batch so. A file that reads no sign-in and loads on its own
 // first loads the lanes holding files of its kind: a register's lines are
 // compared with those of the registers loaded before it, and a file that
 // repeats another is told by the sources loaded before it (sameContent).
-func (l *loader) sideAdd(ctx context.Context, p *prepared) (bool, error) {
-	kind := batchKind(p)
+func (l *loader) sideAdd(ctx context.Context, p *prepared, kind string) (bool, error) {
 	lane := laneOf(kind)
 	if !batching || lane == "" {
 		if p.src.format.kind == "signins" {
@@ -64,8 +63,7 @@ func (l *loader) sideAdd(ctx context.Context, p *prepared) (bool, error) {
 		pb = &pending{}
 		l.lanes[lane] = pb
 	}
-	full := strings.HasPrefix(kind, "side ") && len(pb.b) > 0 && pb.bytes+p.size > sideLaneMax
-	if full || !pb.takes(p, kind) {
+	if !pb.takes(p, kind) {
 		if err := l.loadPending(ctx, pb); err != nil {
 			return false, err
 		}
