@@ -3,7 +3,9 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -140,20 +142,20 @@ func (l *loader) loadPending(ctx context.Context, pb *pending) error {
 }
 
 // batchAdd adds p, of kind (batchKind), to the current batch if it can go
-// there (same kind, room left, not the same file); when it returns false the caller flushes the
-// batches and tries again, or loads p on its own. Portal CSVs of another
-// event type than the current batch's set it aside (parked) rather than
-// end it: an MSP's tenant folders alternate interactive, non-interactive
-// and service principal files, and sign-ins of two event types are never
-// repeats of each other, so the order they load in changes nothing.
+// there (same kind, room left, not the same file); when it returns false the
+// caller flushes the batches and tries again, or loads p on its own. A
+// sign-in file of another kind than the current batch's sets it aside
+// (park) rather than end it: an MSP's tenant folders alternate interactive,
+// non-interactive and service principal files, and Graph files with portal
+// CSVs.
 func (l *loader) batchAdd(p *prepared, kind string) bool {
 	if kind == "" || !batching || laneOf(kind) != "" {
 		return false
 	}
-	if len(l.batch.b) > 0 && l.batch.kind != kind && !l.park(kind) {
+	if len(l.batch.b) > 0 && l.batch.kind != kind && !l.park(kind, p.size) {
 		return false
 	}
-	if !l.batch.takes(p, kind) {
+	if !l.batch.takes(p, kind) || l.joint && l.pendingBytes()+p.size > batchMax {
 		return false
 	}
 	l.batch.add(p, kind)
@@ -161,20 +163,31 @@ func (l *loader) batchAdd(p *prepared, kind string) bool {
 }
 
 // park sets the current batch aside and takes up the parked one of kind, if
-// any, when both are portal CSVs and no other batch, current or parked,
-// holds their event types under another kind (two layouts of one event
-// type may hold the same sign-ins: they load in file order); false when it
-// may not.
-func (l *loader) park(kind string) bool {
-	event := portalBatchEvent(kind)
-	if event == "" || portalBatchEvent(l.batch.kind) == "" || portalBatchEvent(l.batch.kind) == event {
+// any, for a file of kind and size; false when it may not. Both must write
+// sign-ins. Sign-ins of two event types are never repeats of each other:
+// portal batches of distinct event types load one after the other, in the
+// order of their first files. Batches that may hold the same sign-ins (a
+// Graph batch and any other, two layouts of one event type) load as one
+// joint batch (joint.go), which keeps what file order keeps; it holds one
+// batch of the Graph family and at most batchMax bytes.
+func (l *loader) park(kind string, size int64) bool {
+	if !signinBatch(kind) || !signinBatch(l.batch.kind) {
 		return false
 	}
-	for k := range l.parked {
-		if k != kind && portalBatchEvent(k) == event {
+	overlap := false
+	for _, k := range append([]string{l.batch.kind}, slices.Collect(maps.Keys(l.parked))...) {
+		if k == kind || !mayOverlap(k, kind) {
+			continue
+		}
+		if graphFamily(k) && graphFamily(kind) {
 			return false
 		}
+		overlap = true
 	}
+	if overlap && (!jointLoads || l.pendingBytes()+size > batchMax) {
+		return false
+	}
+	l.joint = l.joint || overlap
 	if l.parked == nil {
 		l.parked = map[string]*pending{}
 	}
@@ -191,8 +204,9 @@ func (l *loader) park(kind string) bool {
 // batching turns batches on; tests turn it off to compare.
 var batching = true
 
-// flushBatch loads the files of the current batch and of the parked ones,
-// in the order of their first files.
+// flushBatch loads the files of the current batch and of the parked ones:
+// as one joint batch when they may hold the same sign-ins, else batch by
+// batch in the order of their first files.
 func (l *loader) flushBatch(ctx context.Context) error {
 	var all []*pending
 	if len(l.batch.b) > 0 {
@@ -202,7 +216,11 @@ func (l *loader) flushBatch(ctx context.Context) error {
 	for _, pb := range l.parked {
 		all = append(all, pb)
 	}
-	l.batch, l.parked = pending{}, nil
+	joint := l.joint
+	l.batch, l.parked, l.joint = pending{}, nil, false
+	if joint {
+		return l.loadJoint(ctx, all)
+	}
 	return l.loadInOrder(ctx, all)
 }
 
@@ -238,28 +256,50 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 		paths[i] = p.src.sniff.disk
 	}
 	if kind == "graph" {
-		// Each file joined and compacted; one that is not a sequence of
-		// arrays and objects loads on its own, in its place, between the
-		// files joined before it and the rest.
-		for i, p := range b {
-			joined := l.joinedPath(p.src)
-			defer os.Remove(joined)
-			if _, err := joinArrays(p.src.sniff.disk, joined); err != nil {
-				if outOfSpace(err) {
-					return fmt.Errorf("ingest %s: %w", p.src.file.display, err)
-				}
-				if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {
-					return err
-				}
-				if err := l.loadOne(ctx, p); err != nil {
-					return err
-				}
-				return l.loadBatch(ctx, kind, b[i+1:])
+		// A file that is not a sequence of arrays and objects loads on its
+		// own, in its place, between the files joined before it and the
+		// rest.
+		i, remove, err := l.joinGraph(b, paths)
+		defer remove()
+		if err != nil {
+			return err
+		}
+		if i < len(b) {
+			if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {
+				return err
 			}
-			paths[i] = joined
+			if err := l.loadOne(ctx, b[i]); err != nil {
+				return err
+			}
+			return l.loadBatch(ctx, kind, b[i+1:])
 		}
 	}
 	return l.loadRead(ctx, kind, b, paths)
+}
+
+// joinGraph joins and compacts the Graph arrays of each file of b
+// (joinArrays) into a copy whose path replaces its entry in paths, up to the
+// first file that is not a sequence of arrays and objects: i is its index,
+// len(b) when every file joined. remove deletes the copies.
+func (l *loader) joinGraph(b []*prepared, paths []string) (i int, remove func(), err error) {
+	var joined []string
+	remove = func() {
+		for _, j := range joined {
+			os.Remove(j)
+		}
+	}
+	for i, p := range b {
+		j := l.joinedPath(p.src)
+		joined = append(joined, j)
+		if _, err := joinArrays(p.src.sniff.disk, j); err != nil {
+			if outOfSpace(err) {
+				return i, remove, fmt.Errorf("ingest %s: %w", p.src.file.display, err)
+			}
+			return i, remove, nil
+		}
+		paths[i] = j
+	}
+	return len(b), remove, nil
 }
 
 // loadRead loads the files of b from paths (the files themselves, or their
@@ -285,10 +325,7 @@ func (l *loader) loadTogether(ctx context.Context, kind string, b []*prepared, t
 	case 1:
 		return l.loadOne(ctx, b[0])
 	}
-	srcs := make([]*source, len(b))
-	for i, p := range b {
-		srcs[i] = p.src
-	}
+	srcs := sourcesOf(b)
 	if err := l.register(ctx, srcs...); err != nil {
 		return err
 	}

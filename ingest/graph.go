@@ -396,6 +396,23 @@ func (l *loader) mapGraph(ctx context.Context, src *source, ndjson *string) erro
 // mapGraphSources maps raw_graph holding the records of srcs, in load order;
 // several sources (a batch, batch.go) only when no row is unusable.
 func (l *loader) mapGraphSources(ctx context.Context, srcs []*source, ndjson *string) error {
+	if err := l.mapGraphSignins(ctx, srcs, ndjson); err != nil {
+		return err
+	}
+	// The sign-ins are in: their tenant and repeats are settled, each
+	// file's as if loaded alone, before the statements after write their
+	// steps and policies.
+	if err := l.finishSources(ctx, srcs); err != nil {
+		return err
+	}
+	return l.mapGraphRest(ctx)
+}
+
+// mapGraphSignins is mapGraphSources up to the sign-ins written, not yet
+// finished: the rows that are not sign-ins rejected, the sign-ins mapped.
+// A joint batch (joint.go) reads portal CSVs beside them before they are
+// finished together.
+func (l *loader) mapGraphSignins(ctx context.Context, srcs []*source, ndjson *string) error {
 	src := srcs[0]
 	_, err := l.db.ExecContext(ctx, `create or replace temp table raw_graph_rejects as
 select source_id, rec,
@@ -472,23 +489,29 @@ where `+graphUnusable)
 	if _, err := l.db.ExecContext(ctx, "set variable map_sources = ["+sourceIDs(srcs)+"]::integer[]"); err != nil {
 		return err
 	}
-	for i, stmt := range splitStatements(graphSQL)[1:] {
+	return l.graphStatements(ctx, splitStatements(graphSQL)[1:2])
+}
+
+// mapGraphRest is mapGraphSources after the sign-ins are finished: the
+// steps and policy results of those kept, then raw_graph dropped.
+func (l *loader) mapGraphRest(ctx context.Context) error {
+	if err := l.graphStatements(ctx, splitStatements(graphSQL)[2:]); err != nil {
+		return err
+	}
+	_, err := l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects")
+	return err
+}
+
+// graphStatements runs stmts of graph.sql in order (execByRecords).
+func (l *loader) graphStatements(ctx context.Context, stmts []string) error {
+	for _, stmt := range stmts {
 		t := time.Now()
 		if err := l.execByRecords(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
 		}
 		Trace("graph: "+firstLine(stmt), t)
-		if i == 0 {
-			// The sign-ins are in: their tenant and repeats are settled,
-			// each file's as if loaded alone, before the statements after
-			// write their steps and policies.
-			if err := l.finishSources(ctx, srcs); err != nil {
-				return err
-			}
-		}
 	}
-	_, err = l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects")
-	return err
+	return nil
 }
 
 // policyChunk is how many records one run of a statement of graph.sql that

@@ -147,6 +147,9 @@ type loader struct {
 	batch  pending
 	parked map[string]*pending
 	lanes  map[string]*pending
+	// joint is set when the current and parked batches may hold the same
+	// sign-ins: they load as one joint batch (joint.go).
+	joint bool
 	// sideMacros is set once side_common.sql's macros are made (runSide).
 	sideMacros bool
 	// lastID is the largest source id given (nextSourceID).

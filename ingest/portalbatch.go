@@ -95,7 +95,10 @@ func (l *loader) loadPortalBatch(ctx context.Context, kind string, b []*prepared
 		if err != nil || !ok {
 			return false, err
 		}
-		return true, l.finishPortalBatch(ctx, srcs)
+		if err := l.portalBatchNotSignins(ctx, srcs); err != nil {
+			return false, err
+		}
+		return true, l.finishSources(ctx, srcs)
 	})
 }
 
@@ -191,10 +194,10 @@ func perFile(prefix string, paths []string, cols map[string]string) (vars string
 	return strings.Join(stmts, "; "), exprs
 }
 
-// finishPortalBatch does for each file of a batch what loadPortalCSV does
-// after its read: its rows that are not sign-ins become rejected rows, then
-// the files are finished together (finishSources).
-func (l *loader) finishPortalBatch(ctx context.Context, srcs []*source) error {
+// portalBatchNotSignins does for each file of a batch what loadPortalCSV
+// does after its read: its rows that are not sign-ins become rejected rows.
+// The files are finished together after it (finishSources).
+func (l *loader) portalBatchNotSignins(ctx context.Context, srcs []*source) error {
 	for _, src := range srcs {
 		if _, err := l.db.ExecContext(ctx, fmt.Sprintf("set variable source_id = %d", src.id)); err != nil {
 			return err
@@ -203,7 +206,7 @@ func (l *loader) finishPortalBatch(ctx context.Context, srcs []*source) error {
 			return err
 		}
 	}
-	return l.finishSources(ctx, srcs)
+	return nil
 }
 
 // queryPairs returns the integer pairs (key, value) a query returns.
