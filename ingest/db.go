@@ -103,17 +103,40 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	if opts.Threads > 0 {
 		settings = append(settings, fmt.Sprintf("set threads = %d", opts.Threads))
 	}
-	for _, s := range append(settings, schemaSQL) {
+	for _, s := range settings {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("prepare database: %s: %w", firstLine(s), err)
 		}
+	}
+	if err := migrateSteps(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare database: steps table of an earlier mfagap: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare database: %w", err)
 	}
 	if err := registerUDFs(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare database: %w", err)
 	}
 	return db, nil
+}
+
+// migrateSteps renames the steps table of a database written before
+// signin_auth_steps became a view (schema.sql), whose portal AuthDetails
+// rows were copied into it: it becomes graph_auth_steps, and the view adds
+// no portal row to a sign-in that has steps there.
+func migrateSteps(ctx context.Context, db *sql.DB) error {
+	var n int
+	err := db.QueryRowContext(ctx, `select count(*) from duckdb_tables()
+where database_name = current_database() and schema_name = 'main' and table_name = 'signin_auth_steps'`).Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = db.ExecContext(ctx, "alter table signin_auth_steps rename to graph_auth_steps")
+	return err
 }
 
 // lockHolderRe finds the program and process DuckDB names when another

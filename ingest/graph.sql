@@ -1,6 +1,6 @@
 -- Graph /auditLogs/signIns records (v1.0 and beta; portal JSON download; MES,
 -- Goose and Hawk output once keys are camelCase) → signins,
--- signin_auth_steps and signin_ca_policies.
+-- graph_auth_steps (read through the view signin_auth_steps) and signin_ca_policies.
 -- The loader first creates raw_graph with read_graph(...) and the columns
 -- below; other formats that carry Graph-shaped records (diagnostic settings
 -- "properties") build raw_graph with the same columns and reuse this file.
@@ -136,7 +136,7 @@ select source_id, source_record as rec, tenant_id, request_id, event_type
 from signins
 where list_contains(getvariable('map_sources'), source_id);
 
-insert into signin_auth_steps by name
+insert into graph_auth_steps by name
 select
   k.tenant_id, k.request_id, k.event_type,
   step,

@@ -200,14 +200,28 @@ func IsParquetDir(dir string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// canonicalTables lists the persistent tables of the schema.
+// canonicalTables lists the persistent tables of the schema as a Parquet
+// folder holds them: the view signin_auth_steps, every step, in place of
+// its table graph_auth_steps (parquetTable), so that other engines read
+// the steps whole.
 func canonicalTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	out, err := queryColumn[string](ctx, db, `select table_name from duckdb_tables()
-where database_name = current_database() and schema_name = 'main' and not temporary order by table_name`)
+	out, err := queryColumn[string](ctx, db, `select replace(table_name, 'graph_auth_steps', 'signin_auth_steps') from duckdb_tables()
+where database_name = current_database() and schema_name = 'main' and not temporary order by 1`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
 	return out, nil
+}
+
+// parquetTable is the table the rows of a Parquet folder's table t load
+// into: the steps (the view signin_auth_steps when written) into
+// graph_auth_steps, where the view adds no AuthDetails row to a sign-in
+// that has steps.
+func parquetTable(t string) string {
+	if t == "signin_auth_steps" {
+		return "graph_auth_steps"
+	}
+	return t
 }
 
 // queryColumn returns the first column of every row of q.
@@ -269,15 +283,16 @@ func (l *loader) loadParquet(ctx context.Context, dir string) error {
 			from = fmt.Sprintf("(select * exclude (day) from read_parquet(%s, hive_partitioning = true, hive_types = {'tenant_id': VARCHAR, 'day': DATE}))",
 				quote(filepath.Join(dir, "signins", "**", "*.parquet")))
 		}
+		into := parquetTable(t)
 		sel := "*"
-		if hasColumn(ctx, l.db, t, "source_id") {
+		if hasColumn(ctx, l.db, into, "source_id") {
 			sel = fmt.Sprintf("* replace (source_id + %d as source_id)", offset)
 		}
 		verb := "insert into"
-		if hasPrimaryKey(ctx, l.db, t) {
+		if hasPrimaryKey(ctx, l.db, into) {
 			verb = "insert or replace into" // seeded reference tables (role templates, account patterns)
 		}
-		q := fmt.Sprintf("%s %s by name select %s from %s", verb, ident(t), sel, from)
+		q := fmt.Sprintf("%s %s by name select %s from %s", verb, ident(into), sel, from)
 		if _, err := l.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("parquet %s: load %s: %w", dir, t, err)
 		}

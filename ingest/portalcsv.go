@@ -196,62 +196,41 @@ from portal_auth_details where `+mine+` order by source_record`); err != nil {
 	return l.db.QueryRowContext(ctx, "select count(*) from portal_auth_details where source_id = ?", src.id).Scan(&src.loaded)
 }
 
-// attachAuthDetails turns portal AuthDetails rows into authentication steps
+// attachAuthDetails makes portal AuthDetails rows the authentication steps
 // of the sign-ins they belong to and re-derives those sign-ins' MFA verdict.
 // It runs once after all files are loaded, so file order does not matter.
 //
-// Each sign-in is known by its source and record number (integers, unique,
-// in the order of the table's rows) while its steps are numbered and when
-// its verdict is written back. Steps are numbered, and their verdict flags
-// taken, over those integers alone (attach_keys); their text joins in only
-// as they are written: numbering the joined rows whole moved every string
-// through the window (the attach of 1 M sign-ins 3.3 s before, 2.8-3.1 s
-// after; of 10 M, 74 s before, 50 s after). The flags are computed as the
-// AuthDetails are scanned, before the join: computed after it, their four
-// text inputs went through the join and the window too (attach_keys at 1 M
-// 1.1-1.4 s, 0.65 s so). DuckDB updates rows that arrive out of the table's
-// order one by one: the update joined on tenant, request id and event type
-// took 14 s for 950 k sign-ins, in the table's order 0.1 s; the whole attach
-// of 10 M sign-ins with 16 M AuthDetails rows took ~180 s before, 1 M 10.6 s
-// (issue 5).
+// The steps are the view signin_auth_steps (schema.sql), which numbers each
+// sign-in's AuthDetails rows as it is read; attachAuthDetails only chooses
+// its variant (stepsView) and writes the verdicts. Copying the steps into a
+// table took 1.4 s of the 2.7 s attach of a 1 M-sign-in portal download
+// (1.6 M AuthDetails rows), numbering them 0.85 s (issue 5).
+//
+// A sign-in's verdict flags are those of its Request ID's rows, taken as
+// the AuthDetails are scanned and grouped by Request ID, before the join:
+// computed after it, their four text inputs went through the join too.
+// DuckDB updates rows that arrive out of the table's order one by one: the
+// update joined on tenant, request id and event type took 14 s for 950 k
+// sign-ins, in the table's order (source and record number) 0.1 s.
 func (l *loader) attachAuthDetails(ctx context.Context) error {
 	defer Trace("auth details: attach to sign-ins", time.Now())
 	overlap, err := l.authDetailsOverlap(ctx)
 	if err != nil {
 		return err
 	}
-	oneSource := ""
-	if overlap {
-		// A sign-in's steps from one AuthDetails file only, the first:
-		// two downloads of overlapping dates both hold them, and both
-		// copies were attached (its steps twice). Half a second over the
-		// 1.6 M rows of a 1 M download, so only when files may overlap.
-		oneSource = "\n      qualify source_id = min(source_id) over (partition by request_id)"
-	}
 	for _, stmt := range []string{
-		fmt.Sprintf(`create or replace temp table attach_keys as
-select s.source_id as signin_source, s.source_record as signin_record, d.source_id, d.source_record,
-  row_number() over (partition by s.source_id, s.source_record order by d.source_id, d.source_record)::integer as step,
-  d.mfa, d.claim
-from (select request_id, source_id, source_record,
-        mfagap_step_mfa(succeeded, method, requirement, result_detail) as mfa,
-        mfagap_step_claim(method, result_detail) as claim
-      from portal_auth_details%s) d
+		stepsView(overlap),
+		fmt.Sprintf(`create or replace temp table attach_verdicts as
+select s.source_id as signin_source, s.source_record as signin_record, d.mfa, d.claim
+from (select request_id,
+        bool_or(mfagap_step_mfa(succeeded, method, requirement, result_detail)) as mfa,
+        bool_or(mfagap_step_claim(method, result_detail)) as claim
+      from %s
+      group by request_id) d
 join signins s on s.request_id = d.request_id
-where not exists (select 1 from signin_auth_steps x
-                  where x.tenant_id = s.tenant_id and x.request_id = s.request_id and x.event_type = s.event_type)`, oneSource),
-		`insert into signin_auth_steps by name
-select s.tenant_id, s.request_id, s.event_type, k.step,
-  d.step_at, d.method, d.method_detail, d.succeeded, d.result_detail, d.requirement, d.source_id, d.source_record
-from attach_keys k
-join portal_auth_details d on d.source_id = k.source_id and d.source_record = k.source_record
-join signins s on s.source_id = k.signin_source and s.source_record = k.signin_record`,
-		`create or replace temp table attach_verdicts as
-select signin_source, signin_record, bool_or(mfa) as mfa, bool_or(claim) as claim
-from attach_keys
-group by signin_source, signin_record
-order by signin_source, signin_record`,
-		`drop table attach_keys`,
+where not exists (select 1 from graph_auth_steps x
+                  where x.tenant_id = s.tenant_id and x.request_id = s.request_id and x.event_type = s.event_type)
+order by signin_source, signin_record`, authDetailsRows(overlap)),
 		`update signins set mfa_satisfied = mfagap_mfa_satisfied(v.mfa, v.claim, signins.additional_details,
     signins.authentication_requirement, signins.error_code)
 from attach_verdicts v
@@ -266,6 +245,31 @@ where signins.source_id = v.signin_source and signins.source_record = v.signin_r
 		Trace("auth details: "+firstLine(stmt), t)
 	}
 	return nil
+}
+
+// authDetailsRows is the AuthDetails rows that are steps: every row, or,
+// when files may overlap, a Request ID's rows from its first file only
+// (two downloads of overlapping dates both hold them, and both copies were
+// steps, the sign-in's steps twice). Half a second over the 1.6 M rows of a
+// 1 M download, so only when files may overlap.
+func authDetailsRows(overlap bool) string {
+	if overlap {
+		return "(from portal_auth_details qualify source_id = min(source_id) over (partition by request_id))"
+	}
+	return "portal_auth_details"
+}
+
+// stepsView is the statement that makes the view signin_auth_steps, as
+// schema.sql makes it, over authDetailsRows(overlap).
+func stepsView(overlap bool) string {
+	const from = "from portal_auth_details) d"
+	for _, stmt := range splitStatements(schemaSQL) {
+		if i := strings.Index(stmt, "create view if not exists signin_auth_steps"); i >= 0 && strings.Contains(stmt, from) {
+			stmt = strings.Replace(stmt[i:], "create view if not exists", "create or replace view", 1)
+			return strings.Replace(stmt, from, "from "+authDetailsRows(overlap)+") d", 1)
+		}
+	}
+	panic("schema.sql: no view signin_auth_steps over portal_auth_details")
 }
 
 // authDetailsOverlap says whether the AuthDetails files loaded may hold the
