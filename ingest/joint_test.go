@@ -76,4 +76,24 @@ func TestJointBatch(t *testing.T) {
 			t.Errorf("%s: first in file order, yet %+v", name, s)
 		}
 	}
+
+	// A line DuckDB rejects (a cell too many) in one portal CSV: every file
+	// of the joint batch loads on its own, in file order, where the line is
+	// named.
+	for i := 0; i < 2; i++ {
+		tenant := filepath.Join("broken", fmt.Sprintf("tenant%d", i))
+		write(t, root, filepath.Join(tenant, "0-SignInLogs.json"), string(gen3("graph-json", int64(50+i))))
+		csv := string(gen3("portal-csv", int64(50+i)))
+		if i == 1 {
+			lines := strings.SplitN(csv, "\r\n", 4)
+			lines[2] += ",extra"
+			csv = strings.Join(lines, "\r\n")
+		}
+		write(t, root, filepath.Join(tenant, "InteractiveSignIns_2025-03-01_2025-03-08.csv"), csv)
+	}
+	loadBothWays(t, &batching, &batchReads, 0, filepath.Join(root, "broken"))
+	_, sum = load(t, Options{}, filepath.Join(root, "broken"))
+	if s := sourceOf(t, sum, "tenant1/InteractiveSignIns_2025-03-01_2025-03-08.csv"); s.Rejected != 1 || s.Duplicates == 0 {
+		t.Errorf("the CSV with a broken line: %+v", s)
+	}
 }
