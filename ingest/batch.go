@@ -184,7 +184,7 @@ func (l *loader) park(kind string, size int64) bool {
 		}
 		overlap = true
 	}
-	if overlap && (!jointLoads || l.pendingBytes()+size > batchMax) {
+	if overlap && l.pendingBytes()+size > batchMax {
 		return false
 	}
 	l.joint = l.joint || overlap

@@ -19,9 +19,6 @@ import (
 // sign-ins kept. What is kept is what file order keeps, whatever the
 // overlap.
 
-// jointLoads turns joint batches on; tests turn it off to compare.
-var jointLoads = true
-
 // graphFamily says whether batches of kind map raw_graph (graph.sql): at
 // most one such batch waits at a time, as there is one raw_graph.
 func graphFamily(kind string) bool {
