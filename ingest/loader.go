@@ -517,7 +517,7 @@ func unknownReason(sn *sniff) string {
 		why := "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
 		if hits := shallowMembers(sn); len(hits) > 0 {
 			// Too shallow to be told: a CA policy's conditions as a type name.
-			why += fmt.Sprintf("; %s in its first record %s a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth, which left out what %s; export it again with ConvertTo-Json -Depth 10",
+			why += fmt.Sprintf("; %s in its first records %s a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth, which left out what %s; export it again with ConvertTo-Json -Depth 10",
 				listHits(hits), plural(int64(len(hits)), "holds", "hold"), plural(int64(len(hits)), "it held", "they held"))
 		}
 		return why

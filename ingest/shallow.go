@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -24,28 +26,35 @@ var typeName = regexp.MustCompile(`^(?:Microsoft\.Graph\.(?:PowerShell\.)?Models
 	`|@\{\w+=.*\})$`)
 
 // shallowMembers returns, as dotted paths, the members of a JSON file's
-// first record (and of the objects and arrays in it, three levels down)
-// that hold such a type name instead of their content: the file was written
-// with too small a -Depth, and what those members held is not in it. The
-// loader reads such a file all the same (its other members are sound) and
-// says so, as a warning: a sign-in's status, MFA steps or policy results,
-// or a policy's conditions, missing from every record make the checks
-// wrong without a word. Empty when none does.
+// first records (those whole in its sniffed head, up to shallowRecords, and
+// the objects and arrays in them, three levels down) that hold such a type
+// name instead of their content: the file was written with too small a
+// -Depth, and what those members held is not in it. The loader reads such a
+// file all the same (its other members are sound) and says so, as a
+// warning: a sign-in's status, MFA steps or policy results, or a policy's
+// conditions, missing from every record make the checks wrong without a
+// word. More than the first record: one whose policy results are an empty
+// list shows nothing, where the next one's hold "System.Object[]". Empty
+// when none does.
 func shallowMembers(sn *sniff) []string {
 	if !sn.isJSON || len(sn.keys) == 0 {
 		return nil
 	}
 	var hits []string
+	seen := map[string]bool{}
+	budget := shallowNodes
 	var walk func(path, key string, v json.RawMessage, depth int)
 	walk = func(path, key string, v json.RawMessage, depth int) {
-		if len(hits) >= 50 {
+		if len(hits) >= 50 || budget <= 0 {
 			return
 		}
+		budget--
 		t := strings.TrimSpace(string(v))
 		switch {
 		case strings.HasPrefix(t, `"`):
 			var s string
-			if objectMembers[strings.ToLower(key)] && json.Unmarshal(v, &s) == nil && typeName.MatchString(s) {
+			if !seen[path] && objectMembers[strings.ToLower(key)] && json.Unmarshal(v, &s) == nil && typeName.MatchString(s) {
+				seen[path] = true
 				hits = append(hits, path)
 			}
 		case depth >= 3:
@@ -58,16 +67,43 @@ func shallowMembers(sn *sniff) []string {
 			}
 		case strings.HasPrefix(t, "["):
 			var a []json.RawMessage
-			if json.Unmarshal(v, &a) == nil && len(a) > 0 {
-				walk(path+"[]", key, a[0], depth+1)
+			if json.Unmarshal(v, &a) == nil {
+				for _, e := range a {
+					walk(path+"[]", key, e, depth+1)
+				}
 			}
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(sn.keys)) {
-		walk(k, k, sn.keys[k], 0)
+	record := func(m map[string]json.RawMessage) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			walk(k, k, m[k], 0)
+		}
 	}
+	record(sn.keys)
+	n := 0
+	stop := errors.New("stop")
+	splitJSON(bytes.NewReader(sn.head), sn.ndjson, func(r jsonRecord) error {
+		var m map[string]json.RawMessage
+		if r.Err != "" || json.Unmarshal(r.Raw, &m) != nil {
+			return nil
+		}
+		if n++; n > 1 { // the first is sn.keys
+			record(m)
+		}
+		if n >= shallowRecords || budget <= 0 {
+			return stop
+		}
+		return nil
+	})
 	return hits
 }
+
+// shallowRecords and shallowNodes bound what shallowMembers reads: the
+// records, and the values walked in all of them.
+const (
+	shallowRecords = 200
+	shallowNodes   = 50_000
+)
 
 // objectMembers are the members (lower-case) of the exports mfagap reads
 // whose values are objects or arrays, or arrays' elements. Only they count:
@@ -109,7 +145,7 @@ func listHits(hits []string) string {
 // shallowWarning is the note on a file shallowMembers finds members in.
 func shallowWarning(hits []string) string {
 	n := len(hits)
-	return fmt.Sprintf("warning: written by PowerShell's ConvertTo-Json with too small a -Depth: %s in the first record %s a .NET type name instead of its content, so what %s is missing and the checks that need it are wrong for this file. Export it again with ConvertTo-Json -Depth 10",
+	return fmt.Sprintf("warning: written by PowerShell's ConvertTo-Json with too small a -Depth: %s in the first records %s a .NET type name instead of its content, so what %s is missing and the checks that need it are wrong for this file. Export it again with ConvertTo-Json -Depth 10",
 		listHits(hits), plural(int64(n), "holds", "hold"), plural(int64(n), "it held", "they held"))
 }
 

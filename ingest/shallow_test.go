@@ -39,6 +39,40 @@ func TestShallowMembers(t *testing.T) {
 	}
 }
 
+// The first record may show nothing (no policy applied, no MFA step): the
+// records after it in the sniffed head are read too, each member named
+// once, in order of appearance.
+func TestShallowLaterRecords(t *testing.T) {
+	recs := []string{
+		`{"id":"1","status":{"errorCode":0},"appliedConditionalAccessPolicies":[],"authenticationDetails":[]}`,
+		`{"id":"2","status":{"errorCode":0},"appliedConditionalAccessPolicies":[{"id":"p1","enforcedGrantControls":"System.Object[]"}],"authenticationDetails":[]}`,
+		`{"id":"3","status":{"errorCode":0},"appliedConditionalAccessPolicies":[{"id":"p1","enforcedGrantControls":["Mfa"]},{"id":"p2","enforcedGrantControls":"System.Object[]"}],` +
+			`"authenticationDetails":[{"authenticationMethod":"Password"},"Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]}`,
+	}
+	for _, tc := range []struct {
+		name, head string
+		ndjson     bool
+	}{
+		{"array", "[" + strings.Join(recs, ",\n") + "]", false},
+		{"lines", strings.Join(recs, "\n") + "\n", true},
+		{"a head cut in the third record", "[" + recs[0] + "," + recs[1] + "," + recs[2][:60], false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sn := &sniff{isJSON: true, head: []byte(tc.head), ndjson: tc.ndjson}
+			if err := json.Unmarshal([]byte(recs[0]), &sn.keys); err != nil {
+				t.Fatal(err)
+			}
+			want := "appliedConditionalAccessPolicies[].enforcedGrantControls,authenticationDetails[]"
+			if strings.HasPrefix(tc.name, "a head cut") {
+				want = "appliedConditionalAccessPolicies[].enforcedGrantControls"
+			}
+			if got := strings.Join(shallowMembers(sn), ","); got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 // A sign-in export written at too small a -Depth loads (its other members
 // are sound) with a warning naming what is missing: its sign-ins'
 // status read as failures and their MFA as absent without a word.
@@ -52,7 +86,7 @@ func TestShallowExportWarns(t *testing.T) {
 	db, sum := load(t, Options{}, p, good)
 	checkAccounting(t, db, sum)
 	s := sourceOf(t, sum, "signins.json")
-	if s.Loaded != 1 || !strings.Contains(s.Note, "warning: written by PowerShell's ConvertTo-Json with too small a -Depth: Status in the first record holds a .NET type name") {
+	if s.Loaded != 1 || !strings.Contains(s.Note, "warning: written by PowerShell's ConvertTo-Json with too small a -Depth: Status in the first records holds a .NET type name") {
 		t.Errorf("loaded %d, note %q", s.Loaded, s.Note)
 	}
 	if n := sourceOf(t, sum, "good.json").Note; strings.Contains(n, "warning") {
@@ -66,7 +100,7 @@ func TestShallowUnknown(t *testing.T) {
 	p := write(t, t.TempDir(), "policies.json", `[{"Id":"p1","DisplayName":"CA001","State":"enabled",`+
 		`"Conditions":"Microsoft.Graph.PowerShell.Models.MicrosoftGraphConditionalAccessConditionSet"}]`)
 	_, sum := load(t, Options{}, p)
-	if n := skipNote(t, sum, "policies.json"); !strings.Contains(n, "Conditions in its first record holds a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth") {
+	if n := skipNote(t, sum, "policies.json"); !strings.Contains(n, "Conditions in its first records holds a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth") {
 		t.Errorf("note %q", n)
 	}
 }

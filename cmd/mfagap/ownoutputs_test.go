@@ -115,7 +115,7 @@ func TestShallowExportOnStderr(t *testing.T) {
 		`"userPrincipalName":"erin@contoso.com","appId":"a","status":{"errorCode":0},`+
 		`"authenticationDetails":["Microsoft.Graph.PowerShell.Models.MicrosoftGraphAuthenticationDetail"]}]`), 0o644)
 	code, _, stderr := runCLI(t, "ingest", "-q", p)
-	want := p + ": warning: written by PowerShell's ConvertTo-Json with too small a -Depth: authenticationDetails[] in the first record holds a .NET type name"
+	want := p + ": warning: written by PowerShell's ConvertTo-Json with too small a -Depth: authenticationDetails[] in the first records holds a .NET type name"
 	if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "Export it again with ConvertTo-Json -Depth 10\n") {
 		t.Errorf("exit %d, stderr %q, want %q", code, stderr, want)
 	}
