@@ -369,7 +369,7 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	case sn.encoding == "windows-1252":
 		src.note("not UTF-8: read as Windows-1252, the code page Excel saves CSV in")
 	}
-	if hits := shallowMembers(sn); len(hits) > 0 {
+	if hits := shallowMembers(sn, src.format.id != "diagnostic-json"); len(hits) > 0 {
 		src.note("%s", shallowWarning(hits))
 	}
 	p := &prepared{src: src}
@@ -515,7 +515,7 @@ func unknownReason(sn *sniff) string {
 			keys = append(keys[:12], "…")
 		}
 		why := "unknown format: JSON records with members " + strings.Join(keys, ", ") + " match no supported export (see README, Supported inputs)"
-		if hits := shallowMembers(sn); len(hits) > 0 {
+		if hits := shallowMembers(sn, true); len(hits) > 0 {
 			// Too shallow to be told: a CA policy's conditions as a type name.
 			why += fmt.Sprintf("; %s in its first records %s a .NET type name: written by PowerShell's ConvertTo-Json with too small a -Depth, which left out what %s; export it again with ConvertTo-Json -Depth 10",
 				listHits(hits), plural(int64(len(hits)), "holds", "hold"), plural(int64(len(hits)), "it held", "they held"))

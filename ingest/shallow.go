@@ -35,8 +35,10 @@ var typeName = regexp.MustCompile(`^(?:Microsoft\.Graph\.(?:PowerShell\.)?Models
 // conditions, missing from every record make the checks wrong without a
 // word. More than the first record: one whose policy results are an empty
 // list shows nothing, where the next one's hold "System.Object[]". Empty
-// when none does.
-func shallowMembers(sn *sniff) []string {
+// when none does. later false reads the first record only: Azure writes
+// diagnostic settings archives, never PowerShell, and a month of them is
+// 720 hourly files.
+func shallowMembers(sn *sniff, later bool) []string {
 	if !sn.isJSON || len(sn.keys) == 0 {
 		return nil
 	}
@@ -80,7 +82,7 @@ func shallowMembers(sn *sniff) []string {
 		}
 	}
 	record(sn.keys)
-	if !mayHoldTypeName(sn.head) {
+	if !later || !mayHoldTypeName(sn.head) {
 		return hits
 	}
 	n := 0
