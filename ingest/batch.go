@@ -251,55 +251,57 @@ func (l *loader) loadBatch(ctx context.Context, kind string, b []*prepared) erro
 	case strings.HasPrefix(kind, "side "):
 		return l.loadSideBatch(ctx, kind, b)
 	}
-	paths := make([]string, len(b))
-	for i, p := range b {
-		paths[i] = p.src.sniff.disk
+	paths, i, remove, err := l.batchPaths(kind, b)
+	defer remove()
+	if err != nil {
+		return err
 	}
-	if kind == "graph" {
+	if i < len(b) {
 		// A file that is not a sequence of arrays and objects loads on its
 		// own, in its place, between the files joined before it and the
 		// rest.
-		i, remove, err := l.joinGraph(b, paths)
-		defer remove()
-		if err != nil {
+		if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {
 			return err
 		}
-		if i < len(b) {
-			if err := l.loadRead(ctx, kind, b[:i], paths[:i]); err != nil {
-				return err
-			}
-			if err := l.loadOne(ctx, b[i]); err != nil {
-				return err
-			}
-			return l.loadBatch(ctx, kind, b[i+1:])
+		if err := l.loadOne(ctx, b[i]); err != nil {
+			return err
 		}
+		return l.loadBatch(ctx, kind, b[i+1:])
 	}
 	return l.loadRead(ctx, kind, b, paths)
 }
 
-// joinGraph joins and compacts the Graph arrays of each file of b
-// (joinArrays) into a copy whose path replaces its entry in paths, up to the
-// first file that is not a sequence of arrays and objects: i is its index,
-// len(b) when every file joined. remove deletes the copies.
-func (l *loader) joinGraph(b []*prepared, paths []string) (i int, remove func(), err error) {
+// batchPaths is the paths a batch of kind reads its files b from: the files
+// themselves, or for "graph" each file's Graph arrays joined and compacted
+// (joinArrays) into a copy, up to the first file that is not a sequence of
+// arrays and objects: i is its index, len(b) when every file can be read.
+// remove deletes the copies.
+func (l *loader) batchPaths(kind string, b []*prepared) (paths []string, i int, remove func(), err error) {
 	var joined []string
 	remove = func() {
 		for _, j := range joined {
 			os.Remove(j)
 		}
 	}
+	paths = make([]string, len(b))
+	for i, p := range b {
+		paths[i] = p.src.sniff.disk
+	}
+	if kind != "graph" {
+		return paths, len(b), remove, nil
+	}
 	for i, p := range b {
 		j := l.joinedPath(p.src)
 		joined = append(joined, j)
 		if _, err := joinArrays(p.src.sniff.disk, j); err != nil {
 			if outOfSpace(err) {
-				return i, remove, fmt.Errorf("ingest %s: %w", p.src.file.display, err)
+				return paths, i, remove, fmt.Errorf("ingest %s: %w", p.src.file.display, err)
 			}
-			return i, remove, nil
+			return paths, i, remove, nil
 		}
 		paths[i] = j
 	}
-	return len(b), remove, nil
+	return paths, len(b), remove, nil
 }
 
 // loadRead loads the files of b from paths (the files themselves, or their

@@ -62,25 +62,22 @@ func (l *loader) loadJoint(ctx context.Context, all []*pending) error {
 	sort.Slice(b, func(i, j int) bool { return b[i].src.id < b[j].src.id })
 	var paths []string
 	if graph != nil {
-		paths = make([]string, len(graph.b))
-		for i, p := range graph.b {
-			paths[i] = p.src.sniff.disk
+		var i int
+		var remove func()
+		var err error
+		paths, i, remove, err = l.batchPaths(graph.kind, graph.b)
+		defer remove()
+		if err != nil {
+			return err
 		}
-		if graph.kind == "graph" {
-			i, remove, err := l.joinGraph(graph.b, paths)
-			defer remove()
-			if err != nil {
-				return err
-			}
-			if i < len(graph.b) {
-				// A page that does not join: every file on its own.
-				for _, p := range b {
-					if err := l.loadOne(ctx, p); err != nil {
-						return err
-					}
+		if i < len(graph.b) {
+			// A page that does not join: every file on its own.
+			for _, p := range b {
+				if err := l.loadOne(ctx, p); err != nil {
+					return err
 				}
-				return nil
 			}
+			return nil
 		}
 	}
 	err := l.loadTogether(ctx, "joint", b, func(srcs []*source) (bool, error) {
