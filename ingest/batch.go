@@ -72,9 +72,23 @@ func batchKind(p *prepared) string {
 		}
 	}
 	if p.src.format.side != nil && p.size <= sideBatchFileMax && p.src.format.side.batches(sn) {
-		return "side " + p.src.format.id
+		return "side " + sideLane(p.src.format)
 	}
 	return ""
+}
+
+// sideLane names the lane of a side format's files (sidebatch.go): the id
+// of the first format that loads with the same side loader, so that the
+// exception register's CSV files and workbooks wait in one lane and load as
+// one batch, each register's lines compared with those of the registers
+// before it whatever their format.
+func sideLane(f *format) string {
+	for _, g := range formats {
+		if g.side == f.side {
+			return g.id
+		}
+	}
+	return f.id
 }
 
 // portalBatchFileMax is the largest portal CSV a batch takes (≈ 10 k

@@ -345,15 +345,19 @@ func newSideCSV(layout, sqlText, main string, dateFields ...string) *sideCSV {
 	return &sideCSV{layout: layout, sql: sqlText, main: main, dateFields: dateFields}
 }
 
-// batches: any CSV. Its rows are read in Go from the UTF-8 file to read
-// (sniff.disk: the file, or its UTF-8 copy from UTF-16 or Windows-1252), in
-// a batch as alone.
+// batches: any CSV, and the register's workbooks. Its rows are read in Go
+// from the UTF-8 file to read (sniff.disk: the file, or its UTF-8 copy from
+// UTF-16 or Windows-1252) or from the workbook, in a batch as alone.
 func (s *sideCSV) batches(sn *sniff) bool { return !sn.isJSON }
 
 func (s *sideCSV) loadAll(ctx context.Context, l *loader, srcs []*source) error {
 	fs := make([]sideFile, len(srcs))
 	for i, src := range srcs {
-		f, err := l.rewriteCSV(ctx, s, src)
+		rewrite := l.rewriteCSV
+		if isXLSX(src.sniff) { // a register's workbook (register-xlsx)
+			rewrite = l.rewriteXLSX
+		}
+		f, err := rewrite(ctx, s, src)
 		if err != nil {
 			return err
 		}

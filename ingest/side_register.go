@@ -29,7 +29,7 @@ func init() {
 		kind:     "register",
 		priority: 1,
 		detect:   isXLSX,
-		load:     loadRegisterXLSX,
+		side:     registerCSV, // its rows take the CSV's path (rewriteXLSX)
 	})
 }
 
@@ -118,39 +118,37 @@ const registerSame = `e.source_id < r.source_id
   and e.approved_by is not distinct from r.approved_by and e.approved_on is not distinct from r.approved_on
   and e.review_on is not distinct from r.review_on and e.notes is not distinct from r.notes`
 
-// loadRegisterXLSX reads the first sheet whose first rows hold a register
-// header (SharePoint list exports add Item Type, Path, Modified...).
-func loadRegisterXLSX(ctx context.Context, l *loader, src *source) error {
+// rewriteXLSX rewrites, for s (the register), the rows of the first sheet
+// of src's workbook whose first rows hold a register header (SharePoint list
+// exports add Item Type, Path, Modified...), as rewriteCSV does a CSV's: the
+// workbook then loads as a CSV register does, alone or in a batch of
+// registers of either format.
+func (l *loader) rewriteXLSX(ctx context.Context, s *sideCSV, src *source) (sideFile, error) {
 	head, err := readHead(src.file.disk, 8)
 	if err != nil {
-		return err
+		return sideFile{}, err
 	}
 	if bytes.Equal(head, oleMagic) {
-		return fmt.Errorf("%s is password-protected (encrypted) or an old .xls workbook; export it unprotected as .xlsx or CSV", src.file.display)
+		return sideFile{}, fmt.Errorf("%s is password-protected (encrypted) or an old .xls workbook; export it unprotected as .xlsx or CSV", src.file.display)
 	}
 	f, err := excelize.OpenFile(src.file.disk, excelize.Options{RawCellValue: true})
 	if err != nil {
-		return fmt.Errorf("not a readable XLSX workbook: %w", err)
+		return sideFile{}, fmt.Errorf("not a readable XLSX workbook: %w", err)
 	}
 	defer f.Close()
 	for _, sheet := range f.GetSheetList() {
 		all, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 		if err != nil {
-			return fmt.Errorf("sheet %q: %w", sheet, err)
+			return sideFile{}, fmt.Errorf("sheet %q: %w", sheet, err)
 		}
 		for i := 0; i < len(all) && i < 10; i++ {
 			if isRegisterHeader(all[i]) {
 				src.note("sheet %q, header on row %d", sheet, i+1)
-				rows := &sliceRows{rows: all, i: i + 1}
-				f, err := l.writeSide(ctx, registerCSV, src, rows, all[i], true)
-				if err != nil {
-					return err
-				}
-				return l.loadSideFiles(ctx, registerCSV, []sideFile{f})
+				return l.writeSide(ctx, s, src, &sliceRows{rows: all, i: i + 1}, all[i], true)
 			}
 		}
 	}
-	return fmt.Errorf("no sheet has an exception register header (an account column and exception type, approved solution, justification, approver or review date)")
+	return sideFile{}, fmt.Errorf("no sheet has an exception register header (an account column and exception type, approved solution, justification, approver or review date)")
 }
 
 // sliceRows yields XLSX rows with their 1-based row numbers.

@@ -9,12 +9,13 @@ import (
 // load together at the end, or when their lane is full: AuthDetails
 // (attached to the sign-ins after every file) and the side files, one lane
 // per format (users, MFA registration, administrators, registers, CA
-// exports, named locations, …, CSV or JSON). An MSP's tenant folders hold
+// exports, named locations, …, CSV or JSON; a register's workbooks share
+// the CSV registers' lane, sideLane). An MSP's tenant folders hold
 // one of each per tenant; each cost 20-35 ms alone, whatever its rows, in
 // the dozen statements of its load (100 folders: 16.1 s of a 31.9 s load,
 // issue 5). A batch of one format is rewritten file by file (a CSV by
-// writeTable: its broken lines, its day/month order; JSON split to NDJSON:
-// its broken records), read by one read_csv or read_json with each row's
+// writeTable: its broken lines, its day/month order, a workbook's rows too;
+// JSON split to NDJSON: its broken records), read by one read_csv or read_json with each row's
 // source and tenant, and mapped by one run of the format's SQL; each file
 // keeps its own source, record numbers, rejected rows, counts and tenant.
 // Any error makes each file load on its own (loadTogether).

@@ -14,9 +14,9 @@ import (
 // (sidebatch.go) and leave exactly what loading them one by one leaves:
 // each file's source, tenant, rows, rejected lines and records, day/month
 // order, repeats of a file and of a register's lines, encoding, and counts.
-// A file that cannot join (a workbook) loads on its own after the waiting
-// files of its kind, so a register saved as .csv and .xlsx beside it still
-// counts the workbook's lines as repeats.
+// A register's workbooks join the CSV registers' batch, and a register saved
+// as .csv and .xlsx beside it counts the later file's lines as repeats,
+// whichever format comes first.
 func TestSideBatch(t *testing.T) {
 	root := t.TempDir()
 	base := "../testdata/exports/contoso/"
@@ -56,6 +56,9 @@ func TestSideBatch(t *testing.T) {
 			// file in UTF-16 (PowerShell's Out-File), read from its copy.
 			c = string(utf16LE(strings.Replace(c, `"id": "0f000000-0000-4000-8000-000000000001"`, `"id": ""`, 1)))
 		case 2:
+			// The register kept as a workbook too, before its CSV.
+			put(dir, "admins.csv", "")
+			writeRegisterXLSX(t, filepath.Join(root, dir, "exceptions.xlsx"), r)
 			// Day/month dates (15/01/2024): its own read in the batch.
 			u = strings.ReplaceAll(u, "1/15/2024 9:00:00 AM", "15/01/2024 09:00:00")
 			// A line with a cell too many.
@@ -79,14 +82,14 @@ func TestSideBatch(t *testing.T) {
 		put(dir, "ca-policies.json", c)
 	}
 	// Batched: users 5 files, MFA registration 4, administrators 4,
-	// registers 4 (t0's CSV loads before its workbook, alone), CA exports 4.
-	got := loadBothWays(t, &batching, &batchReads, 21, root)
+	// registers 7 (2 workbooks), CA exports 4.
+	got := loadBothWays(t, &batching, &batchReads, 24, root)
 	// Lanes that fill up (a few files each) load as they fill: the same
-	// (20 of the 21 files still in batches, smaller ones).
+	// (19 of the 24 files still in batches, smaller ones).
 	func() {
 		defer func(old int64) { sideLaneMax = old }(sideLaneMax)
 		sideLaneMax = 4000
-		sameLoad(t, got, loadBothWays(t, &batching, &batchReads, 20, root))
+		sameLoad(t, got, loadBothWays(t, &batching, &batchReads, 19, root))
 	}()
 	for _, want := range []string{
 		"register_entries ", "users ", "mfa_registration ", "role_assignments ",
@@ -110,6 +113,7 @@ func TestSideBatch(t *testing.T) {
 		dupes      int64
 	}{
 		{"tenant0.onmicrosoft.com/register.xlsx", "rows repeat those of", 5},
+		{"tenant2.onmicrosoft.com/register.csv", "lines repeat those of", 5},
 		{"tenant3.onmicrosoft.com/users.csv", "the same content as", 8},
 		{"tenant3.onmicrosoft.com/register.csv", "lines repeat those of", 5},
 	} {
