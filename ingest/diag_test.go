@@ -75,6 +75,20 @@ func TestDiagnosticFastPath(t *testing.T) {
 		pol["enforcedGrantControls"] = []any{}
 		p["authenticationDetails"] = []any{}
 	}), "\n"))
+	// More distinct rule texts than graph.sql's ca_rule_map holds (64): the
+	// rarer ones are parsed one by one, and every rule reads as it would alone.
+	manyRules, edited := lines, 0
+	for i := 0; i < len(lines) && edited < 100; i++ {
+		manyRules = edit(manyRules, i, func(_, p map[string]any) {
+			if pols, _ := p["appliedConditionalAccessPolicies"].([]any); len(pols) > 0 {
+				pol := pols[0].(map[string]any)
+				pol["includeRulesSatisfied"] = []any{fmt.Sprintf(`{"conditionalAccessCondition":"c%d","ruleSatisfied":"r%d"}`, edited%80, edited)}
+				pol["excludeRulesSatisfied"] = []any{`{"ruleSatisfied":"z"}`, "not json", nil}
+				edited++
+			}
+		})
+	}
+	many := file("manyrules", strings.Join(manyRules, "\n"))
 	stepsText := file("stepstext", strings.Join(edit(lines, 13, func(_, p map[string]any) { p["authenticationDetails"] = "none" }), "\n"))
 	policiesObject := file("policiesobject", strings.Join(edit(lines, 15, func(_, p map[string]any) {
 		p["appliedConditionalAccessPolicies"] = map[string]any{"id": "x"}
@@ -87,7 +101,7 @@ func TestDiagnosticFastPath(t *testing.T) {
 		{"clean", clean, true}, {"crlf, blank line, no createdDateTime", crlf, true}, {"bom", bom, false},
 		{"another category", other, false}, {"properties as a string", stringProps, false}, {"no time at all", noTime, false},
 		{"rules as objects, numbers, not JSON", oddRules, true}, {"steps as a string", stepsText, true},
-		{"policies as an object", policiesObject, true},
+		{"policies as an object", policiesObject, true}, {"100 distinct rules", many, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := int64(0)
@@ -97,6 +111,9 @@ func TestDiagnosticFastPath(t *testing.T) {
 			got := loadBothWays(t, &diagFast, &diagFastReads, want, tc.path)
 			if !strings.Contains(got, "diagnostic-json|signins|") || strings.Count(got, "\n") < 1000 {
 				t.Errorf("too little loaded to compare:\n%.500s", got)
+			}
+			if tc.path == many && (!strings.Contains(got, "'c79:r79'") || !strings.Contains(got, "[':z', ':', ':']")) {
+				t.Errorf("the rules of the records edited are not in the load:\n%.500s", got)
 			}
 		})
 	}
