@@ -13,10 +13,11 @@ import (
 // the CSV registers' lane, sideLane). An MSP's tenant folders hold
 // one of each per tenant; each cost 20-35 ms alone, whatever its rows, in
 // the dozen statements of its load (100 folders: 16.1 s of a 31.9 s load,
-// issue 5). A batch of one format is rewritten file by file (a CSV by
-// writeTable: its broken lines, its day/month order, a workbook's rows too;
-// JSON split to NDJSON: its broken records), read by one read_csv or read_json with each row's
-// source and tenant, and mapped by one run of the format's SQL; each file
+// issue 5). A batch of one format is rewritten file by file (a CSV, or a
+// workbook's rows, by writeTable: its broken lines, its day/month order;
+// JSON split to NDJSON: its broken records), read by one read_csv or
+// read_json with each row's source and tenant, and mapped by one run of the
+// format's SQL; each file
 // keeps its own source, record numbers, rejected rows, counts and tenant.
 // Any error makes each file load on its own (loadTogether).
 
