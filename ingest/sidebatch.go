@@ -17,9 +17,9 @@ import (
 // workbook's rows, by writeTable: its broken lines, its day/month order;
 // JSON split to NDJSON: its broken records), read by one read_csv or
 // read_json with each row's source and tenant, and mapped by one run of the
-// format's SQL; each file
-// keeps its own source, record numbers, rejected rows, counts and tenant.
-// Any error makes each file load on its own (loadTogether).
+// format's SQL; each file keeps its own source, record numbers, rejected
+// rows, counts and tenant. Any error makes each file load on its own
+// (loadTogether).
 
 // sideBatchFileMax is the largest side file a lane takes: the fixed cost a
 // batch spares is a file's, which a file of that size already dwarfs.
