@@ -75,8 +75,14 @@ func TestPortalAuthDetailsJoin(t *testing.T) {
 	dir := t.TempDir()
 	main := "\ufeff" + portalHeader + "\r\n" +
 		portalSignIn("2025-03-04T08:19:41Z", "p1", "alice@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n" +
-		portalSignIn("2025-03-04T08:20:41Z", "p2", "bob@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n"
+		portalSignIn("2025-03-04T08:20:41Z", "p2", "bob@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:21:41Z", "p3", "carol@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n" +
+		portalSignIn("2025-03-04T08:22:41Z", "p4", "dave@contoso.com", "Browser", "0", "Single-factor authentication", "", "Melbourne, Victoria, AU") + "\r\n"
+	// p3's and p4's steps leave cells empty (NULL once read): the method alone
+	// tells MFA performed, or satisfied by a claim.
 	details := authDetailsHeader +
+		"p3,2025-03-04T08:21:41Z,Mobile app notification,,,True,\r\n" +
+		"p4,2025-03-04T08:22:41Z,Previously satisfied,,,,\r\n" +
 		"p1,2025-03-04T08:19:40Z,Password,Password in the cloud,Primary authentication,True,Correct password\r\n" +
 		"p1,2025-03-04T08:19:41Z,Mobile app notification,,Multi-factor authentication,True,MFA successfully completed\r\n" +
 		"p2,2025-03-04T08:20:41Z,Previously satisfied,,Multi-factor authentication,True,MFA requirement satisfied by claim in the token\r\n" +
@@ -86,23 +92,23 @@ func TestPortalAuthDetailsJoin(t *testing.T) {
 	m := write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-31.csv", main)
 	db, sum := load(t, Options{}, a, m)
 	for _, s := range sum.Sources {
-		if s.Format == "portal-csv-authdetails" && (s.Read != 4 || s.Loaded != 3 || s.Rejected != 1) {
+		if s.Format == "portal-csv-authdetails" && (s.Read != 6 || s.Loaded != 5 || s.Rejected != 1) {
 			t.Errorf("auth details read %d loaded %d rejected %d", s.Read, s.Loaded, s.Rejected)
 		}
 	}
 	got := strings.Join(queryStrings(t, db, "select request_id || '=' || mfa_satisfied || '/' || event_type from signins order by request_id"), ",")
-	if got != "p1=performed/interactive,p2=claim/interactive" {
+	if got != "p1=performed/interactive,p2=claim/interactive,p3=performed/interactive,p4=claim/interactive" {
 		t.Errorf("got %s", got)
 	}
 	var steps int
 	db.QueryRow("select count(*) from signin_auth_steps").Scan(&steps)
-	if steps != 3 {
-		t.Errorf("%d steps, want 3", steps)
+	if steps != 5 {
+		t.Errorf("%d steps, want 5", steps)
 	}
 	// The rejected row keeps its cells, as text, with its record number.
 	rej := queryStrings(t, db, "select source_record || ' ' || reason || ' ' || raw from rejected_rows")
-	wantRej := `4 record 4: no Request ID {"request_id":null,"ad_step_at":"2025-03-04T08:20:41Z","ad_method":"Password","ad_method_detail":null,` +
-		`"ad_requirement":"Primary authentication","ad_succeeded":"True","ad_result_detail":"Correct password","rec":4}`
+	wantRej := `6 record 6: no Request ID {"request_id":null,"ad_step_at":"2025-03-04T08:20:41Z","ad_method":"Password","ad_method_detail":null,` +
+		`"ad_requirement":"Primary authentication","ad_succeeded":"True","ad_result_detail":"Correct password","rec":6}`
 	if len(rej) != 1 || rej[0] != wantRej {
 		t.Errorf("rejected rows %q, want %q", rej, wantRej)
 	}
