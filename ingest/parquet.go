@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -200,26 +201,39 @@ func IsParquetDir(dir string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
+// The steps' table, which sign-in records fill, and the view over it and
+// the portal AuthDetails (schema.sql), which a Parquet folder holds in its
+// place: canonicalTables writes the one for the other, parquetTable reads
+// it back.
+const (
+	stepsTableName = "graph_auth_steps"
+	stepsViewName  = "signin_auth_steps"
+)
+
 // canonicalTables lists the persistent tables of the schema as a Parquet
-// folder holds them: the view signin_auth_steps, every step, in place of
-// its table graph_auth_steps (parquetTable), so that other engines read
-// the steps whole.
+// folder holds them: the view of every step in place of the steps' table,
+// so that other engines read the steps whole.
 func canonicalTables(ctx context.Context, db *sql.DB) ([]string, error) {
-	out, err := queryColumn[string](ctx, db, `select replace(table_name, 'graph_auth_steps', 'signin_auth_steps') from duckdb_tables()
-where database_name = current_database() and schema_name = 'main' and not temporary order by 1`)
+	out, err := queryColumn[string](ctx, db, `select table_name from duckdb_tables()
+where database_name = current_database() and schema_name = 'main' and not temporary`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
+	for i, t := range out {
+		if t == stepsTableName {
+			out[i] = stepsViewName
+		}
+	}
+	sort.Strings(out)
 	return out, nil
 }
 
 // parquetTable is the table the rows of a Parquet folder's table t load
-// into: the steps (the view signin_auth_steps when written) into
-// graph_auth_steps, where the view adds no AuthDetails row to a sign-in
-// that has steps.
+// into: the steps (written from the view) into the steps' table, where the
+// view adds no AuthDetails row to a sign-in that has steps.
 func parquetTable(t string) string {
-	if t == "signin_auth_steps" {
-		return "graph_auth_steps"
+	if t == stepsViewName {
+		return stepsTableName
 	}
 	return t
 }
