@@ -212,9 +212,10 @@ from portal_auth_details where `+mine+` order by source_record`); err != nil {
 // Each step's flags are worked out once per distinct set of those inputs
 // (12 sets among the 1.6 M rows of a 1 M download: method, requirement,
 // result and success name a handful of cases) and joined back: the verdicts
-// 0.70-0.83 s → 0.43-0.51 s, the same rows (issue 5). DuckDB updates rows that arrive out of the table's order one by one: the
-// update joined on tenant, request id and event type took 14 s for 950 k
-// sign-ins, in the table's order (source and record number) 0.1 s.
+// 0.70-0.83 s → 0.43-0.51 s, the same rows (issue 5). DuckDB updates rows
+// that arrive out of the table's order one by one: the update joined on
+// tenant, request id and event type took 14 s for 950 k sign-ins, in the
+// table's order (source and record number) 0.1 s.
 func (l *loader) attachAuthDetails(ctx context.Context) error {
 	defer Trace("auth details: attach to sign-ins", time.Now())
 	overlap, err := l.authDetailsOverlap(ctx)
