@@ -89,6 +89,24 @@ func TestDiagnosticFastPath(t *testing.T) {
 		})
 	}
 	many := file("manyrules", strings.Join(manyRules, "\n"))
+	// More distinct steps than graph.sql's step_flag_map holds (64), with
+	// empty (NULL) members: a sign-in's verdict (single-factor, no details of
+	// its own) comes from its step alone, in the map or not.
+	manySteps := lines
+	for i := range 100 {
+		manySteps = edit(manySteps, i, func(_, p map[string]any) {
+			step := map[string]any{
+				"authenticationMethod":           []any{"Password", "Previously satisfied", "Mobile app notification", nil, ""}[i%5],
+				"authenticationStepRequirement":  []any{"Primary authentication", "Multifactor authentication", nil}[i%3],
+				"authenticationStepResultDetail": []any{fmt.Sprintf("detail %d", i%40), "MFA completed in Azure AD", "MFA requirement satisfied by claim in the token", nil}[i%4],
+				"succeeded":                      []any{true, false, nil}[(i/5)%3],
+			}
+			p["authenticationDetails"] = []any{step}
+			p["authenticationRequirement"] = "singleFactorAuthentication"
+			p["status"] = map[string]any{"errorCode": 0}
+		})
+	}
+	steps := file("manysteps", strings.Join(manySteps, "\n"))
 	stepsText := file("stepstext", strings.Join(edit(lines, 13, func(_, p map[string]any) { p["authenticationDetails"] = "none" }), "\n"))
 	policiesObject := file("policiesobject", strings.Join(edit(lines, 15, func(_, p map[string]any) {
 		p["appliedConditionalAccessPolicies"] = map[string]any{"id": "x"}
@@ -101,7 +119,7 @@ func TestDiagnosticFastPath(t *testing.T) {
 		{"clean", clean, true}, {"crlf, blank line, no createdDateTime", crlf, true}, {"bom", bom, false},
 		{"another category", other, false}, {"properties as a string", stringProps, false}, {"no time at all", noTime, false},
 		{"rules as objects, numbers, not JSON", oddRules, true}, {"steps as a string", stepsText, true},
-		{"policies as an object", policiesObject, true}, {"100 distinct rules", many, true},
+		{"policies as an object", policiesObject, true}, {"100 distinct rules", many, true}, {"100 distinct steps", steps, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := int64(0)

@@ -489,13 +489,28 @@ where `+graphUnusable)
 	if _, err := l.db.ExecContext(ctx, "set variable map_sources = ["+sourceIDs(srcs)+"]::integer[]"); err != nil {
 		return err
 	}
-	return l.graphStatements(ctx, splitStatements(graphSQL)[1:2])
+	signins, _ := graphParts()
+	return l.graphStatements(ctx, signins)
+}
+
+// graphParts splits graph.sql's statements after its macro: those up to
+// and including the insert into signins, and the rest (mapGraphSignins and
+// mapGraphRest run them).
+func graphParts() (signins, rest []string) {
+	stmts := splitStatements(graphSQL)[1:]
+	for i, s := range stmts {
+		if strings.Contains("\n"+s, "\ninsert into signins by name\n") {
+			return stmts[:i+1], stmts[i+1:]
+		}
+	}
+	panic("graph.sql: no insert into signins")
 }
 
 // mapGraphRest is mapGraphSources after the sign-ins are finished: the
 // steps and policy results of those kept, then raw_graph dropped.
 func (l *loader) mapGraphRest(ctx context.Context) error {
-	if err := l.graphStatements(ctx, splitStatements(graphSQL)[2:]); err != nil {
+	_, rest := graphParts()
+	if err := l.graphStatements(ctx, rest); err != nil {
 		return err
 	}
 	_, err := l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects")

@@ -287,6 +287,17 @@ create or replace macro mfagap_step_mfa(succeeded, method, requirement, result_d
 create or replace macro mfagap_step_claim(method, result_detail) as
   lower(coalesce(method, '')) = 'previously satisfied' or mfagap_mfa_claim_text(result_detail);
 
+-- A Graph sign-in's step (authenticationDetails[], typed) as the inputs of
+-- its verdicts, and both verdicts of such inputs as bits: 1 a second factor
+-- performed now (mfagap_step_mfa), 2 MFA satisfied by a claim
+-- (mfagap_step_claim); a sign-in's steps combine with list_bit_or
+-- (graph.sql, whose step_flag_map is keyed by mfagap_step_key).
+create or replace macro mfagap_step_key(d) as
+  {'s': d.succeeded, 'm': nullif(d.authenticationMethod, ''),
+   'r': nullif(d.authenticationStepRequirement, ''), 'd': nullif(d.authenticationStepResultDetail, '')};
+create or replace macro mfagap_step_flags(k) as
+  coalesce(mfagap_step_mfa(k.s, k.m, k.r, k.d), false)::integer + 2 * coalesce(mfagap_step_claim(k.m, k.d), false)::integer;
+
 -- performed | claim | none, from the steps' verdicts and the sign-in's own fields.
 create or replace macro mfagap_mfa_satisfied(mfa_step, claim_step, additional_details, requirement, error_code) as
   case
