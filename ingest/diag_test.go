@@ -95,13 +95,7 @@ func TestDiagnosticFastPath(t *testing.T) {
 	manySteps := lines
 	for i := range 100 {
 		manySteps = edit(manySteps, i, func(_, p map[string]any) {
-			step := map[string]any{
-				"authenticationMethod":           []any{"Password", "Previously satisfied", "Mobile app notification", nil, ""}[i%5],
-				"authenticationStepRequirement":  []any{"Primary authentication", "Multifactor authentication", nil}[i%3],
-				"authenticationStepResultDetail": []any{fmt.Sprintf("detail %d", i%40), "MFA completed in Azure AD", "MFA requirement satisfied by claim in the token", nil}[i%4],
-				"succeeded":                      []any{true, false, nil}[(i/5)%3],
-			}
-			p["authenticationDetails"] = []any{step}
+			p["authenticationDetails"] = []any{variedStep(i)}
 			p["authenticationRequirement"] = "singleFactorAuthentication"
 			p["status"] = map[string]any{"errorCode": 0}
 		})
