@@ -193,25 +193,19 @@ from (
   where policies_typed is not null and rec between getvariable('rec_lo') and getvariable('rec_hi')
 ) k;
 
--- The rule texts of the policy results: the 64 most repeated among the first
--- 100 000 records, each parsed once by ca_rule_text, for the rules read as
--- text (policies_text, below, and the rules of the JSON policy results of a
--- source whose rules are strings, ca_rules_text: a Log Analytics export's),
--- looked up before a rule is parsed itself. A tenant's rules are a few
--- conditions (application, users, location, ...) written alike in millions
--- of policy results: parsing each of the 7.4 M rules of 1 M diagnostic
--- sign-ins was over half of the next statement, and on 300 000 Log Analytics
--- rows with string rules the generic statement took 2.1-3.2 s with the
--- lookup (0.3-0.5 s for the map) against 3.9 s (issue 5).
+-- The rule texts of the policy results read with rules as text
+-- (policies_text, below): the 64 most repeated among the first 100 000
+-- records, each parsed once: a tenant's rules are a few conditions
+-- (application, users, location, ...) written alike in millions of policy
+-- results. Parsing each of the 7.4 M rules of 1 M diagnostic sign-ins was
+-- over half of the next statement (issue 5); a rule not in the map is parsed
+-- as before. (The string rules of a Log Analytics export's policy JSON, looked
+-- up so too, gained nothing: 1 M rows, 6.4-9.2 s either way.)
 set variable ca_rule_map = (
   select map_from_entries(list(struct_pack(k := r, v := ca_rule_text(r)) order by n desc, r))
   from (select r, count(*) as n
         from (select unnest(list_concat(q.includeRulesSatisfied, q.excludeRulesSatisfied)) as r
-              from (select unnest(policies_text) as q from raw_graph where policies_text is not null and rec <= 100000
-                    union all
-                    select unnest(from_json(appliedConditionalAccessPolicies, '[{"includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]')) as q
-                    from raw_graph
-                    where getvariable('ca_rules_text') and rec <= 100000 and json_type(appliedConditionalAccessPolicies) = 'ARRAY'))
+              from (select unnest(policies_text) as q from raw_graph where policies_text is not null and rec <= 100000))
         where r is not null
         group by r order by n desc, r limit 64));
 
@@ -261,9 +255,9 @@ select
   case when q is null then p.conditionsSatisfied else q.conditionsSatisfied end as conditions_satisfied,
   case when q is null then p.conditionsNotSatisfied else q.conditionsNotSatisfied end as conditions_not_satisfied,
   case when q is null then list_transform(p.includeRulesSatisfied, r -> ca_rule_obj_typed(r))
-       else list_transform(q.includeRulesSatisfied, r -> coalesce(getvariable('ca_rule_map')[r], ca_rule_text(r))) end as include_rules_satisfied,
+       else list_transform(q.includeRulesSatisfied, r -> ca_rule_text(r)) end as include_rules_satisfied,
   case when q is null then list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))
-       else list_transform(q.excludeRulesSatisfied, r -> coalesce(getvariable('ca_rule_map')[r], ca_rule_text(r))) end as exclude_rules_satisfied,
+       else list_transform(q.excludeRulesSatisfied, r -> ca_rule_text(r)) end as exclude_rules_satisfied,
   source_id,
   rec as source_record
 from (

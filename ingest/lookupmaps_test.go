@@ -14,103 +14,58 @@ import (
 // graph.sql's lookup maps (step_flag_map, ca_rule_map) only save work: a
 // load with them gives every row a load without them gives, for the steps
 // and rules the maps hold and for those past them (more distinct inputs
-// than the 64 they keep, empty members). Rules come as JSON strings in the
-// diagnostic records (read typed) and in a Log Analytics export's policy
-// JSON (read by the generic policy statement); steps typed in the former.
+// than the 64 they keep, empty members, rules that are not JSON). The
+// diagnostic records' steps and rules (JSON strings) are read typed, which
+// is what the maps are made from.
 func TestLookupMaps(t *testing.T) {
-	dir := t.TempDir()
-	generate := func(format string) []string {
-		var buf bytes.Buffer
-		if err := gen.Write(&buf, format, gen.Options{Rows: 400, Seed: 5}); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var buf bytes.Buffer
+	if err := gen.Write(&buf, "diag-ndjson", gen.Options{Rows: 400, Seed: 5}); err != nil {
+		t.Fatal(err)
 	}
-	// rules gives the i-th edited policy's rules as JSON strings: 100
-	// distinct ones among repeated ones, one that is not JSON, one NULL.
-	rules := func(i int) (include, exclude []any) {
-		return []any{fmt.Sprintf(`{"conditionalAccessCondition":"c%d","ruleSatisfied":"r%d"}`, i%80, i),
-				`{"conditionalAccessCondition":"users","ruleSatisfied":"allUsers"}`},
-			[]any{`{"ruleSatisfied":"z"}`, "not json", nil}
-	}
-	editPolicies := func(pols []any, i int) {
-		for _, p := range pols {
-			pol := p.(map[string]any)
-			pol["includeRulesSatisfied"], pol["excludeRulesSatisfied"] = rules(i)
-		}
-	}
-
-	diag := generate("diag-ndjson")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	// The first 100 records: one step each (variedStep) whose verdict is
+	// the sign-in's (single-factor, no details of its own), and rules as
+	// JSON strings, 100 distinct among repeated ones, one not JSON, one NULL.
 	for i := range 100 {
 		var rec map[string]any
-		if err := json.Unmarshal([]byte(diag[i]), &rec); err != nil {
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
 			t.Fatal(err)
 		}
 		p := rec["properties"].(map[string]any)
 		pols, _ := p["appliedConditionalAccessPolicies"].([]any)
-		editPolicies(pols, i)
+		for _, q := range pols {
+			pol := q.(map[string]any)
+			pol["includeRulesSatisfied"] = []any{fmt.Sprintf(`{"conditionalAccessCondition":"c%d","ruleSatisfied":"r%d"}`, i%80, i),
+				`{"conditionalAccessCondition":"users","ruleSatisfied":"allUsers"}`}
+			pol["excludeRulesSatisfied"] = []any{`{"ruleSatisfied":"z"}`, "not json", nil}
+		}
 		p["authenticationDetails"] = []any{variedStep(i)}
 		p["authenticationRequirement"] = "singleFactorAuthentication"
 		p["status"] = map[string]any{"errorCode": 0}
-		b, _ := json.Marshal(rec)
-		diag[i] = string(b)
-	}
-	la := generate("la-json")
-	for i := range la {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(la[i]), &rec); err != nil {
+		b, err := json.Marshal(rec)
+		if err != nil {
 			t.Fatal(err)
 		}
-		var pols []any
-		if err := json.Unmarshal([]byte(rec["ConditionalAccessPolicies"].(string)), &pols); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range pols { // every rule a JSON string, as Log Analytics may write them
-			pol := p.(map[string]any)
-			for _, k := range []string{"includeRulesSatisfied", "excludeRulesSatisfied"} {
-				rs, _ := pol[k].([]any)
-				for j, r := range rs {
-					b, _ := json.Marshal(r)
-					rs[j] = string(b)
-				}
-			}
-		}
-		if i < 100 {
-			editPolicies(pols, i)
-		}
-		b, _ := json.Marshal(pols)
-		rec["ConditionalAccessPolicies"] = string(b)
-		b, _ = json.Marshal(rec)
-		la[i] = string(b)
+		lines[i] = string(b)
 	}
-
-	for _, tc := range []struct{ name, path, maps string }{
-		{"diagnostic", write(t, dir, filepath.Join("diag", "PT1H.json"), strings.Join(diag, "\n")+"\n"), "step_flag_map ca_rule_map"},
-		{"log analytics", write(t, dir, filepath.Join("la", "SigninLogs.json"), strings.Join(la, "\n")+"\n"), "ca_rule_map"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			run := func(on bool) string {
-				defer func(old bool) { lookupMaps = old }(lookupMaps)
-				lookupMaps = on
-				db, _ := load(t, Options{TempDir: t.TempDir()}, tc.path)
-				for _, m := range strings.Fields(tc.maps) {
-					var n int
-					if err := db.QueryRow("select coalesce(cardinality(getvariable('" + m + "')), 0)").Scan(&n); err != nil {
-						t.Fatal(err)
-					}
-					if (n > 0) != on || n > 64 {
-						t.Errorf("maps on %t: %s holds %d entries", on, m, n)
-					}
-				}
-				return dumpLoaded(t, db)
+	path := write(t, t.TempDir(), filepath.Join("diag", "PT1H.json"), strings.Join(lines, "\n")+"\n")
+	run := func(on bool) string {
+		defer func(old bool) { lookupMaps = old }(lookupMaps)
+		lookupMaps = on
+		db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+		for _, m := range []string{"step_flag_map", "ca_rule_map"} {
+			n := query1[int64](t, db, "select coalesce(cardinality(getvariable('"+m+"')), 0)")
+			if (n > 0) != on || n > 64 {
+				t.Errorf("maps on %t: %s holds %d entries", on, m, n)
 			}
-			off := run(false)
-			got := run(true)
-			sameLoad(t, off, got)
-			if !strings.Contains(got, "'c79:r79'") || !strings.Contains(got, "[':z', ':', ':']") || !strings.Contains(got, "users:allUsers") {
-				t.Errorf("the rules of the records edited are not in the load:\n%.500s", got)
-			}
-		})
+		}
+		return dumpLoaded(t, db)
+	}
+	off := run(false)
+	got := run(true)
+	sameLoad(t, off, got)
+	if !strings.Contains(got, "'c79:r79'") || !strings.Contains(got, "[':z', ':', ':']") || !strings.Contains(got, "users:allUsers") {
+		t.Errorf("the rules of the records edited are not in the load:\n%.500s", got)
 	}
 }
 
