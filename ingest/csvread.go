@@ -67,6 +67,9 @@ func csvLineSize(maxLine int) string {
 	return fmt.Sprintf("max_line_size = %d, buffer_size = %d", maxLine, 2*maxLine)
 }
 
+// csvMaxLine is the longest CSV line read: a longer one is a rejected row.
+const csvMaxLine = 16 << 20
+
 // csvRead is one load of a CSV file through DuckDB's read_csv.
 type csvRead struct {
 	// names are the file's columns in order, by canonical key.
@@ -104,7 +107,7 @@ func csvReadSQL(files string, delim byte, names []string, options string) string
 	return fmt.Sprintf(`read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
   %s, null_padding = false%s)`,
-		files, quote(string(delim)), strings.Join(cols, ", "), csvLineSize(16<<20), options)
+		files, quote(string(delim)), strings.Join(cols, ", "), csvLineSize(csvMaxLine), options)
 }
 
 // csvView is the statement that makes the view csv_read of r's columns, to

@@ -19,7 +19,7 @@ func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[i
 		if err := l.dropCSVTables(ctx); err != nil {
 			return err
 		}
-		return l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src))
+		return l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src, csvTableMaxLine))
 	})
 	if err != nil {
 		return nil, err
@@ -51,13 +51,13 @@ from csv_rejects group by line order by line`)
 	return bad, rows.Err()
 }
 
-// csvTextRead is DuckDB's read of src's CSV as csvTable and laFastCSV take
-// it: header by name, every column VARCHAR, and the lines DuckDB rejects
-// kept in csv_rejects and csv_scans.
-func csvTextRead(src *source) string {
+// csvTextRead is DuckDB's read of src's CSV as csvTable and the SQL paths
+// (csvColumns) take it: header by name, every column VARCHAR, lines up to
+// maxLine, and the lines DuckDB rejects kept in csv_rejects and csv_scans.
+func csvTextRead(src *source, maxLine int) string {
 	return fmt.Sprintf(`read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
   %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
-		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(csvTableMaxLine))
+		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(maxLine))
 }
 
 // noCSVRejects says whether the csvTextRead just done rejected no line. The

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -237,4 +238,49 @@ func mustJSON(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The SQL path reads a Log Analytics CSV's lines up to csvMaxLine (16 MiB,
+// as the portal CSV's read), across its read buffers; a file with a longer
+// line goes the careful way, which reads lines up to csvTableMaxLine, and
+// loads every row all the same.
+func TestLACSVLongLines(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		long int // the longest user agent
+		fast int64
+	}{{"15 MiB", 15 << 20, 1}, {"17 MiB", 17 << 20, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rows [][]string
+			want := map[string]int{}
+			agent := func(i, n int) {
+				rows = append(rows, laTestRow(i, map[string]string{"UserAgent": strings.Repeat("a", n)}))
+				want[fmt.Sprintf("11111111-1111-1111-1111-%012d", i)] = n
+			}
+			for i := range 20 { // 20 MiB of rows: rows across the read buffers' edges
+				agent(i, 1<<20+i*4099)
+			}
+			agent(20, tc.long)
+			agent(21, 10)
+			p := writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows)
+			before := laFastReads.Load()
+			db, sum := load(t, Options{}, p)
+			if got := laFastReads.Load() - before; got != tc.fast {
+				t.Errorf("the SQL path took %d files, want %d", got, tc.fast)
+			}
+			s := sum.Sources[0]
+			if s.Format != "la-csv" || s.Read != 22 || s.Loaded != 22 || s.Rejected != 0 {
+				t.Fatalf("%s: read %d loaded %d rejected %d note %q", s.Format, s.Read, s.Loaded, s.Rejected, s.Note)
+			}
+			var wantRows []string
+			for id, n := range want {
+				wantRows = append(wantRows, fmt.Sprintf("%s=%d", id, n))
+			}
+			sort.Strings(wantRows)
+			got := queryStrings(t, db, "select request_id || '=' || length(user_agent) from signins order by request_id")
+			if strings.Join(got, " ") != strings.Join(wantRows, " ") {
+				t.Errorf("request id = user agent length:\n got %v\nwant %v", got, wantRows)
+			}
+		})
+	}
 }
