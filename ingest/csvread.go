@@ -67,8 +67,15 @@ func csvLineSize(maxLine int) string {
 	return fmt.Sprintf("max_line_size = %d, buffer_size = %d", maxLine, 2*maxLine)
 }
 
-// csvMaxLine is the longest CSV line read: a longer one is a rejected row.
+// csvMaxLine is the longest CSV row read, its line end included: a longer
+// one is a rejected row (cutLongRows).
 const csvMaxLine = 16 << 20
+
+// csvReadLine is the line maximum DuckDB's reader is told where rows are
+// at most csvMaxLine: a little more, as its measure of a row counts its
+// line end or not by where the row sits in its buffers (a row of exactly
+// the maximum was read after the header and rejected 100 000 lines on).
+const csvReadLine = csvMaxLine + 64<<10
 
 // csvRead is one load of a CSV file through DuckDB's read_csv.
 type csvRead struct {
@@ -107,7 +114,7 @@ func csvReadSQL(files string, delim byte, names []string, options string) string
 	return fmt.Sprintf(`read_csv(%s, header = true, auto_detect = false, delim = %s, quote = '"', escape = '"',
   columns = {%s}, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan',
   %s, null_padding = false%s)`,
-		files, quote(string(delim)), strings.Join(cols, ", "), csvLineSize(csvMaxLine), options)
+		files, quote(string(delim)), strings.Join(cols, ", "), csvLineSize(csvReadLine), options)
 }
 
 // csvView is the statement that makes the view csv_read of r's columns, to
@@ -220,7 +227,11 @@ from csv_rejects group by line order by line`)
 		return err
 	}
 	for _, r := range rejs {
-		if err := b.add(r.line, fmt.Sprintf("line %d: %s", r.line, r.reason), []byte(r.rw)); err != nil {
+		reason, raw := fmt.Sprintf("line %d: %s", r.line, r.reason), []byte(r.rw)
+		if why, text, ok := src.longRowReject(r.line, r.rw); ok {
+			reason, raw = why, text
+		}
+		if err := b.add(r.line, reason, raw); err != nil {
 			b.close()
 			return err
 		}

@@ -40,11 +40,15 @@ from csv_rejects group by line order by line`)
 		}
 		bad[line] = true
 		src.read++
+		reason := fmt.Sprintf("line %d: %s", line, msg)
 		var rawb []byte
 		if raw != nil {
 			rawb = []byte(*raw)
+			if why, text, ok := src.longRowReject(line, *raw); ok {
+				reason, rawb = why, text
+			}
 		}
-		if err := g.reject(line, fmt.Sprintf("line %d: %s", line, msg), rawb); err != nil {
+		if err := g.reject(line, reason, rawb); err != nil {
 			return nil, err
 		}
 	}

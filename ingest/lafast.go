@@ -110,16 +110,18 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 // UTF-8 throughout: the SQL paths read some of its columns, which DuckDB
 // cannot do safely then (validUTF8), where the careful path reads them all.
 //
-// The SQL paths read lines up to csvMaxLine (16 MiB, as the portal read):
+// The SQL paths read lines up to csvReadLine (16 MiB, as the portal read):
 // with csvTable's 64 MiB lines in 128 MiB buffers the 1 M Log Analytics
 // CSV's read took 34.7-35.0 s, with these 28.4-29.5 s (issue 5). A longer
-// line fails DuckDB's sniffer, which reads it whole, or the read (neither
-// makes it a rejected row), and the careful path reads the file.
+// line is taken out first (cutLongRows) and the careful path rejects it.
 func (l *loader) csvColumns(ctx context.Context, src *source) (string, []string, bool, error) {
 	if ok, err := src.sniff.validUTF8(); err != nil || !ok {
 		return "", nil, false, err
 	}
-	read := csvTextRead(src, min(csvTableMaxLine, csvMaxLine))
+	if err := l.cutLongRows(src); err != nil || len(src.longRows) > 0 {
+		return "", nil, false, err // their markers are rejected rows
+	}
+	read := csvTextRead(src, min(csvTableMaxLine, csvReadLine))
 	if err := l.dropCSVTables(ctx); err != nil {
 		return "", nil, false, err
 	}

@@ -27,7 +27,11 @@ func mixedLineEnds(err error) bool {
 
 // withLineEnds runs read, and when it fails on mixed line endings, runs it
 // again over a copy of src's file with LF line endings (once per source).
+// It first takes out the rows too long to read (cutLongRows).
 func (l *loader) withLineEnds(ctx context.Context, src *source, read func() error) error {
+	if err := l.cutLongRows(src); err != nil {
+		return err
+	}
 	err := read()
 	if !mixedLineEnds(err) || src.lfCopy || ctx.Err() != nil {
 		return err

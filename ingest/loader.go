@@ -125,6 +125,10 @@ type source struct {
 	hash *hashing
 	// lfCopy says sniff.disk is withLineEnds' copy of the file.
 	lfCopy bool
+	// longChecked is set once cutLongRows has looked at the file;
+	// longRows are the rows it took out (sniff.disk is then its copy).
+	longChecked bool
+	longRows    []longRow
 }
 
 func (s *source) note(format string, args ...any) {

@@ -107,23 +107,26 @@ func readPieces(path string, size int, fn func(b []byte, eof bool) (used int, st
 
 // convertFile writes the file in to out as conv turns it, piece by piece
 // (readPieces): conv appends what it makes of b to dst and says how many
-// bytes of b it used.
-func convertFile(in, out string, size int, conv func(dst, b []byte, eof bool) ([]byte, int)) error {
+// bytes of b it used. It returns the longest line written, as lineRuns
+// tells it (exact when longer than 3 × size).
+func convertFile(in, out string, size int, conv func(dst, b []byte, eof bool) ([]byte, int)) (int64, error) {
 	w, err := os.Create(out)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer w.Close()
+	var lines lineRuns
 	dec := make([]byte, 0, 3*size) // a byte makes at most 3 (Windows-1252), a code unit of 2 as many
 	if err := readPieces(in, size, func(b []byte, eof bool) (int, bool, error) {
 		var used int
 		dec, used = conv(dec[:0], b, eof)
+		lines.feed(dec)
 		_, err := w.Write(dec)
 		return used, false, err
 	}); err != nil {
-		return err
+		return 0, err
 	}
-	return w.Close()
+	return lines.longest(), w.Close()
 }
 
 // sniffFile reads the head of a file, transcodes UTF-16 (and a CSV written
@@ -224,14 +227,15 @@ func (s *sniff) fromWindows1252(display, tmp string, seq int) error {
 // toWindows1252 transcodes the file to read from Windows-1252 into a UTF-8
 // copy at out, which is read from then on.
 func (s *sniff) toWindows1252(out string) error {
-	if err := transcodeWindows1252(s.disk, out); err != nil {
+	long, err := transcodeWindows1252(s.disk, out)
+	if err != nil {
 		return err
 	}
 	head, err := readHead(out, sniffBytes)
 	if err != nil {
 		return err
 	}
-	s.disk, s.head, s.encoding, s.scanned, s.scan = out, head, "windows-1252", true, textScan{utf8: true}
+	s.disk, s.head, s.encoding, s.scanned, s.scan = out, head, "windows-1252", true, textScan{utf8: true, longLine: long}
 	return nil
 }
 
@@ -264,13 +268,18 @@ func wholeRunes(b []byte) int {
 // bad bytes), none of the five bytes the code page leaves undefined (0x81,
 // 0x8D, 0x8F, 0x90, 0x9D), and no UTF-16 byte-order mark (FF FE or FE FF,
 // "ÿþ" or "þÿ": a file spliced with a UTF-16 one, not text). A file of
-// ASCII only is both.
-type textScan struct{ utf8, cp1252 bool }
+// ASCII only is both. longLine is its longest line (lineRuns) when that is
+// longer than a piece read (4 MiB), and at most that otherwise.
+type textScan struct {
+	utf8, cp1252 bool
+	longLine     int64
+}
 
-// scanText reads the file at path once, ASCII 32 bytes at a time (asciiEnd),
-// and stops as soon as both answers are known.
+// scanText reads the file at path once, ASCII 32 bytes at a time (asciiEnd);
+// once both answers are known it only follows the lines to their end.
 func scanText(path string) (textScan, error) {
 	scan := textScan{utf8: true, cp1252: true}
+	var lines lineRuns
 	var prev byte // the byte before, when it was not ASCII
 	err := readPieces(path, 4<<20, func(b []byte, eof bool) (int, bool, error) {
 		end := len(b)
@@ -279,12 +288,10 @@ func scanText(path string) (textScan, error) {
 		}
 		for i := 0; i < end; {
 			if !scan.cp1252 {
-				if !scan.utf8 {
-					return end, true, nil
+				if scan.utf8 { // only validity is left to learn
+					scan.utf8 = utf8.Valid(b[i:end])
 				}
-				// Only validity is left to learn.
-				scan.utf8 = utf8.Valid(b[i:end])
-				return end, !scan.utf8, nil
+				break
 			}
 			if j := asciiEnd(b[:end], i); j > i {
 				i, prev = j, 0
@@ -299,14 +306,33 @@ func scanText(path string) (textScan, error) {
 			scan.utf8 = false
 			if c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D || prev == 0xFF && c == 0xFE || prev == 0xFE && c == 0xFF {
 				scan.cp1252 = false
-				return end, true, nil
+				break
 			}
 			i, prev = i+1, c
 		}
+		lines.feed(b[:end])
 		return end, false, nil
 	})
+	scan.longLine = lines.longest()
 	return scan, err
 }
+
+// lineRuns follows the lines of a file read in pieces, in order, looking
+// only at each piece's first and last LF: a line within a piece is not
+// measured, so longest is exact only for a line longer than the pieces
+// (DuckDB's CSV reader may drop such a line without a word: longrows.go).
+type lineRuns struct{ pos, start, long int64 }
+
+func (r *lineRuns) feed(b []byte) {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		r.long = max(r.long, r.pos+int64(i)-r.start)
+		r.start = r.pos + int64(bytes.LastIndexByte(b, '\n')) + 1
+	}
+	r.pos += int64(len(b))
+}
+
+// longest is the longest line fed, as far as feed can tell.
+func (r *lineRuns) longest() int64 { return max(r.long, r.pos-r.start) }
 
 // asciiEnd is the index of the first byte of b at or after i that is not
 // ASCII, or len(b); 32 bytes at a time, then 8, as utf8.Valid skips ASCII
@@ -341,8 +367,9 @@ var cp1252UTF8 = func() (t [256][]byte) {
 }()
 
 // transcodeWindows1252 writes the Windows-1252 file in to out in UTF-8 (what
-// x/text's decoder writes, ten times as fast on text that is mostly ASCII).
-func transcodeWindows1252(in, out string) error {
+// x/text's decoder writes, ten times as fast on text that is mostly ASCII)
+// and returns its longest line (convertFile).
+func transcodeWindows1252(in, out string) (int64, error) {
 	return convertFile(in, out, 1<<20, func(dec, b []byte, _ bool) ([]byte, int) {
 		for i := 0; i < len(b); {
 			j := asciiEnd(b, i)
@@ -436,7 +463,7 @@ func transcodeUTF16(in, out string, bigEndian bool) (badUnits, error) {
 		bad.add(line)
 		dec = utf8.AppendRune(dec, utf8.RuneError)
 	}
-	err := convertFile(in, out, 1<<20, func(into, buf []byte, eof bool) ([]byte, int) {
+	_, err := convertFile(in, out, 1<<20, func(into, buf []byte, eof bool) ([]byte, int) {
 		dec = into
 		end := len(buf) &^ 1 // an odd byte waits for the next piece
 		for i := 0; i < end; i += 2 {

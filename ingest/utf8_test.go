@@ -619,7 +619,7 @@ func FuzzWindows1252(f *testing.F) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "out")
-		if err := transcodeWindows1252(p, out); err != nil {
+		if _, err := transcodeWindows1252(p, out); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(out)

@@ -1,0 +1,180 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// cutRows runs a rowCutter over in, fed piece bytes at a time.
+func cutRows(in string, max int64, piece int) (string, []longRow, error) {
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out)
+	c := rowCutter{w: w, max: max, line: 1}
+	for b := []byte(in); len(b) > 0 && c.err == nil; {
+		n := min(piece, len(b))
+		c.feed(b[:n])
+		b = b[n:]
+	}
+	c.finish()
+	if c.err == nil {
+		c.err = w.Flush()
+	}
+	return out.String(), c.rows, c.err
+}
+
+// TestCutLongRows: rows over the maximum become marker lines with the
+// same line ends and as many lines, quoted line breaks and doubled quotes
+// followed; every other byte is copied as it was, whatever the pieces the
+// file is read in.
+func TestCutLongRows(t *testing.T) {
+	row := func(line int64, text string) longRow {
+		return longRow{line: line, size: int64(len(text)), head: []byte(text)}
+	}
+	for _, tc := range []struct {
+		name, in, out string
+		rows          []longRow
+	}{
+		{"none", "h,h\na,b\n\"c\nd\",e\n", "h,h\na,b\n\"c\nd\",e\n", nil},
+		{"LF", "h,h\na,b\nx,0123456789abc\ne,f\n", "h,h\na,b\nmfagap-long-row-0\ne,f\n", []longRow{row(3, "x,0123456789abc\n")}},
+		{"CRLF, quoted line breaks", "h,h\r\n\"a\r\nbbbbbbbbbbbb\r\nc\",d\r\ne,f\r\n",
+			"h,h\r\nmfagap-long-row-0\r\n\r\n\r\ne,f\r\n", []longRow{row(2, "\"a\r\nbbbbbbbbbbbb\r\nc\",d\r\n")}},
+		{"CR only", "h,h\ra,b\rxxxxxxxxxxxxxx\re,f", "h,h\ra,b\rmfagap-long-row-0\re,f", []longRow{row(3, "xxxxxxxxxxxxxx\r")}},
+		{"last row without a line end", "h,h\na,b\nx,yyyyyyyyyyyyyy", "h,h\na,b\nmfagap-long-row-0", []longRow{row(3, "x,yyyyyyyyyyyyyy")}},
+		{"doubled quotes, two long rows", "h,h\n\"a\"\"\nb\",cccccccccc\n\"q,\"\"\",r\nzzzzzzzzzzzz,z\n",
+			"h,h\nmfagap-long-row-0\n\n\"q,\"\"\",r\nmfagap-long-row-1\n",
+			[]longRow{row(2, "\"a\"\"\nb\",cccccccccc\n"), row(5, "zzzzzzzzzzzz,z\n")}},
+		{"rows of the maximum and one byte over", "h,h\n012345678\n0123456789\n", "h,h\n012345678\nmfagap-long-row-0\n", []longRow{row(3, "0123456789\n")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, piece := range []int{1, 2, 3, 7, 1 << 20} {
+				out, rows, err := cutRows(tc.in, 10, piece)
+				if err != nil {
+					t.Fatalf("pieces of %d: %v", piece, err)
+				}
+				if out != tc.out || !reflect.DeepEqual(rows, tc.rows) {
+					t.Errorf("pieces of %d:\n got %q %+v\nwant %q %+v", piece, out, rows, tc.out, tc.rows)
+				}
+			}
+		})
+	}
+	if _, _, err := cutRows("hhhhhhhhhhhhhhh,h\na,b\n", 10, 4); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Errorf("a header over the maximum: err %v, want one naming the header", err)
+	}
+	// The text kept is the row's first maxRawBytes bytes.
+	long := "x," + strings.Repeat("y", 3*maxRawBytes) + "\n"
+	if _, rows, _ := cutRows("h,h\n"+long, 100, 1000); len(rows) != 1 || string(rows[0].head) != long[:maxRawBytes] {
+		t.Errorf("kept %d rows, the first with %d bytes of text, want 1 with the first %d", len(rows), len(rows[0].head), maxRawBytes)
+	}
+}
+
+// TestScanTextLongLine: the file scan finds a line longer than its pieces,
+// to the byte, in UTF-8, after bytes that end the encoding checks early,
+// and in the UTF-8 copy of a Windows-1252 file.
+func TestScanTextLongLine(t *testing.T) {
+	dir := t.TempDir()
+	long := 9<<20 + 12345
+	body := func(first string) string {
+		return first + "h\n" + strings.Repeat("b\n", 3<<20) + strings.Repeat("a", long) + "\nc\n"
+	}
+	for _, tc := range []struct{ name, first string }{
+		{"UTF-8", "é,"},
+		{"neither UTF-8 nor Windows-1252", "\x81\xff,"}, // known at once: the scan goes on for the lines only
+	} {
+		p := write(t, dir, tc.name+".csv", body(tc.first))
+		scan, err := scanText(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scan.longLine != int64(long) {
+			t.Errorf("%s: longest line %d, want %d", tc.name, scan.longLine, long)
+		}
+	}
+	short := write(t, dir, "short.csv", strings.Repeat("a,b\n", 3<<20))
+	if scan, err := scanText(short); err != nil || scan.longLine > 4<<20 {
+		t.Errorf("short lines: longest %d (%v), want at most a piece", scan.longLine, err)
+	}
+	// Windows-1252: each é of the long line takes two bytes in the copy.
+	in := filepath.Join(dir, "cp1252.csv")
+	if err := os.WriteFile(in, []byte("h\xe9\n"+strings.Repeat("\xe9", long)+"\nc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := transcodeWindows1252(in, filepath.Join(dir, "cp1252-utf8.csv"))
+	if err != nil || got != int64(2*long) {
+		t.Errorf("Windows-1252 copy: longest line %d (%v), want %d", got, err, 2*long)
+	}
+}
+
+// TestCSVRowsOverMaximum: a row over csvMaxLine is a rejected row naming
+// its line and size, whichever reader takes the file (a portal CSV alone or
+// in a batch, the Log Analytics and audit CSVs by the careful path), and
+// every other row loads. DuckDB itself dropped the portal's unquoted 40 MiB
+// row without a word, and rejected its quoted one for an unterminated quote.
+func TestCSVRowsOverMaximum(t *testing.T) {
+	dir := t.TempDir()
+	huge := 40 << 20
+	var b strings.Builder
+	b.WriteString(portalHeader + "\n")
+	for i, n := range []int{10, 20, 30, huge, 40, -huge, 50} { // lines 5 and 7 over the maximum, the second unquoted
+		row := portalRow(map[int]string{0: "2025-03-04T08:19:41Z", 1: fmt.Sprintf("r%d", i), 2: strings.Repeat("a", max(n, -n)), 6: "alice@contoso.com", 20: tenantA, 25: "Success", 26: "0", 28: "Browser"})
+		if n < 0 {
+			row = strings.ReplaceAll(row, `"`, "")
+		}
+		b.WriteString(row + "\n")
+	}
+	portal := write(t, dir, "InteractiveSignIns_2025-03-01_2025-03-31.csv", b.String())
+	other := write(t, dir, "InteractiveSignIns_2025-04-01_2025-04-30.csv", portalHeader+"\n"+
+		portalSignIn("2025-04-04T08:00:00Z", "q1", "bob@contoso.com", "Browser", "0", "Single-factor authentication", "", "Paris, Ile-de-France, FR")+"\n")
+	var la [][]string
+	for i, n := range []int{10, 20, 17 << 20, 30} { // the third row, line 4, of 17 MiB
+		la = append(la, laTestRow(i, map[string]string{"UserAgent": strings.Repeat("u", n)}))
+	}
+	laPath := writeLACSV(t, filepath.Join(dir, "SigninLogs_export.csv"), la)
+	ual := ualCleanRecords(t)[:3]
+	ual[1] = strings.Replace(ual[1], `"UserId":`, `"Padding":"`+strings.Repeat("p", 17<<20)+`","UserId":`, 1)
+	ualPath := writeUALCSV(t, filepath.Join(dir, "audit.csv"), ual)
+
+	for _, tc := range []struct {
+		name  string
+		paths []string
+		// per file: rows read, and the lines of the rows over the maximum
+		read  []int64
+		lines [][]int
+	}{
+		{"portal CSV", []string{portal}, []int64{7}, [][]int{{5, 7}}},
+		{"portal CSVs in a batch", []string{portal, other}, []int64{7, 1}, [][]int{{5, 7}, nil}},
+		{"Log Analytics CSV", []string{laPath}, []int64{4}, [][]int{{4}}},
+		{"audit CSV", []string{ualPath}, []int64{3}, [][]int{{3}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, sum := load(t, Options{}, tc.paths...)
+			for i, s := range sum.Sources {
+				lines := tc.lines[i]
+				if s.Read != tc.read[i] || s.Rejected != int64(len(lines)) {
+					t.Errorf("%s: read %d rejected %d, want %d and %d (note %q)", s.Path, s.Read, s.Rejected, tc.read[i], len(lines), s.Note)
+				}
+				if len(lines) == 0 {
+					continue
+				}
+				if !strings.Contains(s.Note, plural(int64(len(lines)), "1 row", fmt.Sprintf("%d rows", len(lines)))+" over the 16.0 MiB maximum") {
+					t.Errorf("%s: note %q", s.Path, s.Note)
+				}
+				got := queryStrings(t, db, "select reason || ' / ' || length(raw) from rejected_rows where source_id = ? order by source_record", i+1)
+				if len(got) != len(lines) {
+					t.Fatalf("%s: rejected %q, want %d rows", s.Path, got, len(lines))
+				}
+				for k, line := range lines {
+					want := fmt.Sprintf("line %d: a row of ", line)
+					if !strings.HasPrefix(got[k], want) || !strings.Contains(got[k], "MiB, over the 16.0 MiB maximum of a CSV row: not read") || !strings.HasSuffix(got[k], fmt.Sprintf(" / %d", maxRawBytes)) {
+						t.Errorf("%s: rejected %q, want %q… with %d bytes of text", s.Path, got[k], want, maxRawBytes)
+					}
+				}
+			}
+		})
+	}
+}
