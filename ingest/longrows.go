@@ -54,7 +54,7 @@ func (l *loader) cutLongRows(src *source) error {
 		return err
 	}
 	out := filepath.Join(l.tmp, fmt.Sprintf("long-%06d.csv", src.id))
-	rows, err := cutLongRowsFile(src.sniff.disk, out, csvMaxLine)
+	rows, err := cutLongRowsFile(src.sniff.disk, out, src.sniff.delim, csvMaxLine)
 	if err != nil {
 		os.Remove(out)
 		return fmt.Errorf("take out its rows over %s: %w", progress.Bytes(csvMaxLine), spaceError(err, l.opts.TempDir))
@@ -90,12 +90,13 @@ func (src *source) longRowReject(line int64, raw string) (reason string, text []
 		line, progress.Bytes(r.size), progress.Bytes(csvMaxLine), progress.Bytes(int64(len(r.head)))), r.head, true
 }
 
-// cutLongRowsFile copies the CSV file in to out with every row (a line, or
-// the lines of a quoted field holding line breaks) longer than max bytes
-// written as a marker line, and returns those rows. Quotes are followed as
-// lfLineEnds follows them; line ends are LF, CRLF or a lone CR. The header
-// is never taken out: a header that long is an error.
-func cutLongRowsFile(in, out string, max int64) ([]longRow, error) {
+// cutLongRowsFile copies the CSV file in, of the delimiter delim, to out
+// with every row (a line, or the lines of a quoted field holding line
+// breaks) longer than max bytes written as a marker line, and returns those
+// rows. Fields are followed as DuckDB's strict reader takes them (rowCutter);
+// line ends are LF, CRLF or a lone CR. The header is never taken out: a
+// header that long is an error.
+func cutLongRowsFile(in, out string, delim byte, max int64) ([]longRow, error) {
 	f, err := os.Open(in)
 	if err != nil {
 		return nil, err
@@ -106,7 +107,7 @@ func cutLongRowsFile(in, out string, max int64) ([]longRow, error) {
 		return nil, err
 	}
 	defer o.Close()
-	c := rowCutter{w: bufio.NewWriterSize(o, 1<<20), max: max, line: 1}
+	c := newRowCutter(bufio.NewWriterSize(o, 1<<20), delim, max)
 	r := bufio.NewReaderSize(f, 1<<20)
 	buf := make([]byte, 1<<20)
 	for c.err == nil {
@@ -129,14 +130,21 @@ func cutLongRowsFile(in, out string, max int64) ([]longRow, error) {
 	return c.rows, c.err
 }
 
-// rowCutter is cutLongRowsFile's state between the pieces it is fed.
+// rowCutter is cutLongRowsFile's state between the pieces it is fed. It
+// follows fields as RFC 4180 and DuckDB's strict reader do: a quote opens a
+// quoted field only at the field's start, two quotes inside one stand for
+// one, and a quote inside an unquoted field is a character of it (DuckDB
+// rejects that line and reads on from the next), so a stray quote does not
+// turn the rest of the file into one quoted field.
 type rowCutter struct {
-	w   *bufio.Writer
-	max int64
-	err error
+	w       *bufio.Writer
+	special string // the bytes feed stops at: quote, delimiter, CR, LF
+	delim   byte
+	max     int64
+	err     error
 
-	quoted bool // inside a quoted field
-	cr     bool // the last byte was a CR outside the record's end
+	state  fieldState
+	cr     bool // the last byte was a CR: a line end, with an LF after it or alone
 	rec    []byte
 	size   int64 // bytes of the record so far
 	breaks int64 // line ends in it so far
@@ -147,9 +155,22 @@ type rowCutter struct {
 	rows   []longRow
 }
 
+type fieldState uint8
+
+const (
+	fieldStart fieldState = iota // at the start of a field
+	unquoted                     // in a field that did not open with a quote
+	quoted                       // in a quoted field
+	quoteSeen                    // a quote in a quoted field: its end, or the first of two
+)
+
+func newRowCutter(w *bufio.Writer, delim byte, max int64) *rowCutter {
+	return &rowCutter{w: w, special: "\"\r\n" + string(delim), delim: delim, max: max, line: 1}
+}
+
 func (c *rowCutter) feed(b []byte) {
 	for len(b) > 0 && c.err == nil {
-		if c.cr { // a CR: a line end on its own, or with the LF after it
+		if c.cr {
 			c.cr = false
 			if b[0] == '\n' {
 				c.add(b[:1])
@@ -160,18 +181,33 @@ func (c *rowCutter) feed(b []byte) {
 			}
 			continue
 		}
-		i := bytes.IndexAny(b, "\"\r\n")
+		i := bytes.IndexAny(b, c.special)
 		if i < 0 {
+			i = len(b)
+		}
+		if i > 0 && (c.state == fieldStart || c.state == quoteSeen) {
+			c.state = unquoted // text after a closing quote too: DuckDB rejects the line
+		}
+		if i == len(b) {
 			c.add(b)
 			return
 		}
 		c.add(b[:i+1])
-		switch b[i] {
-		case '"':
-			c.quoted = !c.quoted // a doubled quote inside a field toggles twice
-		case '\n':
+		switch ch := b[i]; {
+		case ch == '"':
+			switch c.state {
+			case fieldStart, quoteSeen:
+				c.state = quoted
+			case quoted:
+				c.state = quoteSeen
+			}
+		case ch == c.delim:
+			if c.state != quoted {
+				c.state = fieldStart
+			}
+		case ch == '\n':
 			c.lineEnd("\n")
-		case '\r':
+		default: // CR
 			c.cr = true
 		}
 		b = b[i+1:]
@@ -203,7 +239,7 @@ func (c *rowCutter) add(p []byte) {
 // lineEnd ends a line with eol: the record too, outside a quoted field.
 func (c *rowCutter) lineEnd(eol string) {
 	c.breaks++
-	if !c.quoted {
+	if c.state != quoted {
 		c.endRecord(eol)
 	}
 }
@@ -238,7 +274,7 @@ func (c *rowCutter) endRecord(eol string) {
 	}
 	c.header = true
 	c.line += c.breaks
-	c.rec, c.size, c.breaks, c.over, c.head = c.rec[:0], 0, 0, false, nil
+	c.rec, c.size, c.breaks, c.over, c.head, c.state = c.rec[:0], 0, 0, false, nil, fieldStart
 	if cap(c.rec) > 4<<20 {
 		c.rec = nil // a long row's buffer is not kept for the short ones
 	}

@@ -15,7 +15,7 @@ import (
 func cutRows(in string, max int64, piece int) (string, []longRow, error) {
 	var out bytes.Buffer
 	w := bufio.NewWriter(&out)
-	c := rowCutter{w: w, max: max, line: 1}
+	c := newRowCutter(w, ',', max)
 	for b := []byte(in); len(b) > 0 && c.err == nil; {
 		n := min(piece, len(b))
 		c.feed(b[:n])
@@ -46,6 +46,8 @@ func TestCutLongRows(t *testing.T) {
 			"h,h\r\nmfagap-long-row-0\r\n\r\n\r\ne,f\r\n", []longRow{row(2, "\"a\r\nbbbbbbbbbbbb\r\nc\",d\r\n")}},
 		{"CR only", "h,h\ra,b\rxxxxxxxxxxxxxx\re,f", "h,h\ra,b\rmfagap-long-row-0\re,f", []longRow{row(3, "xxxxxxxxxxxxxx\r")}},
 		{"last row without a line end", "h,h\na,b\nx,yyyyyyyyyyyyyy", "h,h\na,b\nmfagap-long-row-0", []longRow{row(3, "x,yyyyyyyyyyyyyy")}},
+		{"a stray quote in an unquoted field", "h,h\nab\"c,d\nx,0123456789abc\ne,\"f\"\n", "h,h\nab\"c,d\nmfagap-long-row-0\ne,\"f\"\n", []longRow{row(3, "x,0123456789abc\n")}},
+		{"a quoted field holding delimiters and line ends", "h,h\n\"a,\nb\",c\nd,\"e\r\nffffffff,\"\"\"\n", "h,h\n\"a,\nb\",c\nmfagap-long-row-0\n\n", []longRow{row(4, "d,\"e\r\nffffffff,\"\"\"\n")}},
 		{"doubled quotes, two long rows", "h,h\n\"a\"\"\nb\",cccccccccc\n\"q,\"\"\",r\nzzzzzzzzzzzz,z\n",
 			"h,h\nmfagap-long-row-0\n\n\"q,\"\"\",r\nmfagap-long-row-1\n",
 			[]longRow{row(2, "\"a\"\"\nb\",cccccccccc\n"), row(5, "zzzzzzzzzzzz,z\n")}},
