@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mfagap/mfagap/gen"
 )
@@ -406,4 +407,28 @@ func FuzzLAFast(f *testing.F) {
 		}
 		loadBothWays(t, &laFast, &laFastReads, -1, path)
 	})
+}
+
+// TestLASpace: la_trim's set of characters, as DuckDB holds it, is every
+// character Go's strings.TrimSpace trims (unicode.IsSpace), and no other.
+func TestLASpace(t *testing.T) {
+	db := memDB(t)
+	if _, err := db.Exec(laFastMacros); err != nil {
+		t.Fatal(err)
+	}
+	got := []rune(queryStrings(t, db, "select la_space()")[0])
+	slices.Sort(got)
+	var want []rune
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if unicode.IsSpace(r) {
+			want = append(want, r)
+		}
+	}
+	if string(got) != string(want) {
+		t.Errorf("la_space() holds %q, want %q", string(got), string(want))
+	}
+	cell := " \u3000\u0085x y\t\u00a0\n"
+	if got := queryStrings(t, db, "select la_trim(?)", cell)[0]; got != strings.TrimSpace(cell) {
+		t.Errorf("la_trim(%q) = %q, want %q", cell, got, strings.TrimSpace(cell))
+	}
 }
