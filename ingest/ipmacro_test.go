@@ -39,14 +39,32 @@ func TestIPInMacro(t *testing.T) {
 		{"'; drop table signins; --", "0.0.0.0/0", false},
 		{"", "0.0.0.0/0", false},
 		{"10.1.2.3", "", false},
+		// IPv6 forms the pattern check (mfagap_ip6_hex) must take and refuse
+		// as the group lists it replaced did.
+		{"1:2:3:4::5:6:7:8", "1:2:3:4:5:6:7:8", true}, // "::" standing for no group
+		{"1:2:3:4:5:6:7:8::", "::/0", true},
+		{"1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0", true},
+		{"::2:3:4:5:6:7:8", "0:2::/32", true},
+		{"1::", "1::/16", true},
+		{"::ffff:a00:1", "10.0.0.0/8", true}, // the hex form of a mapped IPv4 address
+		{":1::", "::/0", false},
+		{"1:::2", "::/0", false},
+		{"1:2:3:4:5:6:7:", "::/0", false},
+		{"00001::", "::/0", false},
 	}
 	for _, c := range cases {
-		var got bool
-		if err := db.QueryRow("select mfagap_ip_in(?, ?)", c.ip, c.cidr).Scan(&got); err != nil {
+		// The unfamiliar-location check's shape: the arguments are
+		// columns of tables named s and t, s's from outside a subquery.
+		var got, alone bool
+		if err := db.QueryRow(`select exists (select 1 from (select ? as cidr) t where mfagap_ip_in(s.ip_address, t.cidr))
+from (select ? as ip_address) s`, c.cidr, c.ip).Scan(&got); err != nil {
 			t.Fatalf("%q in %q: %v", c.ip, c.cidr, err)
 		}
-		if got != c.want {
-			t.Errorf("%q in %q = %v, want %v", c.ip, c.cidr, got, c.want)
+		if err := db.QueryRow("select mfagap_ip_in(?, ?)", c.ip, c.cidr).Scan(&alone); err != nil {
+			t.Fatalf("%q in %q: %v", c.ip, c.cidr, err)
+		}
+		if got != c.want || alone != c.want {
+			t.Errorf("%q in %q = %v (as columns), %v (as values), want %v", c.ip, c.cidr, got, alone, c.want)
 		}
 	}
 	var null bool
