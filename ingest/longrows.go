@@ -70,7 +70,8 @@ func (l *loader) cutLongRows(src *source) error {
 }
 
 // hasLongLine says whether src's CSV may have a row cutLongRows takes out:
-// such a file is read alone, never in a batch, and not by the SQL paths.
+// such a file is read alone, never in a portal batch, whose read_csv takes
+// the files as they are.
 func hasLongLine(sn *sniff) bool {
 	scan, err := sn.text()
 	return err != nil || scan.longLine >= csvMaxLine
