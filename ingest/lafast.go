@@ -239,11 +239,19 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			// the careful way.
 			e = "case when not __la_unclean then " + e + " end"
 		}
+		if name == "authenticationDetails" {
+			// The steps typed here, in the parallel read, as graph.sql
+			// would type them (mfagap_auth_steps): graph.sql then looks
+			// their verdicts up and does not parse them twice more.
+			sel = append(sel, fmt.Sprintf("mfagap_auth_steps(%s)::%s as steps_typed", e, stepsType))
+			view = append(view, "null::JSON as authenticationDetails")
+			continue
+		}
 		sel = append(sel, fmt.Sprintf("(%s)::%s as %s", e, c[1], name))
 		view = append(view, name)
 	}
 	sel = append(sel, "__la_vote")
-	view = append(view, typedNulls)
+	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed"}))
 	var cats []string
 	for _, k := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(k), quote(signinCategories[k])))
