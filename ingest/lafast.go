@@ -239,19 +239,31 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			// the careful way.
 			e = "case when not __la_unclean then " + e + " end"
 		}
-		if name == "authenticationDetails" {
+		switch name {
+		case "authenticationDetails":
 			// The steps typed here, in the parallel read, as graph.sql
 			// would type them (mfagap_auth_steps): graph.sql then looks
 			// their verdicts up and does not parse them twice more.
 			sel = append(sel, fmt.Sprintf("mfagap_auth_steps(%s)::%s as steps_typed", e, stepsType))
 			view = append(view, "null::JSON as authenticationDetails")
 			continue
+		case "appliedConditionalAccessPolicies":
+			// The policy results typed here too, each rule as text
+			// (policies_text, as the diagnostic read gives them): the
+			// JSON string a Log Analytics export writes for a rule, or
+			// the text of an object, which ca_rule_text reads alike,
+			// looked up in ca_rule_map first. graph.sql's JSON statement
+			// parsed them once or twice after the read.
+			sel = append(sel, fmt.Sprintf("case when json_type(%[1]s) = 'ARRAY' then from_json(%[1]s, %[2]s) end::%[3]s as policies_text",
+				e, quote(policiesTextJSON), policiesTextType))
+			view = append(view, "null::JSON as appliedConditionalAccessPolicies")
+			continue
 		}
 		sel = append(sel, fmt.Sprintf("(%s)::%s as %s", e, c[1], name))
 		view = append(view, name)
 	}
 	sel = append(sel, "__la_vote")
-	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed"}))
+	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed", "policies_text": "policies_text"}))
 	var cats []string
 	for _, k := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(k), quote(signinCategories[k])))
