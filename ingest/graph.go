@@ -237,10 +237,6 @@ const (
 	policiesTypedType = "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR, enforcedGrantControls VARCHAR[], conditionsSatisfied VARCHAR, conditionsNotSatisfied VARCHAR, includeRulesSatisfied STRUCT(conditionalAccessCondition VARCHAR, ruleSatisfied VARCHAR)[], excludeRulesSatisfied STRUCT(conditionalAccessCondition VARCHAR, ruleSatisfied VARCHAR)[])[]"
 )
 
-// policiesTextJSON is policiesTextType as from_json's structure: what
-// graph.sql's JSON statement reads policy results as when a rule is text.
-const policiesTextJSON = `[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]`
-
 // typedColumns are raw_graph's typed columns, in their order, with their
 // types.
 var typedColumns = [][2]string{{"steps_typed", stepsType}, {"policies_text", policiesTextType}, {"policies_typed", policiesTypedType}}

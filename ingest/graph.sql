@@ -267,7 +267,7 @@ from (
       when getvariable('ca_rules_text')
         or list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
              r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
-      then from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]')
+      then mfagap_policies_text(j)
       end as qs
     from (
       select source_id, rec, k.tenant_id, k.request_id, k.event_type,

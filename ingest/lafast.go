@@ -254,8 +254,8 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			// the text of an object, which ca_rule_text reads alike,
 			// looked up in ca_rule_map first. graph.sql's JSON statement
 			// parsed them once or twice after the read.
-			sel = append(sel, fmt.Sprintf("case when json_type(%[1]s) = 'ARRAY' then from_json(%[1]s, %[2]s) end::%[3]s as policies_text",
-				e, quote(policiesTextJSON), policiesTextType))
+			sel = append(sel, fmt.Sprintf("case when json_type(%[1]s) = 'ARRAY' then mfagap_policies_text(%[1]s) end::%[2]s as policies_text",
+				e, policiesTextType))
 			view = append(view, "null::JSON as appliedConditionalAccessPolicies")
 			continue
 		}

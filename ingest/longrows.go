@@ -49,8 +49,7 @@ func (l *loader) cutLongRows(src *source) error {
 		return nil
 	}
 	src.longChecked = true
-	scan, err := src.sniff.text()
-	if err != nil || scan.longLine < csvMaxLine {
+	if _, err := src.sniff.text(); err != nil || !hasLongLine(src.sniff) {
 		return err
 	}
 	out := filepath.Join(l.tmp, fmt.Sprintf("long-%06d.csv", src.id))

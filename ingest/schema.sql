@@ -216,6 +216,12 @@ create or replace macro mfagap_auth_steps(j) as
   case when json_type(j) = 'ARRAY' then from_json(j,
     '[{"authenticationStepDateTime":"VARCHAR","authenticationMethod":"VARCHAR","authenticationMethodDetail":"VARCHAR","succeeded":"BOOLEAN","authenticationStepResultDetail":"VARCHAR","authenticationStepRequirement":"VARCHAR"}]') end;
 
+-- A sign-in's policy results with each rule as text (a rule's JSON string,
+-- or the text of an object): what graph.sql reads when a rule is not an
+-- object, and what the Log Analytics stage types them as (laFast).
+create or replace macro mfagap_policies_text(j) as
+  from_json(j, '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":["VARCHAR"],"excludeRulesSatisfied":["VARCHAR"]}]');
+
 -- Timestamps: ISO 8601 with Z or an offset (7-digit fractions truncated to
 -- microseconds), or PowerShell 5.1's "/Date(ms)/" → UTC timestamp.
 -- make_timestamp(epoch_us(…)) is the UTC wall clock without a trip through
