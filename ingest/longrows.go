@@ -107,26 +107,33 @@ func cutLongRowsFile(in, out string, delim byte, max int64) ([]longRow, error) {
 		return nil, err
 	}
 	defer o.Close()
-	c := newRowCutter(bufio.NewWriterSize(o, 1<<20), delim, max)
-	r := bufio.NewReaderSize(f, 1<<20)
+	w := bufio.NewWriterSize(o, 1<<20)
+	rows, err := cutLongRowsFrom(f, w, delim, max)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = o.Close()
+	}
+	return rows, err
+}
+
+// cutLongRowsFrom is cutLongRowsFile over a reader and a writer, which it
+// leaves to be flushed.
+func cutLongRowsFrom(r io.Reader, w *bufio.Writer, delim byte, max int64) ([]longRow, error) {
+	c := newRowCutter(w, delim, max)
 	buf := make([]byte, 1<<20)
 	for c.err == nil {
 		n, err := r.Read(buf)
 		c.feed(buf[:n])
-		if err != nil {
-			if err != io.EOF {
-				return nil, err
-			}
+		if err == io.EOF {
 			break
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	c.finish()
-	if c.err == nil {
-		c.err = c.w.Flush()
-	}
-	if c.err == nil {
-		c.err = o.Close()
-	}
 	return c.rows, c.err
 }
 

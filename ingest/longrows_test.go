@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,21 +12,30 @@ import (
 	"testing"
 )
 
-// cutRows runs a rowCutter over in, fed piece bytes at a time.
+// pieces is a reader that hands out at most n bytes a read.
+type pieces struct {
+	b []byte
+	n int
+}
+
+func (p *pieces) Read(out []byte) (int, error) {
+	if len(p.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(out[:min(len(out), p.n)], p.b)
+	p.b = p.b[k:]
+	return k, nil
+}
+
+// cutRows runs cutLongRowsFrom over in, read piece bytes at a time.
 func cutRows(in string, max int64, piece int) (string, []longRow, error) {
 	var out bytes.Buffer
 	w := bufio.NewWriter(&out)
-	c := newRowCutter(w, ',', max)
-	for b := []byte(in); len(b) > 0 && c.err == nil; {
-		n := min(piece, len(b))
-		c.feed(b[:n])
-		b = b[n:]
+	rows, err := cutLongRowsFrom(&pieces{[]byte(in), piece}, w, ',', max)
+	if err == nil {
+		err = w.Flush()
 	}
-	c.finish()
-	if c.err == nil {
-		c.err = w.Flush()
-	}
-	return out.String(), c.rows, c.err
+	return out.String(), rows, err
 }
 
 // TestCutLongRows: rows over the maximum become marker lines with the
