@@ -9,7 +9,12 @@
 -- Speed (issue 5): the test works on the four narrow key columns only.
 -- Repeats are found on a 64-bit hash of the key (grouping fixed-width values
 -- costs a fraction of grouping 36-character ids) and then confirmed on the
--- key itself, so a hash collision never drops a row.
+-- key itself, so a hash collision never drops a row. The sign-ins loaded
+-- before are narrowed the same way, by the hashes of the keys being finished,
+-- before the semi join confirms on the key: DuckDB builds the join's hash
+-- table on its right side, and without the filter that was every sign-in
+-- already loaded (0.26-0.30 s for a 10 000-row file after 990 000 rows; 0.03 s
+-- with it, where the hash set is built on the small side).
 create or replace temp table stage_drop as
 with repeated_hashes as (
   select hash(tenant_id, request_id, event_type) as h
@@ -29,5 +34,6 @@ union all
 select k.source_id, k.source_record
 from finish_keys k
 semi join (select tenant_id, request_id, event_type from signins
-           where not list_contains(getvariable('finish_sources'), source_id))
+           where not list_contains(getvariable('finish_sources'), source_id)
+             and hash(tenant_id, request_id, event_type) in (select hash(tenant_id, request_id, event_type) from finish_keys))
   using (tenant_id, request_id, event_type);
