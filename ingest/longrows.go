@@ -21,7 +21,7 @@ import (
 // and dropped after 30 000; a 40 MiB user agent in a portal CSV vanished,
 // the file reading 13 rows of 14; duckdb/duckdb#25825 is one form of it). A
 // line within the maximum was read wherever it sat. So a sign-in CSV with a
-// line of csvMaxLine or more (textScan.longLine, found while the file is
+// row of csvMaxLine or more (textScan.longRow, found while the file is
 // checked for UTF-8) is read from a copy in which each row longer than
 // csvMaxLine stands as one short line, a marker DuckDB rejects for its
 // missing columns, followed by as many empty lines as the row had more
@@ -49,7 +49,7 @@ func (l *loader) cutLongRows(src *source) error {
 		return nil
 	}
 	src.longChecked = true
-	if _, err := src.sniff.text(); err != nil || !hasLongLine(src.sniff) {
+	if _, err := src.sniff.text(); err != nil || !hasLongRow(src.sniff) {
 		return err
 	}
 	out := filepath.Join(l.tmp, fmt.Sprintf("long-%06d.csv", src.id))
@@ -58,7 +58,7 @@ func (l *loader) cutLongRows(src *source) error {
 		os.Remove(out)
 		return fmt.Errorf("take out its rows over %s: %w", progress.Bytes(csvMaxLine), spaceError(err, l.opts.TempDir))
 	}
-	if len(rows) == 0 { // lines ended by a CR alone, which lineRuns does not see
+	if len(rows) == 0 { // lines ended by a CR alone, which rowRuns does not see, or a stray quote
 		return os.Remove(out)
 	}
 	src.sniff.disk, src.longRows = out, rows
@@ -68,12 +68,12 @@ func (l *loader) cutLongRows(src *source) error {
 	return nil
 }
 
-// hasLongLine says whether src's CSV may have a row cutLongRows takes out:
+// hasLongRow says whether src's CSV may have a row cutLongRows takes out:
 // such a file is read alone, never in a portal batch, whose read_csv takes
 // the files as they are.
-func hasLongLine(sn *sniff) bool {
+func hasLongRow(sn *sniff) bool {
 	scan, err := sn.text()
-	return err != nil || scan.longLine >= csvMaxLine
+	return err != nil || scan.longRow >= csvMaxLine
 }
 
 // longRowReject is the reason and text of a row DuckDB rejected when raw,

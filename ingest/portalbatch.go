@@ -70,13 +70,13 @@ func (l *loader) loadAuthDetailsBatch(ctx context.Context, kind string, b []*pre
 // batchableText says whether a CSV may be read in a batch: UTF-8 as
 // written (with or without a BOM; a transcoded copy is read alone) and
 // valid throughout, so that no line of it is rejected for its bytes, and
-// with no line too long to read (hasLongLine).
+// with no row too long to read (hasLongRow).
 func batchableText(sn *sniff) bool {
 	if sn.encoding != "utf-8" && sn.encoding != "utf-8-bom" {
 		return false
 	}
 	valid, err := sn.validUTF8()
-	return err == nil && valid && !hasLongLine(sn)
+	return err == nil && valid && !hasLongRow(sn)
 }
 
 // portalBatchEvent is the event type of a portal batch kind, or "" for

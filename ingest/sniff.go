@@ -107,7 +107,7 @@ func readPieces(path string, size int, fn func(b []byte, eof bool) (used int, st
 
 // convertFile writes the file in to out as conv turns it, piece by piece
 // (readPieces): conv appends what it makes of b to dst and says how many
-// bytes of b it used. It returns the longest line written, as lineRuns
+// bytes of b it used. It returns the longest row written, as rowRuns
 // tells it (exact when longer than 3 × size).
 func convertFile(in, out string, size int, conv func(dst, b []byte, eof bool) ([]byte, int)) (int64, error) {
 	w, err := os.Create(out)
@@ -115,18 +115,18 @@ func convertFile(in, out string, size int, conv func(dst, b []byte, eof bool) ([
 		return 0, err
 	}
 	defer w.Close()
-	var lines lineRuns
+	var rows rowRuns
 	dec := make([]byte, 0, 3*size) // a byte makes at most 3 (Windows-1252), a code unit of 2 as many
 	if err := readPieces(in, size, func(b []byte, eof bool) (int, bool, error) {
 		var used int
 		dec, used = conv(dec[:0], b, eof)
-		lines.feed(dec)
+		rows.feed(dec)
 		_, err := w.Write(dec)
 		return used, false, err
 	}); err != nil {
 		return 0, err
 	}
-	return lines.longest(), w.Close()
+	return rows.longest(), w.Close()
 }
 
 // sniffFile reads the head of a file, transcodes UTF-16 (and a CSV written
@@ -235,7 +235,7 @@ func (s *sniff) toWindows1252(out string) error {
 	if err != nil {
 		return err
 	}
-	s.disk, s.head, s.encoding, s.scanned, s.scan = out, head, "windows-1252", true, textScan{utf8: true, longLine: long}
+	s.disk, s.head, s.encoding, s.scanned, s.scan = out, head, "windows-1252", true, textScan{utf8: true, longRow: long}
 	return nil
 }
 
@@ -268,18 +268,18 @@ func wholeRunes(b []byte) int {
 // bad bytes), none of the five bytes the code page leaves undefined (0x81,
 // 0x8D, 0x8F, 0x90, 0x9D), and no UTF-16 byte-order mark (FF FE or FE FF,
 // "ÿþ" or "þÿ": a file spliced with a UTF-16 one, not text). A file of
-// ASCII only is both. longLine is its longest line (lineRuns) when that is
+// ASCII only is both. longRow is its longest CSV row (rowRuns) when that is
 // longer than a piece read (4 MiB), and at most that otherwise.
 type textScan struct {
 	utf8, cp1252 bool
-	longLine     int64
+	longRow      int64
 }
 
 // scanText reads the file at path once, ASCII 32 bytes at a time (asciiEnd);
 // once both answers are known it only follows the lines to their end.
 func scanText(path string) (textScan, error) {
 	scan := textScan{utf8: true, cp1252: true}
-	var lines lineRuns
+	var rows rowRuns
 	var prev byte // the byte before, when it was not ASCII
 	err := readPieces(path, 4<<20, func(b []byte, eof bool) (int, bool, error) {
 		end := len(b)
@@ -310,29 +310,70 @@ func scanText(path string) (textScan, error) {
 			}
 			i, prev = i+1, c
 		}
-		lines.feed(b[:end])
+		rows.feed(b[:end])
 		return end, false, nil
 	})
-	scan.longLine = lines.longest()
+	scan.longRow = rows.longest()
 	return scan, err
 }
 
-// lineRuns follows the lines of a file read in pieces, in order, looking
-// only at each piece's first and last LF: a line within a piece is not
-// measured, so longest is exact only for a line longer than the pieces
-// (DuckDB's CSV reader may drop such a line without a word: longrows.go).
-type lineRuns struct{ pos, start, long int64 }
-
-func (r *lineRuns) feed(b []byte) {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		r.long = max(r.long, r.pos+int64(i)-r.start)
-		r.start = r.pos + int64(bytes.LastIndexByte(b, '\n')) + 1
-	}
-	r.pos += int64(len(b))
+// rowRuns follows the rows of a CSV read in pieces, in order: a row ends at
+// an LF outside quotes, told by the parity of the quotes before it. It
+// looks at each piece's quotes once (bytes.Count) and at its first and last
+// row ends, so longest is exact only for a row longer than the pieces
+// (DuckDB's CSV reader may drop such a row without a word: longrows.go),
+// whether one line or many inside a quoted field. A quote inside an unquoted
+// field, which RFC 4180 does not allow and DuckDB's strict reader takes as a
+// character, makes the rest of the file look like one open field, so one
+// long row: the copy that follows fields as DuckDB does (rowCutter) then
+// finds no row to take out.
+type rowRuns struct {
+	pos, start, long int64
+	odd              bool // an odd number of quotes before pos: inside a quoted field
 }
 
-// longest is the longest line fed, as far as feed can tell.
-func (r *lineRuns) longest() int64 { return max(r.long, r.pos-r.start) }
+func (r *rowRuns) feed(b []byte) {
+	odd := r.odd != (bytes.Count(b, quoteByte)%2 == 1)
+	if first := rowEnd(b, r.odd, false); first >= 0 {
+		r.long = max(r.long, r.pos+int64(first)-r.start)
+		r.start = r.pos + int64(rowEnd(b, odd, true)) + 1
+	}
+	r.pos += int64(len(b))
+	r.odd = odd
+}
+
+var quoteByte = []byte{'"'}
+
+// rowEnd is the index of the first LF of b outside quotes (the last one,
+// when last is set), or -1; odd is the quotes' parity at the start of b
+// (at its end, when last is set). Each byte is counted once at most.
+func rowEnd(b []byte, odd, last bool) int {
+	if !last {
+		for i := 0; ; {
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				return -1
+			}
+			if odd = odd != (bytes.Count(b[i:i+j], quoteByte)%2 == 1); !odd {
+				return i + j
+			}
+			i += j + 1
+		}
+	}
+	for end := len(b); ; {
+		j := bytes.LastIndexByte(b[:end], '\n')
+		if j < 0 {
+			return -1
+		}
+		if odd = odd != (bytes.Count(b[j+1:end], quoteByte)%2 == 1); !odd {
+			return j
+		}
+		end = j
+	}
+}
+
+// longest is the longest row fed, as far as feed can tell.
+func (r *rowRuns) longest() int64 { return max(r.long, r.pos-r.start) }
 
 // asciiEnd is the index of the first byte of b at or after i that is not
 // ASCII, or len(b); 32 bytes at a time, then 8, as utf8.Valid skips ASCII
