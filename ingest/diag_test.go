@@ -30,16 +30,7 @@ func TestDiagnosticFastPath(t *testing.T) {
 	// edit rewrites record i's JSON through fn.
 	edit := func(ls []string, i int, fn func(rec, props map[string]any)) []string {
 		out := append([]string(nil), ls...)
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(out[i]), &rec); err != nil {
-			t.Fatal(err)
-		}
-		fn(rec, rec["properties"].(map[string]any))
-		b, err := json.Marshal(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = string(b)
+		out[i] = editDiagRecord(t, out[i], fn)
 		return out
 	}
 	file := func(name, text string) string { return write(t, dir, filepath.Join(name, "PT1H.json"), text) }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -135,4 +136,20 @@ func memDB(t testing.TB) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// editDiagRecord rewrites a diagnostic record (one line of a PT1H.json)
+// through fn, which is handed the record and its properties.
+func editDiagRecord(t testing.TB, line string, fn func(rec, props map[string]any)) string {
+	t.Helper()
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatal(err)
+	}
+	fn(rec, rec["properties"].(map[string]any))
+	b, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -27,26 +26,18 @@ func TestLookupMaps(t *testing.T) {
 	// the sign-in's (single-factor, no details of its own), and rules as
 	// JSON strings, 100 distinct among repeated ones, one not JSON, one NULL.
 	for i := range 100 {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
-			t.Fatal(err)
-		}
-		p := rec["properties"].(map[string]any)
-		pols, _ := p["appliedConditionalAccessPolicies"].([]any)
-		for _, q := range pols {
-			pol := q.(map[string]any)
-			pol["includeRulesSatisfied"] = []any{fmt.Sprintf(`{"conditionalAccessCondition":"c%d","ruleSatisfied":"r%d"}`, i%80, i),
-				`{"conditionalAccessCondition":"users","ruleSatisfied":"allUsers"}`}
-			pol["excludeRulesSatisfied"] = []any{`{"ruleSatisfied":"z"}`, "not json", nil}
-		}
-		p["authenticationDetails"] = []any{variedStep(i)}
-		p["authenticationRequirement"] = "singleFactorAuthentication"
-		p["status"] = map[string]any{"errorCode": 0}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines[i] = string(b)
+		lines[i] = editDiagRecord(t, lines[i], func(_, p map[string]any) {
+			pols, _ := p["appliedConditionalAccessPolicies"].([]any)
+			for _, q := range pols {
+				pol := q.(map[string]any)
+				pol["includeRulesSatisfied"] = []any{fmt.Sprintf(`{"conditionalAccessCondition":"c%d","ruleSatisfied":"r%d"}`, i%80, i),
+					`{"conditionalAccessCondition":"users","ruleSatisfied":"allUsers"}`}
+				pol["excludeRulesSatisfied"] = []any{`{"ruleSatisfied":"z"}`, "not json", nil}
+			}
+			p["authenticationDetails"] = []any{variedStep(i)}
+			p["authenticationRequirement"] = "singleFactorAuthentication"
+			p["status"] = map[string]any{"errorCode": 0}
+		})
 	}
 	path := write(t, t.TempDir(), filepath.Join("diag", "PT1H.json"), strings.Join(lines, "\n")+"\n")
 	run := func(on bool) string {
