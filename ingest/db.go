@@ -113,6 +113,11 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare database: steps table of an earlier mfagap: %w", err)
 	}
+	var hadResults int
+	if err := db.QueryRowContext(ctx, stepResultsViews).Scan(&hadResults); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare database: %w", err)
+	}
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare database: %w", err)
@@ -121,7 +126,35 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare database: %w", err)
 	}
+	if hadResults == 0 {
+		if err := stepResultsOfEarlierLoad(ctx, db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("prepare database: steps of an earlier mfagap: %w", err)
+		}
+	}
 	return db, nil
+}
+
+// stepResultsViews counts the view signin_auth_step_results (schema.sql).
+const stepResultsViews = `select count(*) from duckdb_views()
+where database_name = current_database() and schema_name = 'main' and view_name = 'signin_auth_step_results'`
+
+// stepResultsOfEarlierLoad makes the steps' views as the last load would
+// have (stepsView) in a database written before signin_auth_step_results
+// existed, which schema.sql has just made in its plain form: a load of
+// portal downloads that may overlap takes a sign-in's AuthDetails rows from
+// its first file only, and both views must.
+func stepResultsOfEarlierLoad(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, "select count(*) from (from portal_auth_details limit 1)").Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	overlap, err := authDetailsOverlap(ctx, db)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, stepsView(overlap))
+	return err
 }
 
 // migrateSteps renames the steps table of a database written before

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
@@ -218,7 +219,7 @@ from portal_auth_details where `+mine+` order by source_record`); err != nil {
 // table's order (source and record number) 0.1 s.
 func (l *loader) attachAuthDetails(ctx context.Context) error {
 	defer Trace("auth details: attach to sign-ins", time.Now())
-	overlap, err := l.authDetailsOverlap(ctx)
+	overlap, err := authDetailsOverlap(ctx, l.db)
 	if err != nil {
 		return err
 	}
@@ -266,25 +267,32 @@ func authDetailsRows(overlap bool) string {
 	return "portal_auth_details"
 }
 
-// stepsView is the statement that makes the view signin_auth_steps, as
-// schema.sql makes it, over authDetailsRows(overlap).
+// stepsView is the statements that make the views signin_auth_steps and
+// signin_auth_step_results, as schema.sql makes them, over
+// authDetailsRows(overlap).
 func stepsView(overlap bool) string {
 	const from = "from portal_auth_details) d"
-	for _, stmt := range splitStatements(schemaSQL) {
-		if i := strings.Index(stmt, "create view if not exists signin_auth_steps"); i >= 0 && strings.Contains(stmt, from) {
-			stmt = strings.Replace(stmt[i:], "create view if not exists", "create or replace view", 1)
-			return strings.Replace(stmt, from, "from "+authDetailsRows(overlap)+") d", 1)
+	var out []string
+	for _, view := range []string{"signin_auth_steps", "signin_auth_step_results"} {
+		for _, stmt := range splitStatements(schemaSQL) {
+			if i := strings.Index(stmt, "create view if not exists "+view+" as"); i >= 0 && strings.Contains(stmt, from) {
+				stmt = strings.Replace(stmt[i:], "create view if not exists", "create or replace view", 1)
+				out = append(out, strings.Replace(stmt, from, "from "+authDetailsRows(overlap)+") d", 1))
+			}
 		}
 	}
-	panic("schema.sql: no view signin_auth_steps over portal_auth_details")
+	if len(out) != 2 {
+		panic("schema.sql: no views signin_auth_steps and signin_auth_step_results over portal_auth_details")
+	}
+	return strings.Join(out, "\n")
 }
 
 // authDetailsOverlap says whether the AuthDetails files loaded may hold the
 // same sign-ins: two of one kind (interactive, non-interactive, by their
 // names), or two of which one does not say. A portal download has one of
 // each kind, which cannot overlap.
-func (l *loader) authDetailsOverlap(ctx context.Context) (bool, error) {
-	paths, err := queryColumn[string](ctx, l.db, "select path from sources where format = 'portal-csv-authdetails' and rows_loaded > 0")
+func authDetailsOverlap(ctx context.Context, db *sql.DB) (bool, error) {
+	paths, err := queryColumn[string](ctx, db, "select path from sources where format = 'portal-csv-authdetails' and rows_loaded > 0")
 	if err != nil {
 		return false, err
 	}

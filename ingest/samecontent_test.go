@@ -86,4 +86,10 @@ func TestOverlappingAuthDetails(t *testing.T) {
 	if got, want := steps(both), steps(one); got != want {
 		t.Errorf("steps (rows, distinct sign-in steps): %s from both downloads, %s from one", got, want)
 	}
+	sameStepResults(t, both) // the views' variant for overlapping files
+
+	// A database written before signin_auth_step_results: reopened, it
+	// gets the view in the variant the load chose.
+	reopened := reopenedAfter(t, []string{dir}, "drop view signin_auth_step_results")
+	sameStepResults(t, reopened)
 }

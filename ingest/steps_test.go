@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ func TestStepsView(t *testing.T) {
 	if portal == "0" || graph == "0" {
 		t.Fatalf("the sample gives %s AuthDetails steps and %s Graph steps; the test needs both", portal, graph)
 	}
+	sameStepResults(t, db)
 	once := "select count(*) = count(distinct (tenant_id, request_id, event_type, step)) from signin_auth_steps"
 	if v := queryStrings(t, db, once); v[0] != "true" {
 		t.Errorf("a step twice:\n%s", strings.Join(want, "\n"))
@@ -40,35 +42,62 @@ func TestStepsView(t *testing.T) {
 	}
 	back, _ := load(t, Options{}, pq)
 	sameLoad(t, strings.Join(want, "\n"), strings.Join(queryStrings(t, back, all), "\n"))
+	sameStepResults(t, back)
 
 	// A database of an earlier mfagap: the steps a table, AuthDetails rows
-	// copied in.
+	// copied in, and no signin_auth_step_results.
+	reopened := reopenedAfter(t, []string{exports},
+		"drop view signin_auth_step_results",
+		"create table old_steps as from signin_auth_steps",
+		"drop view signin_auth_steps",
+		"drop table graph_auth_steps",
+		"alter table old_steps rename to signin_auth_steps")
+	sameLoad(t, strings.Join(want, "\n"), strings.Join(queryStrings(t, reopened, all), "\n"))
+	if v := queryStrings(t, reopened, "select table_type from information_schema.tables where table_name = 'signin_auth_steps'"); v[0] != "VIEW" {
+		t.Errorf("signin_auth_steps is a %s", v[0])
+	}
+	sameStepResults(t, reopened)
+}
+
+// sameStepResults checks that signin_auth_step_results holds the rows of
+// signin_auth_steps without their step numbers, each as often.
+func sameStepResults(t *testing.T, db *sql.DB) {
+	t.Helper()
+	const cols = "struct_pack(tenant_id, request_id, event_type, step_at, method, method_detail, succeeded, result_detail, requirement, source_id, source_record)::varchar"
+	steps := queryStrings(t, db, "select "+cols+" from signin_auth_steps order by all")
+	results := queryStrings(t, db, "select "+cols+" from signin_auth_step_results order by all")
+	if got := queryStrings(t, db, "select count(*)::varchar from (describe signin_auth_step_results)")[0]; got != "11" {
+		t.Errorf("signin_auth_step_results has %s columns, want the 11 of signin_auth_steps but step", got)
+	}
+	if len(steps) == 0 || strings.Join(steps, "\n") != strings.Join(results, "\n") {
+		t.Errorf("signin_auth_step_results is not signin_auth_steps without step numbers:\n%s\n---\n%s",
+			strings.Join(results, "\n"), strings.Join(steps, "\n"))
+	}
+}
+
+// reopenedAfter loads paths into a database file, runs statements on it (to
+// make it look written by an earlier mfagap), closes it and opens it again.
+func reopenedAfter(t *testing.T, paths []string, statements ...string) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.duckdb")
 	old, err := Open(ctx, DBOptions{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Files(ctx, old, []string{exports}, Options{}); err != nil {
+	if _, err := Files(ctx, old, paths, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
-		"create table old_steps as from signin_auth_steps",
-		"drop view signin_auth_steps",
-		"drop table graph_auth_steps",
-		"alter table old_steps rename to signin_auth_steps",
-	} {
+	for _, q := range statements {
 		if _, err := old.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	old.Close()
-	reopened, err := Open(ctx, DBOptions{Path: path})
+	db, err := Open(ctx, DBOptions{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reopened.Close()
-	sameLoad(t, strings.Join(want, "\n"), strings.Join(queryStrings(t, reopened, all), "\n"))
-	if v := queryStrings(t, reopened, "select table_type from information_schema.tables where table_name = 'signin_auth_steps'"); v[0] != "VIEW" {
-		t.Errorf("signin_auth_steps is a %s", v[0])
-	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

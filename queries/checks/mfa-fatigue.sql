@@ -28,7 +28,7 @@
 -- status: test
 with denial_step as (
   select distinct tenant_id, request_id, event_type, result_detail
-  from signin_auth_steps
+  from signin_auth_step_results
   where result_detail in ('MFA denied; user declined the authentication',
                           'MFA denied; user did not respond to mobile app notification')
 ),
