@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -78,6 +79,10 @@ func (s *sniff) text() (textScan, error) {
 	return s.scan, nil
 }
 
+// preReads counts the bytes readPieces has read: passes over a file before
+// DuckDB reads it, which the progress display leaves out (loadProgress.within).
+var preReads atomic.Int64
+
 // readPieces reads the file at path in pieces of up to size bytes and hands
 // each to fn, after the bytes fn left unused at the end of the one before
 // (a character cut by the piece's end); eof is set for the last piece. fn
@@ -92,6 +97,7 @@ func readPieces(path string, size int, fn func(b []byte, eof bool) (used int, st
 	carry := 0
 	for {
 		n, rerr := io.ReadFull(f, buf[carry:])
+		preReads.Add(int64(n))
 		n += carry
 		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
 		if rerr != nil && !eof {
