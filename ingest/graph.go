@@ -529,6 +529,9 @@ func (l *loader) graphStatements(ctx context.Context, stmts []string) error {
 		if !lookupMaps {
 			stmt = strings.Replace(stmt, " limit 64));", " limit 0));", 1)
 		}
+		if what := graphStep(stmt); what != "" {
+			l.bar.step(what)
+		}
 		t := time.Now()
 		if err := l.execByRecords(ctx, stmt); err != nil {
 			return fmt.Errorf("map sign-ins: %w", err)
@@ -536,6 +539,21 @@ func (l *loader) graphStatements(ctx context.Context, stmts []string) error {
 		Trace("graph: "+firstLine(stmt), t)
 	}
 	return nil
+}
+
+// graphStep is what the progress display shows while stmt, a statement of
+// graph.sql, runs: by the table it writes; "" for a statement that writes
+// none of them (the display keeps what it showed).
+func graphStep(stmt string) string {
+	switch {
+	case strings.Contains(stmt, "insert into signins "):
+		return "mapping sign-ins"
+	case strings.Contains(stmt, "insert into graph_auth_steps "):
+		return "mapping authentication steps"
+	case strings.Contains(stmt, "insert into signin_ca_policies "):
+		return "mapping policy results"
+	}
+	return ""
 }
 
 // policyChunk is how many records one run of a statement of graph.sql that

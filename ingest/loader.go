@@ -261,6 +261,12 @@ func Files(ctx context.Context, db *sql.DB, paths []string, opts Options) (sum *
 	if err := l.flushLanes(ctx, ""); err != nil {
 		return nil, err
 	}
+	if bar != nil {
+		var some bool
+		if db.QueryRowContext(ctx, "select exists (select 1 from portal_auth_details)").Scan(&some) == nil && some {
+			bar.step("attaching AuthDetails")
+		}
+	}
 	if err := l.attachAuthDetails(ctx); err != nil {
 		return nil, fmt.Errorf("ingest: attach AuthDetails: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -104,5 +105,45 @@ func TestProgressLeavesOutPasses(t *testing.T) {
 	}
 	if n := shown(); n < size*4/10 || n > size*6/10 {
 		t.Errorf("after one read of the file: %d of %d bytes shown, want about half", n, size)
+	}
+}
+
+// Once a file's bytes are read, the display names what its load does
+// instead of an ETA: every statement of graph.sql that writes a canonical
+// table has a name, and the next file or the end of this one clears it.
+func TestProgressSteps(t *testing.T) {
+	signins, rest := graphParts()
+	var named []string
+	for _, stmt := range append(signins, rest...) {
+		what := graphStep(stmt)
+		if strings.Contains(stmt, "\ninsert into ") && what == "" {
+			t.Errorf("a statement writing a table has no step: %s", firstLine(stmt))
+		}
+		if what != "" && !slices.Contains(named, what) {
+			named = append(named, what)
+		}
+	}
+	if want := []string{"mapping sign-ins", "mapping authentication steps", "mapping policy results"}; !slices.Equal(named, want) {
+		t.Errorf("steps in order %q, want %q", named, want)
+	}
+	dir := t.TempDir()
+	a := inputFile{display: "a.json", disk: write(t, dir, "a.json", "["+recAlice+"]")}
+	b := inputFile{display: "b.json", disk: write(t, dir, "b.json", "["+recBob+"]")}
+	p := newLoadProgress(io.Discard, []inputFile{a, b}) // drawn as progress.Format draws it (TestFormat)
+	defer p.finish()
+	db, _ := load(t, Options{}, a.disk, b.disk)
+	p.startFile(0, a)
+	p.step("mapping sign-ins")
+	if p.state.Step != "mapping sign-ins" {
+		t.Fatalf("step not kept: %q", p.state.Step)
+	}
+	p.endFile(context.Background(), db)
+	if p.state.Step != "" {
+		t.Errorf("the end of the file left the step %q", p.state.Step)
+	}
+	p.step("mapping policy results")
+	p.startFile(1, b)
+	if p.state.Step != "" {
+		t.Errorf("the next file kept the step %q", p.state.Step)
 	}
 }

@@ -31,6 +31,10 @@ type State struct {
 	Rows int64
 	// Elapsed since the work started.
 	Elapsed time.Duration
+	// Step is what the current item is doing once its bytes are read
+	// ("policy results"): shown in place of the ETA, which the bytes no
+	// longer move.
+	Step string
 }
 
 // Format renders s as one line of at most width columns (0: no limit).
@@ -55,7 +59,9 @@ func Format(s State, width int) string {
 		parts = append(parts, Count(s.Rows)+" rows")
 	}
 	parts = append(parts, clock(s.Elapsed))
-	if frac > 0.02 && s.Elapsed > 2*time.Second && frac < 1 {
+	if s.Step != "" {
+		parts = append(parts, s.Step)
+	} else if frac > 0.02 && s.Elapsed > 2*time.Second && frac < 1 {
 		eta := time.Duration(float64(s.Elapsed) * (1 - frac) / frac)
 		parts = append(parts, "ETA "+clock(eta))
 	}

@@ -15,6 +15,8 @@ func TestFormat(t *testing.T) {
 	}{
 		{"bytes with ETA", State{Label: "ingest", Item: "a.csv", Done: 1, Total: 2, Bytes: 512 << 20, TotalBytes: 2 << 30, Rows: 1234567, Elapsed: 30 * time.Second}, 0,
 			"ingest  [1/2]  [#####...............] 512.0 MiB/2.0 GiB  1,234,567 rows  0:30  ETA 1:30  a.csv"},
+		{"a step after the read", State{Label: "ingest", Item: "PT1H.json", Done: 1, Total: 1, Bytes: 990, TotalBytes: 1000, Rows: 0, Elapsed: 30 * time.Second, Step: "policy results"}, 0,
+			"ingest  [1/1]  [###################.] 990 B/1000 B  0 rows  0:30  policy results  PT1H.json"},
 		{"no ETA at the start", State{Label: "ingest", Done: 1, Total: 1, Bytes: 1, TotalBytes: 1000, Rows: 0, Elapsed: time.Second}, 0,
 			"ingest  [1/1]  [....................] 1 B/1000 B  0 rows  0:01"},
 		{"checks", State{Label: "analyze", Item: "password-spray", Done: 3, Total: 5, Rows: -1, Elapsed: 4 * time.Second}, 0,
