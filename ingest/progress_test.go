@@ -78,7 +78,7 @@ func TestProgressExplain(t *testing.T) {
 // its eight-second read.
 func TestProgressLeavesOutPasses(t *testing.T) {
 	dir := t.TempDir()
-	const size = 8 << 20
+	const size = 16 << 20
 	path := write(t, dir, "a.csv", "a,b\n"+strings.Repeat("x,y\n", (size-4)/4))
 	f := inputFile{display: "a.csv", disk: path}
 	p := newLoadProgress(io.Discard, []inputFile{f})
