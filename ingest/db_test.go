@@ -73,28 +73,39 @@ func TestOpenRefusesQuestionMark(t *testing.T) {
 	}
 }
 
-// TestInMemoryCheckpointThreshold: an in-memory database never checkpoints
-// while mfagap runs (a checkpoint after the first large update rewrote the
-// row groups: 3-6 s at 1 M sign-ins); a database file keeps DuckDB's
-// threshold, which bounds its write-ahead log.
-func TestInMemoryCheckpointThreshold(t *testing.T) {
+// A database in memory never checkpoints while mfagap runs (a checkpoint
+// after the first large update rewrote the row groups: 3-6 s at 1 M
+// sign-ins) and keeps freed blocks up to a third of its memory limit, at
+// most 1 GiB (keepFreedBlocks); a database file keeps DuckDB's defaults for
+// both: its checkpoint threshold bounds its write-ahead log, and the 10 M
+// loads that go to a file keep their measured peaks.
+func TestInMemorySettings(t *testing.T) {
 	ctx := context.Background()
-	for _, path := range []string{"", filepath.Join(t.TempDir(), "t.duckdb")} {
-		db, err := Open(ctx, DBOptions{Path: path})
+	for _, c := range []struct{ path, limit, threshold, keep string }{
+		{"", "3GiB", "1.0 TiB", "1.0 GiB"},
+		{"", "6GiB", "1.0 TiB", "1.0 GiB"},
+		{"", "600MiB", "1.0 TiB", "200.0 MiB"},
+		{filepath.Join(t.TempDir(), "t.duckdb"), "3GiB", "16.0 MiB", "0 bytes"},
+	} {
+		db, err := Open(ctx, DBOptions{Path: c.path, MemoryLimit: c.limit})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got string
-		if err := db.QueryRow("select current_setting('checkpoint_threshold')::varchar").Scan(&got); err != nil {
+		var threshold, keep string
+		err = db.QueryRow("select current_setting('checkpoint_threshold')::varchar, current_setting('block_allocator_memory')::varchar").Scan(&threshold, &keep)
+		db.Close()
+		if err != nil {
 			t.Fatal(err)
 		}
-		db.Close()
-		want := "16.0 MiB"
-		if path == "" {
-			want = "1.0 TiB"
+		if threshold != c.threshold || keep != c.keep {
+			t.Errorf("database %q, memory limit %s: checkpoint_threshold %s, block_allocator_memory %s; want %s, %s",
+				c.path, c.limit, threshold, keep, c.threshold, c.keep)
 		}
-		if got != want {
-			t.Errorf("database %q: checkpoint_threshold %s, want %s", path, got, want)
+	}
+	// The limit is read back as DuckDB writes it.
+	for in, want := range map[string]int64{"3.0 GiB": 3 << 30, "476.5 MiB": 476<<20 + 1<<19, "0 bytes": 0} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 }
