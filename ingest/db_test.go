@@ -75,19 +75,24 @@ func TestOpenRefusesQuestionMark(t *testing.T) {
 
 // A database in memory never checkpoints while mfagap runs (a checkpoint
 // after the first large update rewrote the row groups: 3-6 s at 1 M
-// sign-ins) and keeps freed blocks up to a third of its memory limit, at
-// most 1 GiB (keepFreedBlocks); a database file keeps DuckDB's defaults for
-// both: its checkpoint threshold bounds its write-ahead log, and the 10 M
-// loads that go to a file keep their measured peaks.
+// sign-ins) and, when asked (inputs big enough), keeps freed blocks up to a
+// third of its memory limit, at most 1 GiB (keepFreedBlocks); a database
+// file keeps DuckDB's defaults for both: its checkpoint threshold bounds its
+// write-ahead log, and the 10 M loads that go to a file keep their peaks.
 func TestInMemorySettings(t *testing.T) {
 	ctx := context.Background()
-	for _, c := range []struct{ path, limit, threshold, keep string }{
-		{"", "3GiB", "1.0 TiB", "1.0 GiB"},
-		{"", "6GiB", "1.0 TiB", "1.0 GiB"},
-		{"", "600MiB", "1.0 TiB", "200.0 MiB"},
-		{filepath.Join(t.TempDir(), "t.duckdb"), "3GiB", "16.0 MiB", "0 bytes"},
+	for _, c := range []struct {
+		path, limit     string
+		keepAsked       bool
+		threshold, keep string
+	}{
+		{"", "3GiB", true, "1.0 TiB", "1.0 GiB"},
+		{"", "6GiB", true, "1.0 TiB", "1.0 GiB"},
+		{"", "600MiB", true, "1.0 TiB", "200.0 MiB"},
+		{"", "3GiB", false, "1.0 TiB", "0 bytes"},
+		{filepath.Join(t.TempDir(), "t.duckdb"), "3GiB", true, "16.0 MiB", "0 bytes"},
 	} {
-		db, err := Open(ctx, DBOptions{Path: c.path, MemoryLimit: c.limit})
+		db, err := Open(ctx, DBOptions{Path: c.path, MemoryLimit: c.limit, KeepFreedBlocks: c.keepAsked})
 		if err != nil {
 			t.Fatal(err)
 		}

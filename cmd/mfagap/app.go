@@ -174,6 +174,13 @@ func workDB(storage string, paths []string, memoryLimit, tempDir string) (string
 	return tempDBFile(tempDir)
 }
 
+// bigInputs says whether the inputs' estimated tables reach
+// ingest.KeepFreedBlocksFrom: a database in memory for them keeps the blocks
+// DuckDB frees (ingest.DBOptions.KeepFreedBlocks).
+func bigInputs(paths []string) bool {
+	return len(paths) > 0 && ingest.EstimateTableBytes(paths) >= ingest.KeepFreedBlocksFrom
+}
+
 // tempDBFile names a DuckDB file in a new folder under tempDir and returns
 // the function that removes the folder.
 func tempDBFile(tempDir string) (string, func(), error) {
@@ -244,7 +251,8 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 			}
 		}
 	}
-	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: scratch})
+	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: scratch,
+		KeepFreedBlocks: dbPath == "" && bigInputs(paths)})
 	if err != nil {
 		cleanup()
 		return nil, err

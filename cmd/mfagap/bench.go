@@ -205,7 +205,9 @@ func benchChild(c *cli.Context, phase string) error {
 			defer remove()
 			path = p
 		}
-		db, err := ingest.Open(ctx, ingest.DBOptions{Path: path, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir")})
+		// Opened as mfagap opens its database for the same file.
+		db, err := ingest.Open(ctx, ingest.DBOptions{Path: path, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"),
+			KeepFreedBlocks: path == "" && bigInputs([]string{file})})
 		if err != nil {
 			return err
 		}

@@ -76,6 +76,36 @@ func TestWorkDBChoice(t *testing.T) {
 	}
 }
 
+// Freed blocks are kept for inputs whose tables reach 256 MiB, not for
+// the small ones (the sample exports; an empty folder): estimated by size,
+// so a sparse file stands for a big export without its bytes.
+func TestBigInputs(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "PT1H.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(2 << 30); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	f.Close()
+	for _, tc := range []struct {
+		paths []string
+		want  bool
+	}{
+		{[]string{"../../testdata/exports"}, false},
+		{nil, false},
+		{[]string{t.TempDir()}, false},
+		{[]string{big}, true},
+		{[]string{"../../testdata/exports", big}, true},
+	} {
+		if got := bigInputs(tc.paths); got != tc.want {
+			t.Errorf("bigInputs(%v) = %v, want %v", tc.paths, got, tc.want)
+		}
+	}
+}
+
 // An interrupted run exits 130 and leaves no temporary folder behind.
 func TestInterruptedRunCleansUp(t *testing.T) {
 	tmp := t.TempDir()
