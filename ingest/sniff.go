@@ -81,6 +81,9 @@ func (s *sniff) text() (textScan, error) {
 
 // preReads counts the bytes readPieces has read: passes over a file before
 // DuckDB reads it, which the progress display leaves out (loadProgress.within).
+// One counter for the process, as rchar is: two loads at once in one process
+// would each leave out the other's passes too (the CLI runs one load per
+// process).
 var preReads atomic.Int64
 
 // readPieces reads the file at path in pieces of up to size bytes and hands
