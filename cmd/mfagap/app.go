@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -152,7 +153,9 @@ func (s *session) close() {
 // numbers, deduplicates and counts what it loaded, and at 10 M portal
 // sign-ins it took 85.6 and 81.6 s and 2.0 GB on disk against 90.8 s and
 // 3.5 GB in memory.
-func workDB(storage string, paths []string, memoryLimit, tempDir string) (string, func(), error) {
+// tables is the inputs' estimated table size (ingest.EstimateTableBytes),
+// asked for only by auto.
+func workDB(storage string, tables func() int64, memoryLimit, tempDir string) (string, func(), error) {
 	switch storage {
 	case "memory":
 		return "", nil, nil
@@ -165,7 +168,7 @@ func workDB(storage string, paths []string, memoryLimit, tempDir string) (string
 		if err != nil {
 			return "", nil, usageError{fmt.Errorf("--memory-limit: %w", err)}
 		}
-		if ingest.EstimateTableBytes(paths) <= limit {
+		if tables() <= limit {
 			return "", nil, nil
 		}
 	default:
@@ -174,11 +177,12 @@ func workDB(storage string, paths []string, memoryLimit, tempDir string) (string
 	return tempDBFile(tempDir)
 }
 
-// bigInputs says whether the inputs' estimated tables reach
-// ingest.KeepFreedBlocksFrom: a database in memory for them keeps the blocks
-// DuckDB frees (ingest.DBOptions.KeepFreedBlocks).
-func bigInputs(paths []string) bool {
-	return len(paths) > 0 && ingest.EstimateTableBytes(paths) >= ingest.KeepFreedBlocksFrom
+// bigTables says whether inputs of tables estimated at that size
+// (ingest.EstimateTableBytes) reach ingest.KeepFreedBlocksFrom: a database
+// in memory for them keeps the blocks DuckDB frees
+// (ingest.DBOptions.KeepFreedBlocks).
+func bigTables(tables int64) bool {
+	return tables >= ingest.KeepFreedBlocksFrom
 }
 
 // tempDBFile names a DuckDB file in a new folder under tempDir and returns
@@ -239,8 +243,11 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 	}
 	sweep(c)
 	dbPath, cleanup, scratch := c.String("db"), func() {}, false
+	// The inputs are walked once for their estimate, and only when auto
+	// or a database in memory asks for it.
+	tables := sync.OnceValue(func() int64 { return ingest.EstimateTableBytes(paths) })
 	if dbPath == "" && len(paths) > 0 {
-		p, remove, err := workDB(c.String("storage"), paths, c.String("memory-limit"), c.String("temp-dir"))
+		p, remove, err := workDB(c.String("storage"), tables, c.String("memory-limit"), c.String("temp-dir"))
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +259,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 		}
 	}
 	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: scratch,
-		KeepFreedBlocks: dbPath == "" && bigInputs(paths)})
+		KeepFreedBlocks: dbPath == "" && bigTables(tables())})
 	if err != nil {
 		cleanup()
 		return nil, err

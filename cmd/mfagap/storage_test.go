@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mfagap/mfagap/ingest"
 )
 
 // The tables may live in a temporary DuckDB file: the findings are the same
@@ -39,6 +41,7 @@ func TestStorageDiskSameFindings(t *testing.T) {
 func TestWorkDBChoice(t *testing.T) {
 	tmp := t.TempDir()
 	inputs := []string{"../../testdata/exports"}
+	tables := func() int64 { return ingest.EstimateTableBytes(inputs) }
 	for _, tc := range []struct {
 		storage, limit string
 		disk           bool
@@ -49,7 +52,7 @@ func TestWorkDBChoice(t *testing.T) {
 		{"disk", "10GB", true},   // forced
 		{"", "1KB", true},        // empty means auto
 	} {
-		path, remove, err := workDB(tc.storage, inputs, tc.limit, tmp)
+		path, remove, err := workDB(tc.storage, tables, tc.limit, tmp)
 		if err != nil {
 			t.Fatalf("%+v: %v", tc, err)
 		}
@@ -70,7 +73,7 @@ func TestWorkDBChoice(t *testing.T) {
 		}
 	}
 	for _, bad := range [][2]string{{"ssd", "1GB"}, {"auto", "lots"}} {
-		if _, _, err := workDB(bad[0], inputs, bad[1], tmp); err == nil {
+		if _, _, err := workDB(bad[0], tables, bad[1], tmp); err == nil {
 			t.Errorf("--storage %s --memory-limit %s: no error", bad[0], bad[1])
 		}
 	}
@@ -100,8 +103,8 @@ func TestBigInputs(t *testing.T) {
 		{[]string{big}, true},
 		{[]string{"../../testdata/exports", big}, true},
 	} {
-		if got := bigInputs(tc.paths); got != tc.want {
-			t.Errorf("bigInputs(%v) = %v, want %v", tc.paths, got, tc.want)
+		if got := bigTables(ingest.EstimateTableBytes(tc.paths)); got != tc.want {
+			t.Errorf("bigTables of %v = %v, want %v", tc.paths, got, tc.want)
 		}
 	}
 }
