@@ -220,7 +220,7 @@ func available(ctx context.Context, db *sql.DB) (map[string]bool, error) {
 		"mfa_registration":   "mfa_registration",
 		"register":           "register_entries",
 		"roles":              "role_assignments",
-		"ca_signin_policies": "signin_ca_policies",
+		"ca_signin_policies": "signin_ca_policy_refs",
 	}
 	for src, table := range tables {
 		var exists bool

@@ -124,6 +124,11 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare database: steps table of an earlier mfagap: %w", err)
 	}
+	earlier, err := migratePolicies(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare database: policy results of an earlier mfagap: %w", err)
+	}
 	var hadResults int
 	if err := db.QueryRowContext(ctx, stepResultsViews).Scan(&hadResults); err != nil {
 		db.Close()
@@ -136,6 +141,12 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 	if err := registerUDFs(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare database: %w", err)
+	}
+	if earlier {
+		if err := policiesOfEarlierLoad(ctx, db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("prepare database: policy results of an earlier mfagap: %w", err)
+		}
 	}
 	if hadResults == 0 {
 		if err := stepResultsOfEarlierLoad(ctx, db); err != nil {

@@ -23,7 +23,10 @@ import (
 // RSS 2.9 GB in memory). Both ways cost about the same there: a plain
 // ingest, interleaved, 40.5 and 45.3 s in memory against 49.3 and 41.9 s in
 // a file (1.2 GB). 0.6 estimates what stays in memory, and keeps 1 M
-// (2.8 GB estimated) there while 10 M (28 GB) goes to a file.
+// (2.8 GB estimated) there while 10 M (28 GB) goes to a file. (Since the
+// policy results are kept once each, signin_ca_policies a view, 1 M Graph or
+// diagnostic sign-ins peak at 1.9-2.0 GB in memory; the factors stay, on
+// the safe side.)
 //
 // Diagnostic-settings records wrap each sign-in in an envelope (category,
 // resourceId, operationName, callerIpAddress, …) that stays behind: the same

@@ -517,10 +517,10 @@ func (l *loader) mapGraphRest(ctx context.Context) error {
 	return err
 }
 
-// lookupMaps turns on graph.sql's lookup maps (step_flag_map, ca_rule_map:
-// the most repeated inputs of the step verdicts and rule texts, each worked
-// out once); tests turn them off, which leaves the maps empty, to compare a
-// load with and without them.
+// lookupMaps turns on graph.sql's lookup map (step_flag_map: the most
+// repeated inputs of the step verdicts, each worked out once); tests turn
+// it off, which leaves the map empty, to compare a load with and without
+// it.
 var lookupMaps = true
 
 // graphStatements runs stmts of graph.sql in order (execByRecords).
@@ -550,7 +550,7 @@ func graphStep(stmt string) string {
 		return "mapping sign-ins"
 	case strings.Contains(stmt, "insert into graph_auth_steps "):
 		return "mapping authentication steps"
-	case strings.Contains(stmt, "insert into signin_ca_policies "):
+	case strings.Contains(stmt, "insert into ca_policy_results\n"), strings.Contains(stmt, "insert into signin_ca_policy_refs\n"):
 		return "mapping policy results"
 	}
 	return ""

@@ -170,12 +170,23 @@ from (
 
 -- Policy results read typed by the loader, with each rule an object
 -- (policies_typed: the parts of a cut Graph array): one entry per policy.
--- The two statements after handle the rules read as text and the JSON of the
+-- The statements after handle the rules read as text and the JSON of the
 -- other readers; one statement for all, switching per row, took 1.5 times
 -- as long (issue 5). All run once per range of records, as said below.
-insert into signin_ca_policies by name
-select
-  k.tenant_id, k.request_id, k.event_type,
+-- Each shape takes two statements: the distinct results as read, each
+-- mapped once, into ca_policy_results (those not there yet), keyed by a
+-- hash of the result as read; then each sign-in's results, as that key,
+-- into signin_ca_policy_refs. On 1 M diagnostic sign-ins (2.8 M results, 15
+-- distinct) the two took 1.1 s where mapping and writing every result with
+-- its sign-in's keys took 3.1-3.8 s (issue 5).
+create or replace temp macro kept_policies(lo, hi) as table
+select source_id, rec, policies_typed, policies_text, appliedConditionalAccessPolicies
+from raw_graph
+semi join (select source_id, rec from graph_kept where rec between lo and hi) k using (source_id, rec)
+where rec between lo and hi;
+
+insert into ca_policy_results
+select hash(q) as policy_key,
   nullif(q.id, '') as policy_id,
   nullif(q.displayName, '') as policy_name,
   nullif(q.result, '') as result,
@@ -183,54 +194,43 @@ select
   q.conditionsSatisfied as conditions_satisfied,
   q.conditionsNotSatisfied as conditions_not_satisfied,
   list_transform(q.includeRulesSatisfied, r -> ca_rule_obj_typed(r)) as include_rules_satisfied,
-  list_transform(q.excludeRulesSatisfied, r -> ca_rule_obj_typed(r)) as exclude_rules_satisfied,
-  source_id,
-  rec as source_record
+  list_transform(q.excludeRulesSatisfied, r -> ca_rule_obj_typed(r)) as exclude_rules_satisfied
 from (
-  select source_id, rec, k.tenant_id, k.request_id, k.event_type, unnest(policies_typed) as q
-  from raw_graph
-  join (select * from graph_kept where rec between getvariable('rec_lo') and getvariable('rec_hi')) k using (source_id, rec)
-  where policies_typed is not null and rec between getvariable('rec_lo') and getvariable('rec_hi')
-) k;
+  select distinct q from (
+    select unnest(policies_typed) as q from kept_policies(getvariable('rec_lo'), getvariable('rec_hi')) where policies_typed is not null))
+except select * from ca_policy_results;
 
--- The rule texts of the policy results read with rules as text
--- (policies_text, below): the 64 most repeated among the first 100 000
--- records, each parsed once: a tenant's rules are a few conditions
--- (application, users, location, ...) written alike in millions of policy
--- results. Parsing each of the 7.4 M rules of 1 M diagnostic sign-ins was
--- over half of the next statement (issue 5); a rule not in the map is parsed
--- as before. (The string rules of a Log Analytics export's policy JSON, looked
--- up so too, gained nothing: 1 M rows, 6.4-9.2 s either way.)
-set variable ca_rule_map = (
-  select map_from_entries(list(struct_pack(k := r, v := ca_rule_text(r)) order by n desc, r))
-  from (select r, count(*) as n
-        from (select unnest(list_concat(q.includeRulesSatisfied, q.excludeRulesSatisfied)) as r
-              from (select unnest(policies_text) as q from raw_graph where policies_text is not null and rec <= 100000))
-        where r is not null
-        group by r order by n desc, r limit 64));
+insert into signin_ca_policy_refs
+select source_id, rec, hash(q)
+from (
+  select source_id, rec, unnest(policies_typed) as q
+  from kept_policies(getvariable('rec_lo'), getvariable('rec_hi')) where policies_typed is not null);
 
 -- Policy results read typed with each rule as text (policies_text: the
 -- diagnostic fast path, whose rules are JSON strings): the same, each rule
--- parsed by ca_rule_text (looked up in ca_rule_map first).
-insert into signin_ca_policies by name
-select
-  k.tenant_id, k.request_id, k.event_type,
+-- parsed by ca_rule_text. (Parsed once per distinct result, the rules need
+-- no longer the lookup map of the 64 most repeated rule texts that parsing
+-- each of the 7.4 M rules of 1 M diagnostic sign-ins called for.)
+insert into ca_policy_results
+select hash(q) as policy_key,
   nullif(q.id, '') as policy_id,
   nullif(q.displayName, '') as policy_name,
   nullif(q.result, '') as result,
   q.enforcedGrantControls as enforced_grant_controls,
   q.conditionsSatisfied as conditions_satisfied,
   q.conditionsNotSatisfied as conditions_not_satisfied,
-  list_transform(q.includeRulesSatisfied, r -> coalesce(getvariable('ca_rule_map')[r], ca_rule_text(r))) as include_rules_satisfied,
-  list_transform(q.excludeRulesSatisfied, r -> coalesce(getvariable('ca_rule_map')[r], ca_rule_text(r))) as exclude_rules_satisfied,
-  source_id,
-  rec as source_record
+  list_transform(q.includeRulesSatisfied, r -> ca_rule_text(r)) as include_rules_satisfied,
+  list_transform(q.excludeRulesSatisfied, r -> ca_rule_text(r)) as exclude_rules_satisfied
 from (
-  select source_id, rec, k.tenant_id, k.request_id, k.event_type, unnest(policies_text) as q
-  from raw_graph
-  join (select * from graph_kept where rec between getvariable('rec_lo') and getvariable('rec_hi')) k using (source_id, rec)
-  where policies_text is not null and rec between getvariable('rec_lo') and getvariable('rec_hi')
-) k;
+  select distinct q from (
+    select unnest(policies_text) as q from kept_policies(getvariable('rec_lo'), getvariable('rec_hi')) where policies_text is not null))
+except select * from ca_policy_results;
+
+insert into signin_ca_policy_refs
+select source_id, rec, hash(q)
+from (
+  select source_id, rec, unnest(policies_text) as q
+  from kept_policies(getvariable('rec_lo'), getvariable('rec_hi')) where policies_text is not null);
 
 -- Policy results. Include/exclude rules are objects in Graph exports and JSON
 -- strings holding the object in Log Analytics and diagnostic exports. Objects
@@ -239,46 +239,52 @@ from (
 -- sign-in when the loader found string rules in the source
 -- (getvariable('ca_rules_text'), see mapGraph), the policies are read with
 -- the rules as text, and each rule is parsed by ca_rule_text. The two lists
--- are unnested side by side: one entry per policy, p or q.
--- The loader runs this statement once per range of records (rec_lo..rec_hi,
+-- are unnested side by side: one entry per policy, x.p or x.q (policy_results,
+-- its range of records lo..hi).
+-- The loader runs these statements once per range of records (rec_lo..rec_hi,
 -- policyChunk records each): appending the policies' nested lists holds
 -- memory DuckDB does not count against memory_limit until the statement ends
 -- (issue 5: 1-1.9 GB above the limit at 10 M sign-ins in one statement, 54
 -- MiB at 1 M in ranges of 250,000 against 210-280 MiB in one).
-insert into signin_ca_policies by name
-select
-  k.tenant_id, k.request_id, k.event_type,
-  nullif(case when q is null then p.id else q.id end, '') as policy_id,
-  nullif(case when q is null then p.displayName else q.displayName end, '') as policy_name,
-  nullif(case when q is null then p.result else q.result end, '') as result,
-  case when q is null then p.enforcedGrantControls else q.enforcedGrantControls end as enforced_grant_controls,
-  case when q is null then p.conditionsSatisfied else q.conditionsSatisfied end as conditions_satisfied,
-  case when q is null then p.conditionsNotSatisfied else q.conditionsNotSatisfied end as conditions_not_satisfied,
-  case when q is null then list_transform(p.includeRulesSatisfied, r -> ca_rule_obj_typed(r))
-       else list_transform(q.includeRulesSatisfied, r -> ca_rule_text(r)) end as include_rules_satisfied,
-  case when q is null then list_transform(p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))
-       else list_transform(q.excludeRulesSatisfied, r -> ca_rule_text(r)) end as exclude_rules_satisfied,
-  source_id,
-  rec as source_record
+create or replace temp macro policy_results(lo, hi) as table
+select source_id, rec, struct_pack(p := p, q := q) as x
 from (
-  select source_id, rec, tenant_id, request_id, event_type, unnest(ps) as p, unnest(qs) as q
+  select source_id, rec, unnest(ps) as p, unnest(qs) as q
   from (
-    select source_id, rec, tenant_id, request_id, event_type, ps, case
+    select source_id, rec, ps, case
       when getvariable('ca_rules_text')
         or list_bool_or(list_transform(ps, p -> list_bool_or(list_transform(list_concat(p.includeRulesSatisfied, p.excludeRulesSatisfied),
              r -> r.conditionalAccessCondition is null and r.ruleSatisfied is null))))
       then mfagap_policies_text(j)
       end as qs
     from (
-      select source_id, rec, k.tenant_id, k.request_id, k.event_type,
+      select source_id, rec,
         appliedConditionalAccessPolicies as j, case when not getvariable('ca_rules_text') then from_json(appliedConditionalAccessPolicies,
         '[{"id":"VARCHAR","displayName":"VARCHAR","result":"VARCHAR","enforcedGrantControls":["VARCHAR"],"conditionsSatisfied":"VARCHAR","conditionsNotSatisfied":"VARCHAR","includeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}],"excludeRulesSatisfied":[{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}]}]') end as ps
-      from raw_graph
-      join (select * from graph_kept where rec between getvariable('rec_lo') and getvariable('rec_hi')) k using (source_id, rec)
+      from kept_policies(lo, hi)
       where json_type(appliedConditionalAccessPolicies) = 'ARRAY'
-        and rec between getvariable('rec_lo') and getvariable('rec_hi')
     )
   )
-) k;
+);
+
+insert into ca_policy_results
+select hash(x) as policy_key,
+  nullif(case when x.q is null then x.p.id else x.q.id end, '') as policy_id,
+  nullif(case when x.q is null then x.p.displayName else x.q.displayName end, '') as policy_name,
+  nullif(case when x.q is null then x.p.result else x.q.result end, '') as result,
+  case when x.q is null then x.p.enforcedGrantControls else x.q.enforcedGrantControls end as enforced_grant_controls,
+  case when x.q is null then x.p.conditionsSatisfied else x.q.conditionsSatisfied end as conditions_satisfied,
+  case when x.q is null then x.p.conditionsNotSatisfied else x.q.conditionsNotSatisfied end as conditions_not_satisfied,
+  case when x.q is null then list_transform(x.p.includeRulesSatisfied, r -> ca_rule_obj_typed(r))
+       else list_transform(x.q.includeRulesSatisfied, r -> ca_rule_text(r)) end as include_rules_satisfied,
+  case when x.q is null then list_transform(x.p.excludeRulesSatisfied, r -> ca_rule_obj_typed(r))
+       else list_transform(x.q.excludeRulesSatisfied, r -> ca_rule_text(r)) end as exclude_rules_satisfied
+from (select distinct x from policy_results(getvariable('rec_lo'), getvariable('rec_hi')))
+except select * from ca_policy_results;
+
+insert into signin_ca_policy_refs
+select source_id, rec, hash(x) from policy_results(getvariable('rec_lo'), getvariable('rec_hi'));
+
+select * from ca_policy_keys_unique();
 
 drop table graph_kept;

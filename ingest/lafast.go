@@ -252,7 +252,7 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			// (policies_text, as the diagnostic read gives them): the
 			// JSON string a Log Analytics export writes for a rule, or
 			// the text of an object, which ca_rule_text reads alike,
-			// looked up in ca_rule_map first. graph.sql's JSON statement
+			// once per distinct result. graph.sql's JSON statement
 			// parsed them once or twice after the read.
 			sel = append(sel, fmt.Sprintf("case when json_type(%[1]s) = 'ARRAY' then mfagap_policies_text(%[1]s) end::%[2]s as policies_text",
 				e, policiesTextType))

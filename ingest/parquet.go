@@ -212,18 +212,27 @@ const (
 
 // canonicalTables lists the persistent tables of the schema as a Parquet
 // folder holds them: the view of every step in place of the steps' table,
-// so that other engines read the steps whole.
+// and the view of the policy results in place of their two tables, so that
+// other engines read the steps and the policy results whole.
 func canonicalTables(ctx context.Context, db *sql.DB) ([]string, error) {
 	out, err := queryColumn[string](ctx, db, `select table_name from duckdb_tables()
 where database_name = current_database() and schema_name = 'main' and not temporary`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	for i, t := range out {
-		if t == stepsTableName {
-			out[i] = stepsViewName
+	tables := out[:0]
+	for _, t := range out {
+		switch t {
+		case stepsTableName:
+			tables = append(tables, stepsViewName)
+		case policiesTable:
+			tables = append(tables, policiesView)
+		case policyRefTable:
+		default:
+			tables = append(tables, t)
 		}
 	}
+	out = tables
 	sort.Strings(out)
 	return out, nil
 }
@@ -296,6 +305,12 @@ func (l *loader) loadParquet(ctx context.Context, dir string) error {
 		if t == "signins" {
 			from = fmt.Sprintf("(select * exclude (day) from read_parquet(%s, hive_partitioning = true, hive_types = {'tenant_id': VARCHAR, 'day': DATE}))",
 				quote(filepath.Join(dir, "signins", "**", "*.parquet")))
+		}
+		if t == policiesView {
+			if err := insertPolicies(ctx, l.db, from, offset); err != nil {
+				return fmt.Errorf("parquet %s: load %s: %w", dir, t, err)
+			}
+			continue
 		}
 		into := parquetTable(t)
 		sel := "*"

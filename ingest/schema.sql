@@ -97,10 +97,18 @@ create table if not exists graph_auth_steps (
   source_record  bigint not null
 );
 
-create table if not exists signin_ca_policies (
-  tenant_id                varchar not null,
-  request_id               varchar,
-  event_type               varchar not null,
+-- Conditional Access policy results of the sign-ins (Graph
+-- appliedConditionalAccessPolicies and every format mapped as Graph records,
+-- Parquet histories). A tenant's sign-ins repeat a few dozen distinct results
+-- millions of times (1 M generated diagnostic sign-ins: 2,849,484 results,
+-- 15 distinct), so each distinct result is kept once, in ca_policy_results,
+-- and each sign-in's results are references to them, in
+-- signin_ca_policy_refs: writing the 13 columns of every result with its
+-- sign-in's keys was most of the cost of mapping them (issue 5).
+-- signin_ca_policies, the view after them, is one row per policy result per
+-- sign-in: the table to read.
+create table if not exists ca_policy_results (
+  policy_key               ubigint not null,  -- hash() of the result as read; one row per key
   policy_id                varchar,
   policy_name              varchar,
   result                   varchar,   -- success, failure, notApplied, notEnabled, reportOnly*, ...
@@ -108,10 +116,30 @@ create table if not exists signin_ca_policies (
   conditions_satisfied     varchar,
   conditions_not_satisfied varchar,
   include_rules_satisfied  varchar[], -- 'condition:rule', e.g. 'users:allUsers'
-  exclude_rules_satisfied  varchar[], -- 'condition:rule', e.g. 'users:groupId'
-  source_id                integer not null,
-  source_record            bigint not null
+  exclude_rules_satisfied  varchar[]  -- 'condition:rule', e.g. 'users:groupId'
 );
+
+create table if not exists signin_ca_policy_refs (
+  source_id     integer not null,    -- the sign-in's
+  source_record bigint not null,
+  policy_key    ubigint not null     -- ca_policy_results
+);
+
+create view if not exists signin_ca_policies as
+select s.tenant_id, s.request_id, s.event_type,
+  d.policy_id, d.policy_name, d.result, d.enforced_grant_controls, d.conditions_satisfied,
+  d.conditions_not_satisfied, d.include_rules_satisfied, d.exclude_rules_satisfied,
+  r.source_id, r.source_record
+from signin_ca_policy_refs r
+join ca_policy_results d using (policy_key)
+join signins s on s.source_id = r.source_id and s.source_record = r.source_record;
+
+-- One key, one result: a second row for a key means two different results
+-- hashed alike (hash() is 64 bits; never seen), which the view would mix up.
+create or replace macro ca_policy_keys_unique() as table
+select case when count(*) > 0 then error('two Conditional Access policy results share the key ' || min(policy_key)::varchar ||
+  ' (a hash collision): the policy results cannot be told apart; please report this') else true end as ok
+from (select policy_key from ca_policy_results group by policy_key having count(*) > 1);
 
 -- Derivations shared by every format (and usable by checks).
 

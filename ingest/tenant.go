@@ -9,7 +9,7 @@ import (
 
 // signinTables keep the tenant their loader gave them: it is part of the
 // duplicate key, and AuthDetails rows take their sign-in's.
-var signinTables = map[string]bool{"signins": true, "graph_auth_steps": true, "signin_ca_policies": true}
+var signinTables = map[string]bool{"signins": true, "graph_auth_steps": true}
 
 // adoptTenant gives the rows of side inputs that name no tenant ('unknown':
 // a register, a CA export or a user list without a tenant column, outside a
