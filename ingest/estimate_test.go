@@ -46,7 +46,17 @@ func TestEstimateTableBytes(t *testing.T) {
 	rec := `{"time":"2025-03-04T14:05:00Z","category":"SignInLogs","tenantId":"t","properties":{"id":"1"}}` + "\n"
 	os.WriteFile(diag, []byte(strings.Repeat(rec, 100)), 0o644)
 	os.WriteFile(graph, []byte("["+strings.Repeat(`{"id":"1","createdDateTime":"2025-03-04T14:05:00Z"},`, 100)+"{}]"), 0o644)
-	for path, factor := range map[string]float64{diag: 0.54, graph: 0.6} {
+	// A Log Analytics CSV (its header names TimeGenerated) counts as JSON:
+	// its cells are mostly JSON. A portal CSV, or a header past the first
+	// 4 KiB, does not.
+	la := filepath.Join(dir, "SigninLogs.csv")
+	os.WriteFile(la, []byte("TenantId,SourceSystem,TimeGenerated [UTC],ResultType,AuthenticationDetails\n"+
+		strings.Repeat(`t,Azure AD,"3/4/2025, 2:05:00.000 PM",0,"[{""authenticationMethod"":""Password""}]"`+"\n", 100)), 0o644)
+	portal := filepath.Join(dir, "portal.csv")
+	os.WriteFile(portal, []byte("Date (UTC),Request ID,User agent\n"+strings.Repeat("2025-03-04T14:05:00Z,r,TimeGenerated\n", 100)), 0o644)
+	late := filepath.Join(dir, "late.csv")
+	os.WriteFile(late, []byte(strings.Repeat("a", 5000)+",TimeGenerated\n1,2\n"), 0o644)
+	for path, factor := range map[string]float64{diag: 0.54, graph: 0.6, la: 0.6, portal: 1.5, late: 1.5} {
 		info, _ := os.Stat(path)
 		if got, want := EstimateTableBytes([]string{path}), int64(factor*float64(info.Size())); got != want {
 			t.Errorf("%s: %d, want %d (%.2f × %d)", filepath.Base(path), got, want, factor, info.Size())
