@@ -181,9 +181,29 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		differs = append(differs, fmt.Sprintf("la_json_differs(%s, %s)", t, p))
 		return fmt.Sprintf("la_json(%s, %s)", t, p)
 	}
+	// The policy cells (ConditionalAccessPolicies, then
+	// AppliedConditionalAccessPolicies) are only trimmed in the read, and
+	// stored as text with a hash of the pair: laPolicyCells parses, checks
+	// and types each distinct pair once after the read. They are half a
+	// Log Analytics CSV and repeat a few distinct values in millions of
+	// rows (issue 5).
+	polCells := [2]string{"null::varchar", "null::varchar"}
+	textCell := func(k, x string, trim bool) string {
+		if _, ok := col[k]; !ok {
+			return "null::varchar"
+		}
+		t := "__la_jt_" + k
+		if trim {
+			x = "la_trim(" + x + ")"
+		}
+		trims = append(trims, fmt.Sprintf("la_json_text(%s) as %s", x, t))
+		return t
+	}
 	for _, c := range laColumns {
 		x := cell(c.la)
 		switch {
+		case c.graph == "appliedConditionalAccessPolicies":
+			polCells[0] = textCell(c.la, x, true)
 		case c.kind == laText:
 			expr[c.graph] = "la_text(" + x + ")"
 		case c.kind == laBool:
@@ -197,13 +217,8 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		}
 	}
 	// laRecord: AppliedConditionalAccessPolicies as it is (untrimmed, "[]"
-	// too) when ConditionalAccessPolicies gives none.
-	if _, ok := col["appliedconditionalaccesspolicies"]; ok {
-		k := "appliedconditionalaccesspolicies"
-		jsonCell(k, cell(k), false)
-		expr["appliedConditionalAccessPolicies"] = fmt.Sprintf("coalesce(%s, case when starts_with(__la_jt_%[2]s, '[') then __la_jp_%[2]s end)",
-			expr["appliedConditionalAccessPolicies"], k)
-	}
+	// too) when ConditionalAccessPolicies gives none (laPolicyCells).
+	polCells[1] = textCell("appliedconditionalaccesspolicies", cell("appliedconditionalaccesspolicies"), false)
 	// laStatus: the Status cell's object, its errorCode (a number, else a
 	// string of digits, else ResultType), its failureReason (else
 	// ResultDescription); no status when none of that is there.
@@ -226,6 +241,10 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			sel = append(sel, "coalesce(__la_iso, __la_mf) as __la_created_mf", "coalesce(__la_iso, __la_df) as __la_created_df")
 			view = append(view, "%[2]s as createdDateTime")
 			continue
+		case name == "appliedConditionalAccessPolicies":
+			sel = append(sel, fmt.Sprintf("%[1]s as __la_pol1, %[2]s as __la_pol2, hash(%[1]s, %[2]s) as __la_pol_h", polCells[0], polCells[1]))
+			view = append(view, "null::JSON as appliedConditionalAccessPolicies")
+			continue
 		}
 		e, ok := expr[name]
 		if !ok {
@@ -247,23 +266,17 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			sel = append(sel, fmt.Sprintf("mfagap_auth_steps(%s)::%s as steps_typed", e, stepsType))
 			view = append(view, "null::JSON as authenticationDetails")
 			continue
-		case "appliedConditionalAccessPolicies":
-			// The policy results typed here too, each rule as text
-			// (policies_text, as the diagnostic read gives them): the
-			// JSON string a Log Analytics export writes for a rule, or
-			// the text of an object, which ca_rule_text reads alike,
-			// once per distinct result. graph.sql's JSON statement
-			// parsed them once or twice after the read.
-			sel = append(sel, fmt.Sprintf("case when json_type(%[1]s) = 'ARRAY' then mfagap_policies_text(%[1]s) end::%[2]s as policies_text",
-				e, policiesTextType))
-			view = append(view, "null::JSON as appliedConditionalAccessPolicies")
-			continue
 		}
 		sel = append(sel, fmt.Sprintf("(%s)::%s as %s", e, c[1], name))
 		view = append(view, name)
 	}
 	sel = append(sel, "__la_vote")
-	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed", "policies_text": "policies_text"}))
+	// The policy results typed once per distinct pair of cells, each rule
+	// as text (policies_text, as the diagnostic read gives them: the JSON
+	// string a Log Analytics export writes for a rule, or the text of an
+	// object, which ca_rule_text reads alike).
+	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed",
+		"policies_text": "(select c.policies_text from la_policy_cells c where c.h = __la_pol_h)"}))
 	var cats []string
 	for _, k := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(k), quote(signinCategories[k])))
@@ -342,7 +355,13 @@ from (select *,
 	// statement, whatever the file's size (its fixed cost in an MSP folder
 	// of small exports), and saved nothing measurable in the 1 M-row read
 	// (docs/performance.md).
-	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, check, "common_subexpressions"); err != nil || !ok {
+	checkCells := func() (bool, error) {
+		if ok, err := check(); err != nil || !ok {
+			return false, err
+		}
+		return l.laPolicyCells(ctx)
+	}
+	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, checkCells, "common_subexpressions"); err != nil || !ok {
 		return false, err
 	}
 	// The day/month vote of dateVote over the whole file.
@@ -368,6 +387,39 @@ from (select *,
 	src.read = n
 	laFastReads.Add(1)
 	return true, nil
+}
+
+// laPolicyCells types the distinct pairs of policy cells of the stage
+// laFast read (__la_pol1, __la_pol2: ConditionalAccessPolicies trimmed, and
+// AppliedConditionalAccessPolicies as it is, each when it starts like JSON)
+// into la_policy_cells, by the hash of the pair, as laRecord reads them:
+// the first when it holds a non-empty object or array, else the second
+// when it holds an array. It says whether the file may go on the SQL path:
+// not when a cell is one that DuckDB's JSON parser and Go's read
+// differently (la_json_differs, which sends the whole file the careful way
+// as it did row by row), nor when typing one fails (which failed the read
+// before), nor when two pairs share a hash.
+func (l *loader) laPolicyCells(ctx context.Context) (bool, error) {
+	t := time.Now()
+	q := fmt.Sprintf(`create or replace temp table la_policy_cells as
+select h, case when json_type(e) = 'ARRAY' then mfagap_policies_text(e) end::%[1]s as policies_text,
+  coalesce(la_json_differs(t1, p1) or la_json_differs(t2, p2), true) as bad
+from (select *, coalesce(la_json(t1, p1), case when starts_with(t2, '[') then p2 end) as e
+  from (select *, try_cast(t1 as JSON) as p1, try_cast(t2 as JSON) as p2
+    from (select distinct __la_pol_h as h, __la_pol1 as t1, __la_pol2 as t2 from %[2]s.raw_graph)))`, policiesTextType, stageDB)
+	if _, err := l.db.ExecContext(ctx, q); err != nil {
+		if ctx.Err() != nil || outOfSpace(err) {
+			return false, err
+		}
+		// A cell the typing cannot take failed the read itself before:
+		// the careful path reads the file.
+		Trace("log analytics: policy cells failed ("+err.Error()+")", t)
+		return false, nil
+	}
+	var bad, shared int64
+	err := l.db.QueryRowContext(ctx, "select count(*) filter (where bad), count(*) - count(distinct h) from la_policy_cells").Scan(&bad, &shared)
+	Trace("log analytics: policy cells", t)
+	return err == nil && bad == 0 && shared == 0, err
 }
 
 // loadFast loads src through an SQL path, if on: csvRead for a CSV source,

@@ -66,6 +66,11 @@ var laDirtyRows = map[string]map[string]string{
 	"NaN":                      {"LocationDetails": `{"city": NaN}`},
 	"lone surrogate":           {"DeviceDetail": `{"deviceId": "\ud800"}`},
 	"status member twice":      {"Status": `{"errorCode": 0, "errorCode": 50126}`},
+	// The policy cells, checked once per distinct cell after the read
+	// (laPolicyCells), send the file as any other cell does.
+	"policy cell trailing comma":      {"ConditionalAccessPolicies": `[{"id": "p1", "result": "success",}]`},
+	"applied policies NaN":            {"ConditionalAccessPolicies": "", "AppliedConditionalAccessPolicies": `[{"id": "p2", "result": NaN}]`},
+	"applied policies lone surrogate": {"ConditionalAccessPolicies": "[]", "AppliedConditionalAccessPolicies": `[{"id": "\ud800"}]`},
 }
 
 func laCleanFile(t *testing.T, dir string, extra ...map[string]string) string {
