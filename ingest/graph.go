@@ -513,7 +513,7 @@ func (l *loader) mapGraphRest(ctx context.Context) error {
 	if err := l.graphStatements(ctx, rest); err != nil {
 		return err
 	}
-	_, err := l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects")
+	_, err := l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; drop table raw_graph_rejects; "+dropPolicyCells)
 	return err
 }
 

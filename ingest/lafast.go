@@ -493,16 +493,20 @@ func (l *loader) finishFast(ctx context.Context, view string) (int64, bool, erro
 	if err != nil || bad == 0 {
 		return n, err == nil, err
 	}
-	_, err = l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph")
+	_, err = l.db.ExecContext(ctx, "drop view raw_graph; drop table "+stageDB+".raw_graph; "+dropPolicyCells)
 	return 0, false, err
 }
 
 // dropFast drops the stage's raw_graph stageFast made, for a check after it
 // that sends the file the careful way, and says the SQL path did not load it.
 func (l *loader) dropFast(ctx context.Context) (bool, error) {
-	_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph")
+	_, err := l.db.ExecContext(ctx, "drop table "+stageDB+".raw_graph; "+dropPolicyCells)
 	return false, err
 }
+
+// dropPolicyCells drops what laPolicyCells made, if it made it: the raw_graph
+// it served is gone (TestNoLeftoversBetweenFiles).
+const dropPolicyCells = "drop table if exists la_policy_cells"
 
 // laReadKeys are the columns laRecord and laFast read (laKey's names).
 func laReadKeys() []string {
