@@ -184,14 +184,22 @@ func stepResultsOfEarlierLoad(ctx context.Context, db *sql.DB) error {
 // rows were copied into it: it becomes graph_auth_steps, and the view adds
 // no portal row to a sign-in that has steps there.
 func migrateSteps(ctx context.Context, db *sql.DB) error {
-	var n int
-	err := db.QueryRowContext(ctx, `select count(*) from duckdb_tables()
-where database_name = current_database() and schema_name = 'main' and table_name = 'signin_auth_steps'`).Scan(&n)
-	if err != nil || n == 0 {
+	old, err := mainTable(ctx, db, "signin_auth_steps")
+	if err != nil || !old {
 		return err
 	}
 	_, err = db.ExecContext(ctx, "alter table signin_auth_steps rename to graph_auth_steps")
 	return err
+}
+
+// mainTable says whether db's own main schema has a table (not a view) of
+// that name: how Open tells a database of an earlier mfagap, where a view
+// of now was a table.
+func mainTable(ctx context.Context, db *sql.DB, name string) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `select count(*) from duckdb_tables()
+where database_name = current_database() and schema_name = 'main' and table_name = ?`, name).Scan(&n)
+	return n > 0, err
 }
 
 // lockHolderRe finds the program and process DuckDB names when another

@@ -165,29 +165,10 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 	}
 	expr := map[string]string{}
 	var differs []string
-	// A JSON cell is trimmed in the stage's first layer and parsed in its
-	// second (__la_jt_…, __la_jp_…), once for every rule that reads it.
+	// A JSON cell is trimmed in the stage's first layer (textCell,
+	// __la_jt_…) and parsed in its second (jsonCell, __la_jp_…), once for
+	// every rule that reads it.
 	var trims, parses []string
-	jsonCell := func(k, x string, trim bool) (parsed string) {
-		if _, ok := col[k]; !ok {
-			return "null::JSON"
-		}
-		t, p := "__la_jt_"+k, "__la_jp_"+k
-		if trim {
-			x = "la_trim(" + x + ")"
-		}
-		trims = append(trims, fmt.Sprintf("la_json_text(%s) as %s", x, t))
-		parses = append(parses, fmt.Sprintf("try_cast(%s as JSON) as %s", t, p))
-		differs = append(differs, fmt.Sprintf("la_json_differs(%s, %s)", t, p))
-		return fmt.Sprintf("la_json(%s, %s)", t, p)
-	}
-	// The policy cells (ConditionalAccessPolicies, then
-	// AppliedConditionalAccessPolicies) are only trimmed in the read, and
-	// stored as text with a hash of the pair: laPolicyCells parses, checks
-	// and types each distinct pair once after the read. They are half a
-	// Log Analytics CSV and repeat a few distinct values in millions of
-	// rows (issue 5).
-	polCells := [2]string{"null::varchar", "null::varchar"}
 	textCell := func(k, x string, trim bool) string {
 		if _, ok := col[k]; !ok {
 			return "null::varchar"
@@ -199,6 +180,22 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		trims = append(trims, fmt.Sprintf("la_json_text(%s) as %s", x, t))
 		return t
 	}
+	jsonCell := func(k, x string, trim bool) (parsed string) {
+		if _, ok := col[k]; !ok {
+			return "null::JSON"
+		}
+		t, p := textCell(k, x, trim), "__la_jp_"+k
+		parses = append(parses, fmt.Sprintf("try_cast(%s as JSON) as %s", t, p))
+		differs = append(differs, fmt.Sprintf("la_json_differs(%s, %s)", t, p))
+		return fmt.Sprintf("la_json(%s, %s)", t, p)
+	}
+	// The policy cells (ConditionalAccessPolicies, then
+	// AppliedConditionalAccessPolicies) are only trimmed in the read, and
+	// stored as text with a hash of the pair: laPolicyCells parses, checks
+	// and types each distinct pair once after the read. They are half a
+	// Log Analytics CSV and repeat a few distinct values in millions of
+	// rows (issue 5).
+	polCells := [2]string{"null::varchar", "null::varchar"}
 	for _, c := range laColumns {
 		x := cell(c.la)
 		switch {

@@ -43,10 +43,8 @@ select * from ca_policy_keys_unique()`, key, policyColumns, from, offset, polici
 // policiesOfEarlierLoad to move its rows once the schema is made; it says
 // whether there was one.
 func migratePolicies(ctx context.Context, db *sql.DB) (bool, error) {
-	var n int
-	err := db.QueryRowContext(ctx, `select count(*) from duckdb_tables()
-where database_name = current_database() and schema_name = 'main' and table_name = ?`, policiesView).Scan(&n)
-	if err != nil || n == 0 {
+	old, err := mainTable(ctx, db, policiesView)
+	if err != nil || !old {
 		return false, err
 	}
 	_, err = db.ExecContext(ctx, "alter table "+policiesView+" rename to "+earlierPolicies)
