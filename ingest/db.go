@@ -29,10 +29,11 @@ type DBOptions struct {
 	TempDir string
 	// Threads caps DuckDB's worker threads; 0 keeps the default.
 	Threads int
-	// KeepFreedBlocks lets a database in memory keep the buffer blocks
-	// DuckDB frees (keepFreedBlocks): for inputs whose tables reach
-	// KeepFreedBlocksFrom. Not for small ones: a process that opens many
-	// small databases (the tests) ran a fifth slower with it.
+	// KeepFreedBlocks lets the database keep the buffer blocks DuckDB
+	// frees (keepFreedBlocks): for inputs whose tables reach
+	// KeepFreedBlocksFrom, in memory or in a file. Not for small ones: a
+	// process that opens many small databases (the tests) ran a fifth
+	// slower with it.
 	KeepFreedBlocks bool
 	// Scratch says Path is mfagap's own temporary file, read by no other
 	// program: it is written in DuckDB's newest storage format, which is
@@ -114,7 +115,7 @@ func Open(ctx context.Context, opts DBOptions) (*sql.DB, error) {
 			return nil, fmt.Errorf("prepare database: %s: %w", firstLine(s), err)
 		}
 	}
-	if opts.Path == "" && opts.KeepFreedBlocks {
+	if opts.KeepFreedBlocks {
 		if err := keepFreedBlocks(ctx, db); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("prepare database: %w", err)
@@ -288,11 +289,18 @@ func firstLine(s string) string {
 // 25.2 s, diagnostic NDJSON 31.8 / 32.8 s → 28.4 / 27.3 s, minor page faults
 // a fifth to a quarter fewer, peak RSS the same (2.8-3.0 GB for those two,
 // whose estimated tables, 2.8 GiB, are near the most --storage auto keeps in
-// memory; docs/performance.md). Only for a database in memory: the blocks
-// kept are never given back, and the loads that go to a file (10 M sign-ins)
-// keep their measured peaks. A third of the limit: half of it (512 MiB at
-// the default limit) gave the NDJSON the same and the Graph array less.
-// The bench's floor, opened here too, gets the same allocator.
+// memory; docs/performance.md). A database file gains as much: writing its
+// blocks compressed takes fresh ones for each segment, a sixth of the CPU
+// samples of 1 M sign-ins copied into a file went to zeroing pages. 1 M
+// diagnostic sign-ins with --storage disk, alternated twice: 35.9 / 34.2 s
+// → 27.6 / 24.4 s, peak RSS the same (1.1-1.2 GB); the 1 M portal CSV the
+// same way, three times: 17.1, 17.0, 13.0 s → 14.3, 13.7, 11.8 s. At 10 M
+// (a file, as auto takes, past the limit) it neither gains nor costs: 329.4
+// and 305.2 s without, 304.2 s with, peak RSS 3.29 / 3.34 GiB without and
+// 3.28 GiB with; there DuckDB reuses the blocks the limit makes it free. A third
+// of the limit: half of it (512 MiB at the default limit) gave the NDJSON
+// the same and the Graph array less. The bench's floors, opened here too,
+// get the same allocator.
 //
 // It costs where little memory churns: the ingest tests' Portal, Graph, Log
 // Analytics, audit and diagnostic tests (hundreds of small databases in

@@ -75,11 +75,11 @@ func TestOpenRefusesQuestionMark(t *testing.T) {
 
 // A database in memory never checkpoints while mfagap runs (a checkpoint
 // after the first large update rewrote the row groups: 3-6 s at 1 M
-// sign-ins) and, when asked (inputs big enough), keeps freed blocks up to a
-// third of its memory limit, at most 1 GiB (keepFreedBlocks); a database
-// file keeps DuckDB's defaults for both: its checkpoint threshold bounds its
-// write-ahead log, and the 10 M loads that go to a file keep their peaks.
-func TestInMemorySettings(t *testing.T) {
+// sign-ins); a database file keeps DuckDB's checkpoint threshold, which
+// bounds its write-ahead log. Either, when asked (inputs big enough), keeps
+// freed blocks up to a third of its memory limit, at most 1 GiB
+// (keepFreedBlocks), and none when not asked.
+func TestOpenSettings(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
 		path, limit     string
@@ -90,7 +90,9 @@ func TestInMemorySettings(t *testing.T) {
 		{"", "6GiB", true, "1.0 TiB", "1.0 GiB"},
 		{"", "600MiB", true, "1.0 TiB", "200.0 MiB"},
 		{"", "3GiB", false, "1.0 TiB", "0 bytes"},
-		{filepath.Join(t.TempDir(), "t.duckdb"), "3GiB", true, "16.0 MiB", "0 bytes"},
+		{filepath.Join(t.TempDir(), "t.duckdb"), "3GiB", true, "16.0 MiB", "1.0 GiB"},
+		{filepath.Join(t.TempDir(), "u.duckdb"), "600MiB", true, "16.0 MiB", "200.0 MiB"},
+		{filepath.Join(t.TempDir(), "v.duckdb"), "3GiB", false, "16.0 MiB", "0 bytes"},
 	} {
 		db, err := Open(ctx, DBOptions{Path: c.path, MemoryLimit: c.limit, KeepFreedBlocks: c.keepAsked})
 		if err != nil {

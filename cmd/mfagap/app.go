@@ -179,7 +179,7 @@ func workDB(storage string, tables func() int64, memoryLimit, tempDir string) (s
 
 // bigTables says whether inputs of tables estimated at that size
 // (ingest.EstimateTableBytes) reach ingest.KeepFreedBlocksFrom: a database
-// in memory for them keeps the blocks DuckDB frees
+// for them, in memory or in a file, keeps the blocks DuckDB frees
 // (ingest.DBOptions.KeepFreedBlocks).
 func bigTables(tables int64) bool {
 	return tables >= ingest.KeepFreedBlocksFrom
@@ -259,7 +259,7 @@ func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
 		}
 	}
 	db, err := ingest.Open(ctx, ingest.DBOptions{Path: dbPath, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"), Scratch: scratch,
-		KeepFreedBlocks: dbPath == "" && bigTables(tables())})
+		KeepFreedBlocks: bigTables(tables())})
 	if err != nil {
 		cleanup()
 		return nil, err

@@ -207,7 +207,7 @@ func benchChild(c *cli.Context, phase string) error {
 		}
 		// Opened as mfagap opens its database for the same file.
 		db, err := ingest.Open(ctx, ingest.DBOptions{Path: path, MemoryLimit: c.String("memory-limit"), TempDir: c.String("temp-dir"),
-			KeepFreedBlocks: path == "" && bigTables(ingest.EstimateTableBytes([]string{file}))})
+			KeepFreedBlocks: bigTables(ingest.EstimateTableBytes([]string{file}))})
 		if err != nil {
 			return err
 		}
