@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/mfagap/mfagap/ingest"
 )
 
 // Queries of the metrics added by issue 7. Each ends with an order by, so
@@ -134,8 +136,7 @@ func scanRows(ctx context.Context, db *sql.DB, q string, each func(*sql.Rows) er
 
 // count returns the rows of table, or 0 when the table does not exist.
 func count(ctx context.Context, db *sql.DB, table string) (int64, error) {
-	var exists bool
-	if err := db.QueryRowContext(ctx, "select count(*) > 0 from duckdb_tables() where table_name = ?", table).Scan(&exists); err != nil || !exists {
+	if exists, err := ingest.MainTable(ctx, db, table); err != nil || !exists {
 		return 0, err
 	}
 	var n int64

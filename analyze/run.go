@@ -223,15 +223,8 @@ func available(ctx context.Context, db *sql.DB) (map[string]bool, error) {
 		"ca_signin_policies": "signin_ca_policy_refs",
 	}
 	for src, table := range tables {
-		var exists bool
-		if err := db.QueryRowContext(ctx, "select count(*) > 0 from duckdb_tables() where table_name = ?", table).Scan(&exists); err != nil {
-			return nil, err
-		}
-		if !exists {
-			continue
-		}
-		var n int64
-		if err := db.QueryRowContext(ctx, "select count(*) from "+table).Scan(&n); err != nil {
+		n, err := count(ctx, db, table)
+		if err != nil {
 			return nil, err
 		}
 		have[src] = n > 0

@@ -185,7 +185,7 @@ func stepResultsOfEarlierLoad(ctx context.Context, db *sql.DB) error {
 // rows were copied into it: it becomes graph_auth_steps, and the view adds
 // no portal row to a sign-in that has steps there.
 func migrateSteps(ctx context.Context, db *sql.DB) error {
-	old, err := mainTable(ctx, db, "signin_auth_steps")
+	old, err := MainTable(ctx, db, "signin_auth_steps")
 	if err != nil || !old {
 		return err
 	}
@@ -193,10 +193,11 @@ func migrateSteps(ctx context.Context, db *sql.DB) error {
 	return err
 }
 
-// mainTable says whether db's own main schema has a table (not a view) of
+// MainTable says whether db's own main schema has a table (not a view) of
 // that name: how Open tells a database of an earlier mfagap, where a view
-// of now was a table.
-func mainTable(ctx context.Context, db *sql.DB, name string) (bool, error) {
+// of now was a table, and how analyze tells which optional inputs (the
+// register, user exports, …) were loaded.
+func MainTable(ctx context.Context, db *sql.DB, name string) (bool, error) {
 	var n int
 	err := db.QueryRowContext(ctx, `select count(*) from duckdb_tables()
 where database_name = current_database() and schema_name = 'main' and table_name = ?`, name).Scan(&n)

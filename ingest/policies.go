@@ -43,7 +43,7 @@ select * from ca_policy_keys_unique()`, key, policyColumns, from, offset, polici
 // policiesOfEarlierLoad to move its rows once the schema is made; it says
 // whether there was one.
 func migratePolicies(ctx context.Context, db *sql.DB) (bool, error) {
-	old, err := mainTable(ctx, db, policiesView)
+	old, err := MainTable(ctx, db, policiesView)
 	if err != nil || !old {
 		return false, err
 	}
