@@ -296,9 +296,10 @@ func firstLine(s string) string {
 // diagnostic sign-ins with --storage disk, alternated twice: 35.9 / 34.2 s
 // → 27.6 / 24.4 s, peak RSS the same (1.1-1.2 GB); the 1 M portal CSV the
 // same way, three times: 17.1, 17.0, 13.0 s → 14.3, 13.7, 11.8 s. At 10 M
-// (a file, as auto takes, past the limit) it neither gains nor costs: 329.4
-// and 305.2 s without, 304.2 s with, peak RSS 3.29 / 3.34 GiB without and
-// 3.28 GiB with; there DuckDB reuses the blocks the limit makes it free. A third
+// (a file, as auto takes, past the limit) the portal CSV gains a fifth
+// (79.1, 76.7 s → 61.3, 63.0 s, peak 1.6-1.7 GiB both ways), the diagnostic
+// NDJSON neither gains nor costs (329.4 and 305.2 s without, 304.2 s with,
+// peak RSS 3.29 / 3.34 GiB without and 3.28 GiB with). A third
 // of the limit: half of it (512 MiB at the default limit) gave the NDJSON
 // the same and the Graph array less. The bench's floors, opened here too,
 // get the same allocator.
