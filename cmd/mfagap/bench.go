@@ -77,6 +77,11 @@ func benchParent(c *cli.Context) error {
 	if v := c.String("storage"); v != "" {
 		fmt.Fprintf(c.App.ErrWriter, "bench: ingest, analyze and report run with --storage %s\n", v)
 	}
+	machine, err := benchMachine(c)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.ErrWriter, "bench: machine: %s\n", machine)
 	var samples, failed []bench.Sample
 	rows := map[string]int64{}
 	for i := 0; i < c.Int("repeat"); i++ {
@@ -126,6 +131,7 @@ func benchParent(c *cli.Context) error {
 			return err
 		}
 	}
+	fmt.Fprintf(c.App.Writer, "machine: %s\n\n", machine)
 	if err := bench.WriteTable(c.App.Writer, bench.Summarize(samples)); err != nil {
 		return err
 	}
@@ -137,6 +143,21 @@ func benchParent(c *cli.Context) error {
 		fmt.Fprintf(c.App.Writer, "- run %d %s %s: %s\n", s.Run, s.Format, s.Phase, s.Error)
 	}
 	return fmt.Errorf("bench: %d of %d phase runs failed (listed after the table)", len(failed), len(failed)+len(samples))
+}
+
+// benchMachine is bench.Machine, with DuckDB's version from a database
+// opened for it.
+func benchMachine(c *cli.Context) (string, error) {
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	db, err := ingest.Open(ctx, ingest.DBOptions{TempDir: c.String("temp-dir")})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	return bench.Machine(ctx, db), nil
 }
 
 // runBenchChild runs one phase in a child process (exe with args) and

@@ -97,8 +97,9 @@ func TestMain(m *testing.M) {
 
 // TestBenchPhaseFails runs the whole bench, children included, where one
 // phase fails for real (its report path is a folder): the other phases'
-// runs are timed and tabled, the failure is listed with the child's own
-// message and kept in --results, and the bench exits non-zero.
+// runs are timed and tabled under the machine's description, the failure is
+// listed with the child's own message and kept in --results, and the bench
+// exits non-zero.
 func TestBenchPhaseFails(t *testing.T) {
 	t.Setenv("MFAGAP_TEST_AS_CLI", "1")
 	dir, tmp := t.TempDir(), t.TempDir()
@@ -116,6 +117,10 @@ func TestBenchPhaseFails(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
+	}
+	// The machine the figures come from, above the table.
+	if m, _, _ := strings.Cut(stdout, "| format |"); !strings.HasPrefix(m, "machine: ") || !strings.Contains(m, ", DuckDB v1.") {
+		t.Errorf("no machine line above the table:\n%s", stdout)
 	}
 	if strings.Contains(stdout, "| csv | report |") {
 		t.Errorf("a phase that never ran is in the table:\n%s", stdout)
