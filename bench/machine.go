@@ -16,9 +16,9 @@ import (
 // the bench prints above its table: CPUs and their model, memory, the
 // kernel and its transparent huge pages mode, DuckDB's and Go's versions.
 // The huge pages mode moves the floor more than mfagap: on the 2-vCPU VM
-// of the README, DuckDB's read of the 1 M-row Log Analytics CSV took 13-17
-// s with "always" and 24-27 s with "madvise", the kernel's default there
-// (docs/performance.md).
+// of the README, DuckDB's read of the 1 M-row Log Analytics CSV took
+// 12.5-16.8 s with "always" and 24.1-31.0 s with "madvise", the kernel's
+// default there (docs/performance.md).
 func Machine(ctx context.Context, db *sql.DB) string {
 	var version string
 	if err := db.QueryRowContext(ctx, "select library_version from pragma_version()").Scan(&version); err != nil {

@@ -229,11 +229,17 @@ func sweep(c *cli.Context) {
 	}
 }
 
-func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
+// commandContext is c's context, or the background one when c has none
+// (a command run without urfave/cli's own start, as tests do).
+func commandContext(c *cli.Context) context.Context {
+	if c.Context == nil {
+		return context.Background()
 	}
+	return c.Context
+}
+
+func openAndLoad(c *cli.Context, needInputs bool) (*session, error) {
+	ctx := commandContext(c)
 	paths := c.Args().Slice()
 	if needInputs && len(paths) == 0 && c.String("db") == "" {
 		return nil, usageError{fmt.Errorf("no input: give one or more files, folders or archives (try: mfagap %s testdata/exports)", c.Command.Name)}

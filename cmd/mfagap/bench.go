@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,10 +147,7 @@ func benchParent(c *cli.Context) error {
 // benchMachine is bench.Machine, with DuckDB's version from a database
 // opened for it.
 func benchMachine(c *cli.Context) (string, error) {
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx := commandContext(c)
 	db, err := ingest.Open(ctx, ingest.DBOptions{TempDir: c.String("temp-dir")})
 	if err != nil {
 		return "", err
@@ -165,10 +161,7 @@ func benchMachine(c *cli.Context) (string, error) {
 // the error is its last line there (the command's own message).
 func runBenchChild(c *cli.Context, exe string, args []string) (bench.Sample, error) {
 	var s bench.Sample
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx := commandContext(c)
 	cmd := exec.CommandContext(ctx, exe, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, io.MultiWriter(c.App.ErrWriter, &errb)
@@ -201,10 +194,7 @@ func phaseOrder(phases []string, i int) []string {
 // benchChild runs one phase and prints its Sample as JSON. ingest, analyze
 // and report run the CLI commands users run, in process.
 func benchChild(c *cli.Context, phase string) error {
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx := commandContext(c)
 	file, format, dir := c.String("file"), c.String("child-format"), c.String("dir")
 	s := bench.Sample{Format: format, Phase: phase}
 	var common []string
