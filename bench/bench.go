@@ -213,6 +213,9 @@ type Sample struct {
 	// Error is why the run failed (the parent's record; such a run has no
 	// time and is left out of the table).
 	Error string `json:"error,omitempty"`
+	// Machine is what the parent ran on (Machine), kept with each sample
+	// of --results.
+	Machine string `json:"machine,omitempty"`
 }
 
 // Row is the summary of the samples of one format and phase.

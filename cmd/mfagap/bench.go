@@ -125,7 +125,11 @@ func benchParent(c *cli.Context) error {
 		}
 	}
 	if p := c.String("results"); p != "" {
-		b, _ := json.MarshalIndent(append(slices.Clone(samples), failed...), "", "  ")
+		all := append(slices.Clone(samples), failed...)
+		for i := range all {
+			all[i].Machine = machine
+		}
+		b, _ := json.MarshalIndent(all, "", "  ")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			return err
 		}

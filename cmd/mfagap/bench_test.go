@@ -98,8 +98,8 @@ func TestMain(m *testing.M) {
 // TestBenchPhaseFails runs the whole bench, children included, where one
 // phase fails for real (its report path is a folder): the other phases'
 // runs are timed and tabled under the machine's description, the failure is
-// listed with the child's own message and kept in --results, and the bench
-// exits non-zero.
+// listed with the child's own message and kept in --results (each sample
+// with the machine), and the bench exits non-zero.
 func TestBenchPhaseFails(t *testing.T) {
 	t.Setenv("MFAGAP_TEST_AS_CLI", "1")
 	dir, tmp := t.TempDir(), t.TempDir()
@@ -135,6 +135,9 @@ func TestBenchPhaseFails(t *testing.T) {
 	}
 	var ok, bad int
 	for _, s := range samples {
+		if !strings.HasPrefix(stdout, "machine: "+s.Machine+"\n") {
+			t.Errorf("sample's machine %q, not the line above the table", s.Machine)
+		}
 		switch {
 		case s.Error == "" && s.Seconds > 0 && s.Rows == 300:
 			ok++
