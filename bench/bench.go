@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -180,19 +179,8 @@ func floorPortal(ctx context.Context, db *sql.DB, path string) (int64, error) {
 
 // PeakRSS returns this process's peak resident set size in bytes (VmHWM).
 func PeakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	kb, _ := strconv.ParseInt(strings.TrimSuffix(procValue(os.DirFS("/"), "proc/self/status", "VmHWM"), " kB"), 10, 64)
+	return kb << 10
 }
 
 // Sample is one run of one phase, as a child reports it.

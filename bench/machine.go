@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
+
+	"github.com/mfagap/mfagap/ingest"
 )
 
 // Machine describes what a bench's figures were measured on, for the line
@@ -24,19 +25,20 @@ func Machine(ctx context.Context, db *sql.DB) string {
 	if err := db.QueryRowContext(ctx, "select library_version from pragma_version()").Scan(&version); err != nil {
 		version = "unknown"
 	}
-	return machine(os.DirFS("/"), runtime.NumCPU(), version, runtime.Version())
+	return machine(os.DirFS("/"), runtime.NumCPU(), ingest.PhysicalMemory(), version, runtime.Version())
 }
 
 // machine is Machine over root, a file system holding proc and sys as
-// Linux lays them out; what it lacks (another system) is left out.
-func machine(root fs.FS, cpus int, duckdb, goVersion string) string {
+// Linux lays them out, and memory, in bytes; what root lacks (another
+// system), or a memory of 0, is left out.
+func machine(root fs.FS, cpus int, memory int64, duckdb, goVersion string) string {
 	cpu := fmt.Sprintf("%d CPUs", cpus)
 	if m := procValue(root, "proc/cpuinfo", "model name"); m != "" {
 		cpu += " (" + m + ")"
 	}
 	parts := []string{cpu}
-	if kb, err := strconv.ParseInt(strings.TrimSuffix(procValue(root, "proc/meminfo", "MemTotal"), " kB"), 10, 64); err == nil {
-		parts = append(parts, fmt.Sprintf("%.1f GiB memory", float64(kb)/(1<<20)))
+	if memory > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f GiB memory", float64(memory)/(1<<30)))
 	}
 	if b, err := fs.ReadFile(root, "proc/sys/kernel/osrelease"); err == nil {
 		parts = append(parts, "Linux "+strings.TrimSpace(string(b)))

@@ -348,14 +348,15 @@ const KeepFreedBlocksFrom = 256 << 20
 func DefaultMemoryLimit() string {
 	const maxLimit = 3 << 30
 	limit := int64(maxLimit)
-	if total := physicalMemory(); total > 0 {
+	if total := PhysicalMemory(); total > 0 {
 		limit = min(limit, total/2)
 	}
 	return fmt.Sprintf("%dMiB", limit>>20)
 }
 
-// physicalMemory reads MemTotal from /proc/meminfo; 0 where there is none.
-func physicalMemory() int64 {
+// PhysicalMemory is the machine's memory in bytes, MemTotal of
+// /proc/meminfo; 0 where there is none.
+func PhysicalMemory() int64 {
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return 0

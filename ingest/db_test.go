@@ -17,7 +17,7 @@ func TestDefaultMemoryLimit(t *testing.T) {
 	if err != nil || mib <= 0 || mib > 3072 {
 		t.Fatalf("DefaultMemoryLimit() = %q, want 1..3072 MiB", got)
 	}
-	if total := physicalMemory(); total > 0 && int64(mib)<<20 > total/2 {
+	if total := PhysicalMemory(); total > 0 && int64(mib)<<20 > total/2 {
 		t.Errorf("%s is more than half of %d bytes", got, total)
 	}
 	db := memDB(t)
