@@ -11,7 +11,7 @@ import (
 // row's AuditData apart in Go and writes a Graph record that DuckDB reads
 // back: 6.8 × DuckDB's own read of the file at 1 M rows. ualFastCSV instead
 // reads the file once with DuckDB's CSV reader straight into raw_graph,
-// applying ualRecord's rules as SQL, and graph.sql maps it as it maps any
+// applying ualRead's rules as SQL, and graph.sql maps it as it maps any
 // Graph record. Rows that are not sign-ins are staged too (mostly NULL), so
 // that a row keeps its number, and counted as ignored as loadUAL counts
 // them. A row the careful path would reject or might read otherwise sends
@@ -26,7 +26,7 @@ var (
 	ualFastReads atomic.Int64
 )
 
-// ualClientIP is clientIP of the text x, then trimmed, as ualRecord sets
+// ualClientIP is clientIP of the text x, then trimmed, as ualRead sets
 // ipAddress: a value without a colon or a bracket has no port to strip and
 // is its own host, whatever it is (net.ParseIP gives a valid IPv4 address
 // back as it was written); any other goes through clientIP itself.
@@ -48,10 +48,28 @@ func structOf(typ string, vals map[string]string) string {
 	return "struct_pack(" + strings.Join(parts, ", ") + ")"
 }
 
-// ualMembers are the AuditData members ualRecord reads as text (jsonText),
+// ualMembers are the AuditData members ualRead reads as text (jsonText),
 // in the order of the lists the SQL takes them into (__s[1] is Operation).
 var ualMembers = []string{"Operation", "Id", "UserId", "UserKey", "ApplicationId", "ObjectId", "ClientIP",
 	"CreationTime", "ErrorNumber", "LogonError", "OrganizationId"}
+
+// stageColumns appends to a stage's select (sel) and the view over it
+// (view) the Graph record's columns: a column expr gives is selected as
+// wrap (a format with one %s) of its expression, cast to its type, and
+// named in the view; any other is NULL of its type in the view, not stored.
+// The view ends with typedNulls.
+func stageColumns(sel, view []string, expr map[string]string, wrap string) ([]string, []string) {
+	for _, c := range graphRecordColumns() {
+		e, ok := expr[c[0]]
+		if !ok {
+			view = append(view, fmt.Sprintf("null::%s as %s", c[1], ident(c[0])))
+			continue
+		}
+		sel = append(sel, fmt.Sprintf("("+wrap+")::%s as %s", e, c[1], ident(c[0])))
+		view = append(view, ident(c[0]))
+	}
+	return sel, append(view, typedNulls)
+}
 
 // ualFastCSV reads src into raw_graph in one pass of DuckDB's CSV reader if
 // every row is clean, and says whether it did; when it did not, nothing is
@@ -64,7 +82,7 @@ var ualMembers = []string{"Operation", "Id", "UserId", "UserKey", "ApplicationId
 // Operation is text (a string, or an integer or boolean, which both write
 // alike) in ASCII (Go compares it with strings.EqualFold, which folds some
 // non-ASCII letters onto ASCII ones), and, for a sign-in, when every member
-// ualRecord reads is text, the two {Name, Value} lists are lists of exactly
+// ualRead reads is text, the two {Name, Value} lists are lists of exactly
 // such pairs (DuckDB's reading of them, written back as JSON, is the list
 // as the file gives it), the RequestType is ASCII and ErrorNumber, if any,
 // is an integer. A sign-in whose CreationTime la_iso does not take (another
@@ -105,6 +123,9 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 // own text Go's decoder refuses, sends the file the careful way. Any other
 // record is the AuditData object itself.
 func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
+	if src.sniff.ndjson {
+		return l.ualGoJSON(ctx, src)
+	}
 	objects, ok := jsonObjectsRead(src)
 	if !ok {
 		return false, nil
@@ -121,7 +142,7 @@ func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
 // ualFast reads the relation from (its column __ual_a holds each record's
 // AuditData text, in the file's order, the first numbered first;
 // __ual_src_bad is true for a record the careful path would read otherwise
-// before its AuditData) into raw_graph, ualRecord's rules as SQL, if every
+// before its AuditData) into raw_graph, ualRead's rules as SQL, if every
 // row is clean and check (after the read) agrees, and says whether it did;
 // when it did not, nothing is left behind. what names the read in traces.
 func (l *loader) ualFast(ctx context.Context, src *source, from string, first int64, what string, check func() (bool, error)) (bool, error) {
@@ -179,18 +200,9 @@ func (l *loader) ualFast(ctx context.Context, src *source, from string, first in
 	// in the stage: without its columns of NULLs (the typed lists of steps
 	// and policies among them) 1 M audit records load 0.7-4.4 s faster, of
 	// 20-26 s (issue 5, docs/performance.md).
-	for _, c := range graphRecordColumns() {
-		e, ok := expr[c[0]]
-		if !ok {
-			view = append(view, fmt.Sprintf("null::%s as %s", c[1], ident(c[0])))
-			continue
-		}
-		sel = append(sel, fmt.Sprintf("(case when __ual_signin then %s end)::%s as %s", e, c[1], ident(c[0])))
-		view = append(view, ident(c[0]))
-	}
+	sel, view = stageColumns(sel, view, expr, "case when __ual_signin then %s end")
 	sel = append(sel, "__ual_signin", "__ual_op", "__ual_unclean")
-	view = append(view, typedNulls)
-	// A {Name, Value} list as ualRecord reads it (nameValues): the list
+	// A {Name, Value} list as ualRead reads it (nameValues): the list
 	// DuckDB reads, if writing it back gives the file's JSON.
 	const pairs = `'[{"Name":"VARCHAR","Value":"VARCHAR"}]'`
 	listUnclean := func(list, parsed string) string {

@@ -39,7 +39,7 @@ func ualAudit(t testing.TB, id int, set map[string]any) string {
 }
 
 // ualCleanRecords are AuditData cells the SQL path takes, each exercising
-// one of ualRecord's rules.
+// one of ualRead's rules.
 func ualCleanRecords(t testing.TB) []string {
 	ua := func(pairs ...string) []map[string]string {
 		var out []map[string]string
@@ -164,7 +164,7 @@ func writeUALCSV(t *testing.T, path string, cells []string) string {
 }
 
 // TestUALFastMatchesCareful: an audit export whose records are clean loads
-// through SQL (ualFastCSV) exactly as through ualRecord, record by record
+// through SQL (ualFastCSV) exactly as through ualRead, record by record
 // (sign-ins, ignored records and the note naming them); one record the SQL
 // path cannot vouch for sends the file the careful way.
 func TestUALFastMatchesCareful(t *testing.T) {
@@ -258,9 +258,32 @@ func TestUALFastJSONMatchesCareful(t *testing.T) {
 	for name, rec := range dirty {
 		t.Run(name, func(t *testing.T) {
 			recs := append(append([]string{}, clean...), rec)
-			loadBothWays(t, &ualFast, &ualFastReads, 0, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), false, recs...))
+			// One a line, the Go path reads them (ualGoJSON): it loads
+			// what the careful path loads without a rejected record.
+			want := int64(0)
+			if ualGoLoads[name] {
+				want = 1
+			}
+			before := ualGoReads.Load()
+			loadBothWays(t, &ualFast, &ualFastReads, want, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), false, recs...))
+			if got := ualGoReads.Load() - before; got != want {
+				t.Errorf("the Go path took %d files, want %d", got, want)
+			}
+			// In an array, the SQL path (ualFastJSON) sends each to
+			// the careful path.
+			loadBothWays(t, &ualFast, &ualFastReads, 0, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), true, recs...))
 		})
 	}
+}
+
+// ualGoLoads are the dirty records the Go path loads itself, as the
+// careful path does: nothing in them is rejected, and Go reads them with
+// the careful path's own functions (the SQL path cannot vouch for them).
+var ualGoLoads = map[string]bool{
+	"lone surrogate": true, "a name twice": true, "a list twice": true, "Operation twice": true, "Operation an object": true,
+	"Operation folded": true, "Id -0": true, "UserId a decimal": true, "ClientIP an object": true,
+	"property names lowered": true, "property value a number": true, "RequestType Kelvin": true,
+	"a wrapper's AuditData twice": true, "a wrapper's AuditData an object": true,
 }
 
 // TestUALFastClassicCSV: the classic Search-UnifiedAuditLog | Export-Csv

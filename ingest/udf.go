@@ -50,5 +50,8 @@ func registerUDFs(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("register %s: %w", name, err)
 		}
 	}
+	if err := registerUALGo(conn); err != nil {
+		return fmt.Errorf("register mfagap_ual_lines: %w", err)
+	}
 	return nil
 }

@@ -1,0 +1,181 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/mfagap/mfagap/gen"
+)
+
+// scanCases are records for scanRecord: valid and not, each near a rule of
+// the JSON grammar as encoding/json reads it.
+var scanCases = []string{
+	`{}`, ` { } `, "{\t\"a\"\r\n:\n1 }", `{"a":1}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a" 1}`, `{a:1}`, `{"a":}`, `{"a":1}x`, `{"a":1}}`,
+	`{"a":[]}`, `{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`, `{"a":[[[]]]}`, `{"a":{"b":{"c":null}}}`, `{"a":{"b":}}`,
+	`{"a":0}`, `{"a":-0}`, `{"a":01}`, `{"a":-}`, `{"a":1.}`, `{"a":.5}`, `{"a":1.5e}`, `{"a":1.5e+}`, `{"a":1e5}`, `{"a":1E-05}`,
+	`{"a":-12.50e+3}`, `{"a":+1}`, `{"a":NaN}`, `{"a":Infinity}`, `{"a":true}`, `{"a":tru}`, `{"a":falsey}`, `{"a":nul}`, `{"a":null}`,
+	`{"a":"\u00e9"}`, `{"a":"\u00e"}`, `{"a":"\ud800"}`, `{"a":"\x"}`, `{"a":"\/\b\f\n\r\t\"\\"}`, "{\"a\":\"tab\there\"}",
+	"{\"a\":\"\x00\"}", "{\"a\":\"\x1f\"}", "{\"a\":\"\x7f\"}", `{"a":"é"}`, "{\"a\":\"\xff\"}", `{"a":"unterminated}`,
+	`{"a\u0062":1}`, `{"a":1,"a":2}`, `{"Operation":"X","Operation":"UserLoggedIn"}`, `{"a":"\\"}`, `{"a":"\\\""}`,
+	`[]`, `[{}]`, `"x"`, `null`, `1`, ``, ` `, `{`, `}`, `{"a":1`, `{"a":[}`, `{"a":{]}`,
+	strings.Repeat(`{"a":`, maxJSONDepth-1) + `1` + strings.Repeat(`}`, maxJSONDepth-1),
+	strings.Repeat(`{"a":`, maxJSONDepth) + `1` + strings.Repeat(`}`, maxJSONDepth),
+	`{"a":` + strings.Repeat(`[`, maxJSONDepth+1) + strings.Repeat(`]`, maxJSONDepth+1) + `}`,
+}
+
+// checkScan holds scanRecord to the careful path's checks of one record:
+// when it says yes, json.Valid does, the nesting is within maxJSONDepth and
+// the members are topMembers'; when the careful checks pass and no name
+// holds an escape, it says yes too.
+func checkScan(t *testing.T, b []byte) {
+	t.Helper()
+	got := map[string]json.RawMessage{}
+	ok, high := scanRecord(b, func(name, v []byte) { got[string(name)] = v })
+	trimmed := bytes.TrimSpace(b)
+	careful := json.Valid(b) && len(trimmed) > 0 && trimmed[0] == '{' && depthOf(b) <= maxJSONDepth
+	if ok && !careful {
+		t.Fatalf("%q: scanRecord takes it, the careful path does not", b)
+	}
+	if !careful {
+		return
+	}
+	if !ok {
+		if !bytes.Contains(b, []byte(`\`)) && utf8.Valid(b) {
+			t.Fatalf("%q: valid UTF-8 without an escape, scanRecord refuses it", b)
+		}
+		return
+	}
+	want, _ := topMembers(b)
+	if !maps.EqualFunc(got, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+		t.Fatalf("%q: members %q, topMembers %q", b, got, want)
+	}
+	if high != bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x80 }) {
+		t.Fatalf("%q: high %v", b, high)
+	}
+}
+
+// TestScanRecord: scanRecord agrees with json.Valid, depthOf and
+// topMembers on records near each rule of the grammar, and on the audit
+// records the tests load.
+func TestScanRecord(t *testing.T) {
+	yes := 0
+	for _, c := range append(append([]string{}, scanCases...), ualCleanRecords(t)...) {
+		checkScan(t, []byte(c))
+		if ok, _ := scanRecord([]byte(c), func(_, _ []byte) {}); ok {
+			yes++
+		}
+	}
+	if yes < 20 {
+		t.Errorf("scanRecord took %d of the cases", yes)
+	}
+	// The grammar's refusals, each of which json.Valid shares.
+	for _, c := range []string{`{"a":1,}`, `{"a":01}`, `{"a":1.}`, `{"a":NaN}`, `{"a":"\x"}`, "{\"a\":\"\x1f\"}", `{"a":1}x`} {
+		if ok, _ := scanRecord([]byte(c), func(_, _ []byte) {}); ok {
+			t.Errorf("%q: taken", c)
+		}
+	}
+	// Too deep for the careful path, whatever json.Valid says.
+	deep := strings.Repeat(`{"a":`, maxJSONDepth+1) + `1` + strings.Repeat(`}`, maxJSONDepth+1)
+	if ok, _ := scanRecord([]byte(deep), func(_, _ []byte) {}); ok {
+		t.Error("a record nested deeper than maxJSONDepth is taken")
+	}
+}
+
+func FuzzScanRecord(f *testing.F) {
+	for _, c := range scanCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { checkScan(t, b) })
+}
+
+var nameValueCases = []string{
+	`[]`, ` [ ] `, `[{"Name":"OS","Value":"Windows10"},{"Name":"BrowserType","Value":"Edge 122.0.0"}]`,
+	`[ {"Name" : "a" , "Value" : "b"} , {"Value":"d","Name":"C"} ]`, `[{"Name":"a","Value":"1"},{"Name":"A","Value":"2"}]`,
+	`[{"Name":"a"}]`, `[{"Value":"x"}]`, `[{"Name":"a","Value":"b","Other":"c"}]`, `[{"name":"a","value":"b"}]`,
+	`[{"Name":"a","Value":1}]`, `[{"Name":"a","Value":null}]`, `[null]`, `[{"Name":"a","Name":"b"}]`, `[{"Name":"K\u212a","Value":"x"}]`,
+	`[{"Name":"é","Value":"ü"}]`, `[{"Name":"a\"b","Value":"c"}]`, `{"Name":"a","Value":"b"}`, `"[]"`, `null`, ``, `[1]`, `[[]]`,
+	`[{"Name":"a","Value":"b"}`, `[{"Name":"a","Value":"b"},]`,
+}
+
+// TestNameValuesPlain: the plain reading of a {Name, Value} list gives what
+// decoding it gives, and takes the lists Purview writes.
+func TestNameValuesPlain(t *testing.T) {
+	for _, c := range nameValueCases {
+		checkNameValues(t, []byte(c))
+	}
+	for _, c := range nameValueCases[:5] {
+		if _, ok := nameValuesPlain([]byte(strings.TrimSpace(c))); !ok {
+			t.Errorf("%s: not read plainly", c)
+		}
+	}
+}
+
+func checkNameValues(t *testing.T, b []byte) {
+	t.Helper()
+	if !json.Valid(b) {
+		return // nameValues is handed a valid member's bytes
+	}
+	want := nameValuesDecoded(b)
+	if got := nameValues(b); !maps.Equal(got, want) {
+		t.Fatalf("%s: %q, decoded %q", b, got, want)
+	}
+}
+
+func FuzzNameValues(f *testing.F) {
+	for _, c := range nameValueCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { checkNameValues(t, bytes.TrimSpace(b)) })
+}
+
+// TestUALGoBlocks: records cut across the Go path's blocks (a block of a
+// few bytes, lines longer than it), blank lines, CRLF endings and a file
+// without a final line end load as the careful path loads them, numbered
+// alike; a record the careful path rejects, in any block, sends the file
+// the careful way.
+func TestUALGoBlocks(t *testing.T) {
+	paths, err := gen.WriteFiles(t.TempDir(), "ual-json", gen.Options{Rows: 400, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	odd := strings.Join(lines[:100], "\r\n") + "\r\n\r\n   \n" + strings.Join(lines[100:], "\n\n")
+	for _, block := range []int{4 << 20, 1000, 7} {
+		t.Run(fmt.Sprint("block ", block), func(t *testing.T) {
+			old := ualGoBlock
+			ualGoBlock = block
+			defer func() { ualGoBlock = old }()
+			for name, text := range map[string]string{"lines": string(data), "odd": odd} {
+				path := filepath.Join(t.TempDir(), name+".json")
+				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				before := ualGoReads.Load()
+				loadBothWays(t, &ualFast, &ualFastReads, 1, path)
+				if ualGoReads.Load()-before != 1 {
+					t.Errorf("%s: not read by the Go path", name)
+				}
+			}
+			bad := strings.Join(lines[:250], "\n") + "\n" + strings.Replace(lines[250], `"CreationTime":"`, `"CreationTime":"x`, 1) + "\n" + strings.Join(lines[251:], "\n")
+			path := filepath.Join(t.TempDir(), "bad.json")
+			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got := loadBothWays(t, &ualFast, &ualFastReads, 0, path)
+			if !strings.Contains(got, "record 251") {
+				t.Errorf("the rejected record is not named as record 251:\n%.2000s", got)
+			}
+		})
+	}
+}
