@@ -120,6 +120,14 @@ func parseAnyTime(s string, ord dayOrder) (time.Time, error) {
 		}
 		return time.UnixMilli(ms).UTC(), nil
 	}
+	if len(s) == len("2006-01-02T15:04:05") && s[10] == 'T' {
+		// The audit log's CreationTime, to the second without a zone:
+		// RFC 3339 needs a zone, so the first layout that takes it is the
+		// second; parsed alone, without the failed attempt (issue 5).
+		if t, err := time.Parse("2006-01-02T15:04:05", s); err == nil {
+			return t, nil
+		}
+	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC().Truncate(time.Microsecond), nil

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -279,26 +278,26 @@ func scanRecord(b []byte, member func(name, v []byte)) (ok, high bool) {
 	return s.i == len(b), s.high
 }
 
-// nameValuesPlain is nameValues for the list as Purview writes it: an
-// array of {"Name": …, "Value": …} objects, both strings without escapes,
-// nothing else in them. ok is false for any other list (null included),
-// which nameValues reads.
-func nameValuesPlain(raw []byte) (map[string]string, bool) {
+// nameValuesPlain reads the {Name, Value} list raw as Purview writes it:
+// an array of {"Name": …, "Value": …} objects, both strings in ASCII without
+// escapes, nothing else in them. It calls pair with each pair in order and
+// says whether the list was such; for any other list (null included), which
+// nameValues decodes instead, it may have called pair with some first.
+func nameValuesPlain(raw []byte, pair func(name, value []byte)) bool {
 	s := jsonScanner{b: raw}
 	if len(raw) == 0 || raw[0] != '[' {
-		return nil, false
+		return false
 	}
-	out := make(map[string]string, 4)
 	s.i = 1
 	s.space()
 	if s.i < len(raw) && raw[s.i] == ']' {
-		return out, s.i == len(raw)-1
+		return s.i == len(raw)-1
 	}
 	for {
-		var name, value string
+		var name, value []byte
 		seen := 0
 		if s.i >= len(raw) || raw[s.i] != '{' {
-			return nil, false
+			return false
 		}
 		plain := true
 		if !s.object(func(k, v []byte) {
@@ -309,18 +308,18 @@ func nameValuesPlain(raw []byte) (map[string]string, bool) {
 			}
 			switch string(k) {
 			case "Name":
-				name = string(v[1 : len(v)-1])
+				name = v[1 : len(v)-1]
 			case "Value":
-				value = string(v[1 : len(v)-1])
+				value = v[1 : len(v)-1]
 			default:
 				plain = false
 			}
 		}) || !plain || seen != 2 || s.high {
-			return nil, false
+			return false
 		}
-		out[strings.ToLower(name)] = value
+		pair(name, value)
 		if more, ok := s.after(']'); !more {
-			return out, ok && s.i == len(raw)
+			return ok && s.i == len(raw)
 		}
 	}
 }

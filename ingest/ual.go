@@ -156,8 +156,8 @@ func ualRead(get func(string) json.RawMessage, creationDate string, ord dayOrder
 		}
 		return "operation " + op, s, nil
 	}
-	ext := nameValues(get("ExtendedProperties"))
-	dev := nameValues(get("DeviceProperties"))
+	ext := nameValues(get("ExtendedProperties"), "useragent", "requesttype")
+	dev := nameValues(get("DeviceProperties"), "os", "browsertype")
 	text := func(name string) string { return strings.TrimSpace(jsonText(get(name))) }
 	s.id, s.upn = text("Id"), text("UserId")
 	if k := jsonText(get("UserKey")); isGUID(k) {
@@ -165,8 +165,8 @@ func ualRead(get func(string) json.RawMessage, creationDate string, ord dayOrder
 	}
 	s.appID, s.resourceID = text("ApplicationId"), text("ObjectId")
 	s.ip = strings.TrimSpace(clientIP(jsonText(get("ClientIP"))))
-	s.userAgent = strings.TrimSpace(ext["useragent"])
-	s.os, s.browser = dev["os"], dev["browsertype"]
+	s.userAgent = strings.TrimSpace(ext[0])
+	s.os, s.browser = dev[0], dev[1]
 	ts := jsonText(get("CreationTime"))
 	if ts == "" {
 		ts = creationDate
@@ -187,7 +187,7 @@ func ualRead(get func(string) json.RawMessage, creationDate string, ord dayOrder
 	}
 	s.failure = jsonText(get("LogonError"))
 	s.eventType = "interactive"
-	if strings.EqualFold(ext["requesttype"], "OAuth2:Token") {
+	if strings.EqualFold(ext[1], "OAuth2:Token") {
 		s.eventType = "non_interactive"
 	}
 	s.tenant = jsonText(get("OrganizationId"))
@@ -233,17 +233,46 @@ func (s ualSignin) graph() (map[string]any, map[string]string) {
 	return m, map[string]string{"__tenant": s.tenant, "__event_type": s.eventType, "__mfa_satisfied": "unknown"}
 }
 
-// nameValues reads a [{Name, Value}] list into a map keyed by lower-case name.
-func nameValues(raw json.RawMessage) map[string]string {
-	if out, ok := nameValuesPlain(raw); ok {
+// nameValues reads a [{Name, Value}] list: the values of the names asked
+// for (lower-case; a list's names are lowered, a later pair of a name wins),
+// "" for one the list lacks.
+func nameValues(raw json.RawMessage, names ...string) []string {
+	out := make([]string, len(names))
+	if nameValuesPlain(raw, func(name, value []byte) {
+		for i, n := range names {
+			if asciiLowerIs(name, n) {
+				out[i] = string(value)
+			}
+		}
+	}) {
 		return out
 	}
-	return nameValuesDecoded(raw)
+	m := nameValuesDecoded(raw)
+	for i, n := range names {
+		out[i] = m[n]
+	}
+	return out
 }
 
-// nameValuesDecoded is nameValues by json.Unmarshal into {Name, Value}
-// pairs, for any list nameValuesPlain does not take (and for the tests that
-// hold it to this).
+// asciiLowerIs says whether b, in ASCII, lowered is lower.
+func asciiLowerIs(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// nameValuesDecoded reads a [{Name, Value}] list into a map keyed by
+// lower-case name, by json.Unmarshal into {Name, Value} pairs: nameValues
+// for any list nameValuesPlain does not take.
 func nameValuesDecoded(raw json.RawMessage) map[string]string {
 	var list []struct{ Name, Value string }
 	json.Unmarshal(raw, &list)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -111,20 +112,29 @@ func TestNameValuesPlain(t *testing.T) {
 		checkNameValues(t, []byte(c))
 	}
 	for _, c := range nameValueCases[:5] {
-		if _, ok := nameValuesPlain([]byte(strings.TrimSpace(c))); !ok {
+		if !nameValuesPlain([]byte(strings.TrimSpace(c)), func(_, _ []byte) {}) {
 			t.Errorf("%s: not read plainly", c)
 		}
 	}
+	if got := nameValues([]byte(nameValueCases[3]), "c", "a", "os"); !slices.Equal(got, []string{"d", "b", ""}) {
+		t.Errorf("picked %q", got)
+	}
 }
 
+// checkNameValues holds nameValues to nameValuesDecoded on the list b, for
+// each name the decoded map has and one it lacks.
 func checkNameValues(t *testing.T, b []byte) {
 	t.Helper()
 	if !json.Valid(b) {
 		return // nameValues is handed a valid member's bytes
 	}
 	want := nameValuesDecoded(b)
-	if got := nameValues(b); !maps.Equal(got, want) {
-		t.Fatalf("%s: %q, decoded %q", b, got, want)
+	names := append(slices.Sorted(maps.Keys(want)), "no such name")
+	got := nameValues(b, names...)
+	for i, n := range names {
+		if got[i] != want[n] {
+			t.Fatalf("%s: %q is %q, decoded %q", b, n, got[i], want[n])
+		}
 	}
 }
 
