@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -181,7 +180,11 @@ func TestUALFastMatchesCareful(t *testing.T) {
 	for name, dirty := range ualDirtyRecords {
 		t.Run(name, func(t *testing.T) {
 			cells := append(append([]string{}, clean...), dirty(ualAudit(t, 0, nil)))
-			loadBothWays(t, &ualFast, &ualFastReads, 0, writeUALCSV(t, filepath.Join(t.TempDir(), "audit.csv"), cells))
+			want := int64(0)
+			if ualGoLoads[name] || name == "a JSON string" || name == "space before" {
+				want = 1 // a cell may hold the object as a JSON string, after space
+			}
+			loadBothWays(t, &ualFast, &ualFastReads, want, writeUALCSV(t, filepath.Join(t.TempDir(), "audit.csv"), cells))
 		})
 	}
 }
@@ -196,30 +199,6 @@ func TestUALFastGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		loadBothWays(t, &ualFast, &ualFastReads, 1, paths...)
-	}
-}
-
-// TestUALClientIPInSQL: ualClientIP reads ClientIP values as clientIP does,
-// then trimmed, including the ones SQL passes through without calling it.
-func TestUALClientIPInSQL(t *testing.T) {
-	ctx := context.Background()
-	db := memDB(t)
-	if _, err := db.ExecContext(ctx, laFastMacros); err != nil {
-		t.Fatal(err)
-	}
-	for _, in := range []string{"192.0.2.1", " 192.0.2.1 ", "192.0.2.1:443", "[192.0.2.1]:443", "[::ffff:192.0.2.1]:443",
-		"::ffff:192.0.2.1", "::FFFF:C000:201", "2001:DB8::1", "2001:db8:0:0:0:0:2:1", "2001:0:0:1:0:0:0:1", "[2001:db8::1]:443",
-		"[2001:db8::1]", "[[2001:db8::1]]", "::", "::1", "1::", "fe80::1%eth0", "[fe80::1%25eth0]:80", "01.2.3.4", "256.1.1.1",
-		"1.2.3.4:", ":80", "[]:80", "[", "]", "a]b", "host.example.com:8080", "1.2.3.4:5:6", "[::1]:80:90", "\u00a0::1\u3000",
-		"Not Available", "", "2001:db8::1:2:3:4:5:6:7", "::ffff:1.2.3.04", "64:ff9b::192.0.2.33"} {
-		var got *string
-		if err := db.QueryRowContext(ctx, "select "+ualClientIP("x")+" from (select ?::varchar as x)", in).Scan(&got); err != nil {
-			t.Fatalf("%q: %v", in, err)
-		}
-		want := strings.TrimSpace(clientIP(in))
-		if (got == nil) != (want == "") || (got != nil && *got != want) {
-			t.Errorf("%q: SQL %v, Go %q", in, got, want)
-		}
 	}
 }
 
@@ -269,16 +248,22 @@ func TestUALFastJSONMatchesCareful(t *testing.T) {
 			if got := ualGoReads.Load() - before; got != want {
 				t.Errorf("the Go path took %d files, want %d", got, want)
 			}
-			// In an array, the SQL path (ualFastJSON) sends each to
-			// the careful path.
-			loadBothWays(t, &ualFast, &ualFastReads, 0, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), true, recs...))
+			// In an array, DuckDB reads the records (ualFastJSON) and
+			// sends the file the careful way for a lone surrogate (its
+			// parser refuses it) and for a wrapper whose AuditData is
+			// not one string.
+			want = 0
+			if ualGoLoads[name] && name != "lone surrogate" && !strings.HasPrefix(name, "a wrapper") {
+				want = 1
+			}
+			loadBothWays(t, &ualFast, &ualFastReads, want, writeLAJSON(t, filepath.Join(t.TempDir(), "audit.json"), true, recs...))
 		})
 	}
 }
 
-// ualGoLoads are the dirty records the Go path loads itself, as the
-// careful path does: nothing in them is rejected, and Go reads them with
-// the careful path's own functions (the SQL path cannot vouch for them).
+// ualGoLoads are the dirty records the Go paths (ualgo.go) load
+// themselves, as the careful path does: nothing in them is rejected, and
+// Go reads them with the careful path's own functions.
 var ualGoLoads = map[string]bool{
 	"lone surrogate": true, "a name twice": true, "a list twice": true, "Operation twice": true, "Operation an object": true,
 	"Operation folded": true, "Id -0": true, "UserId a decimal": true, "ClientIP an object": true,

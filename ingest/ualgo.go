@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -156,27 +157,34 @@ type ualGoState struct {
 // one (counted in st.other). A record the careful path would reject or
 // note halts the job.
 func (j *ualGoJob) read(st *ualGoState, l ualGoLine) (ualSignin, bool) {
-	raw := l.raw
-	var members [ualGoMembers][]byte
-	ok, high := scanRecord(raw, func(name, v []byte) {
-		if i := ualGoMember(name); i >= 0 {
-			members[i] = v
-		}
-	})
-	if high && !utf8.Valid(raw) {
-		j.halt(fmt.Sprintf("record %d holds bytes that are not UTF-8", l.rec))
-		return ualSignin{}, false
+	other, s, halt := ualLine(l.raw)
+	switch {
+	case halt != "":
+		j.halt(fmt.Sprintf("record %d: %s", l.rec, halt))
+		return s, false
+	case other != "":
+		st.other[other]++
+		return s, false
 	}
-	if len(raw) > maxRecordBytes {
-		j.halt(fmt.Sprintf("record %d is larger than %d bytes", l.rec, maxRecordBytes))
-		return ualSignin{}, false
+	return s, true
+}
+
+// ualLine reads one line of audit records in JSON as loadUAL reads it
+// (splitJSON's checks, eachJSONRecord's, then record's): other names a
+// record that is not a sign-in, halt says why the careful path must read
+// the file instead ("" when it need not).
+func ualLine(raw []byte) (other string, s ualSignin, halt string) {
+	get, ok, high := ualScan(raw)
+	switch {
+	case (high || !ok) && !utf8.Valid(raw):
+		return "", s, "bytes that are not UTF-8"
+	case len(raw) > maxRecordBytes:
+		return "", s, fmt.Sprintf("larger than %d bytes", maxRecordBytes)
 	}
-	get := func(name string) json.RawMessage { return members[ualGoMember([]byte(name))] }
 	if !ok {
 		// The careful path's own checks decide (an escaped name, say).
 		if raw[0] != '{' || depthOf(raw) > maxJSONDepth || !json.Valid(raw) {
-			j.halt(fmt.Sprintf("record %d: the careful path rejects it", l.rec))
-			return ualSignin{}, false
+			return "", s, "the careful path rejects it"
 		}
 		obj, _ := topMembers(raw)
 		get = func(name string) json.RawMessage { return obj[name] }
@@ -187,21 +195,59 @@ func (j *ualGoJob) read(st *ualGoState, l ualGoLine) (ualSignin, bool) {
 		creationDate = jsonText(get("CreationDate"))
 		a, valid := auditObject(ad)
 		if !valid {
-			j.halt(fmt.Sprintf("record %d: AuditData is not a JSON object", l.rec))
-			return ualSignin{}, false
+			return "", s, "AuditData is not a JSON object"
 		}
 		get = func(name string) json.RawMessage { return a[name] }
 	}
 	other, s, err := ualRead(get, creationDate, 0)
+	if err != nil {
+		return "", s, err.Error()
+	}
+	return other, s, ""
+}
+
+// ualCell reads one AuditData text, a CSV cell or what the SQL read of a
+// JSON array gives (ualFastJSON), as loadUAL's record reads it, with one
+// more reason to halt: a sign-in whose CreationTime is missing or a slash
+// date, which the careful path reads with the file's CreationDate or its
+// day order. quoted says the text may be the object written as a JSON
+// string (a CSV cell, which auditObject decodes); otherwise it is the
+// record or its member already decoded, and must be an object.
+func ualCell(raw []byte, quoted bool) (other string, s ualSignin, halt string) {
+	if t := bytes.TrimSpace(raw); !quoted && (len(t) == 0 || t[0] != '{') {
+		return "", s, "not a JSON object"
+	}
+	get, ok, _ := ualScan(raw)
+	if !ok {
+		a, valid := auditObject(raw)
+		if !valid {
+			return "", s, "AuditData is not a JSON object"
+		}
+		get = func(name string) json.RawMessage { return a[name] }
+	}
+	other, s, err := ualRead(get, "", 0)
 	if other != "" {
-		st.other[other]++
-		return s, false
+		return other, s, ""
+	}
+	if ts := strings.TrimSpace(jsonText(get("CreationTime"))); ts == "" || strings.Contains(ts, "/") {
+		return "", s, "CreationTime missing or a slash date"
 	}
 	if err != nil {
-		j.halt(fmt.Sprintf("record %d: %v", l.rec, err))
-		return s, false
+		return "", s, err.Error()
 	}
-	return s, true
+	return "", s, ""
+}
+
+// ualScan reads raw with scanRecord, keeping the members the audit rules
+// read: get gives them (nil when absent) when ok, scanRecord's verdict.
+func ualScan(raw []byte) (get func(string) json.RawMessage, ok, high bool) {
+	var members [ualGoMembers][]byte
+	ok, high = scanRecord(raw, func(name, v []byte) {
+		if i := ualGoMember(name); i >= 0 {
+			members[i] = v
+		}
+	})
+	return func(name string) json.RawMessage { return members[ualGoMember([]byte(name))] }, ok, high
 }
 
 // ualGoMembers is the number of members ualGoMember knows.
@@ -375,15 +421,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	ualGoJobs.Store(name, job)
 	defer ualGoJobs.Delete(name)
 
-	have := map[string]string{
-		"__tenant": "tenant", "__event_type": "event_type", "__mfa_satisfied": "'unknown'", "id": "id",
-		"userPrincipalName": "upn", "userId": "user_id", "appId": "app_id", "resourceId": "resource_id",
-		"ipAddress": "ip", "userAgent": "user_agent", "createdDateTime": "created",
-		"deviceDetail": "case when os is not null or browser is not null then " +
-			structOf(types["deviceDetail"], map[string]string{"operatingSystem": "os", "browser": "browser"}) + " end",
-		"status": "case when code is not null or failure is not null then " +
-			structOf(types["status"], map[string]string{"errorCode": "code", "failureReason": "failure"}) + " end",
-	}
+	have := ualGoHave(types, "")
 	sel := []string{"rec", "'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
 		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant"}
 	view := []string{"rec", "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
@@ -418,4 +456,105 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	ualGoReads.Add(1)
 	ualFastReads.Add(1)
 	return true, nil
+}
+
+// ualGoHave maps the Graph record's columns the audit log fills to the
+// expressions that give them from ualSignin's fields (ualGoColumns' names,
+// each after prefix).
+func ualGoHave(types map[string]string, prefix string) map[string]string {
+	f := func(name string) string { return prefix + name }
+	return map[string]string{
+		"__tenant": f("tenant"), "__event_type": f("event_type"), "__mfa_satisfied": "'unknown'", "id": f("id"),
+		"userPrincipalName": f("upn"), "userId": f("user_id"), "appId": f("app_id"), "resourceId": f("resource_id"),
+		"ipAddress": f("ip"), "userAgent": f("user_agent"), "createdDateTime": f("created"),
+		"deviceDetail": fmt.Sprintf("case when %s is not null or %s is not null then %s end", f("os"), f("browser"),
+			structOf(types["deviceDetail"], map[string]string{"operatingSystem": f("os"), "browser": f("browser")})),
+		"status": fmt.Sprintf("case when %s is not null or %s is not null then %s end", f("code"), f("failure"),
+			structOf(types["status"], map[string]string{"errorCode": f("code"), "failureReason": f("failure")})),
+	}
+}
+
+// ualCellUDF is mfagap_ual_cell(audit, quoted): ualCell of an AuditData text, as a
+// STRUCT of halt (why the careful path must read the file), other (the
+// name of a record that is not a sign-in) and ualGoColumns' fields but rec.
+type ualCellUDF struct{}
+
+func (ualCellUDF) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	var entries []duckdb.StructEntry
+	for _, c := range append([]struct{ name, typ string }{{"halt", "VARCHAR"}, {"other", "VARCHAR"}}, ualGoColumns[1:]...) {
+		t := varchar
+		if c.typ == "BIGINT" {
+			t = bigint
+		}
+		e, _ := duckdb.NewStructEntry(t, c.name)
+		entries = append(entries, e)
+	}
+	result, _ := duckdb.NewStructInfo(entries[0], entries[1:]...)
+	boolean, _ := duckdb.NewTypeInfo(duckdb.TYPE_BOOLEAN)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{varchar, boolean}, ResultTypeInfo: result}
+}
+
+func (ualCellUDF) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(v []driver.Value) (any, error) {
+		text, ok := v[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("expected a VARCHAR, got %T", v[0])
+		}
+		quoted, ok := v[1].(bool)
+		if !ok {
+			return nil, fmt.Errorf("expected a BOOLEAN, got %T", v[1])
+		}
+		other, s, halt := ualCell([]byte(text), quoted)
+		nullable := func(v string) any {
+			if v == "" {
+				return nil
+			}
+			return v
+		}
+		var code any
+		if s.hasCode {
+			code = s.code
+		}
+		return map[string]any{"halt": nullable(halt), "other": nullable(other), "tenant": nullable(s.tenant),
+			"event_type": nullable(s.eventType), "id": nullable(s.id), "upn": nullable(s.upn), "user_id": nullable(s.userID),
+			"app_id": nullable(s.appID), "resource_id": nullable(s.resourceID), "ip": nullable(s.ip), "user_agent": nullable(s.userAgent),
+			"os": nullable(s.os), "browser": nullable(s.browser), "created": nullable(s.created), "code": code,
+			"failure": nullable(s.failure)}, nil
+	}}
+}
+
+// ualGoCells reads the relation from (its column __ual_a holds each
+// record's AuditData text, quoted as ualCell takes it, in the file's order, the first numbered first;
+// __ual_src_bad is true for a record the careful path would read otherwise
+// before its AuditData) into raw_graph through mfagap_ual_cell, if every
+// row is clean and check (after the read) agrees, and says whether it did;
+// when it did not, nothing is left behind. what names the read in traces.
+func (l *loader) ualGoCells(ctx context.Context, src *source, from string, quoted bool, first int64, what string, check func() (bool, error)) (bool, error) {
+	types, err := l.startFast(ctx, src)
+	if err != nil {
+		return false, err
+	}
+	sel := []string{"'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
+		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant"}
+	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
+	sel, view = stageColumns(sel, view, ualGoHave(types, "__u."), "case when __ual_signin then %s end")
+	sel = append(sel, "__ual_signin", "__ual_other", "__ual_unclean")
+	q := fmt.Sprintf(`select %s
+from (select __u, coalesce(__u.halt is null and __u.other is null, false) as __ual_signin, __u.other as __ual_other,
+    coalesce(__u.halt is not null, true) or __ual_src_bad as __ual_unclean
+  from (select mfagap_ual_cell(__ual_a, %t) as __u, __ual_src_bad from %s))`, strings.Join(sel, ",\n  "), quoted, from)
+	clean := func() (bool, error) {
+		if ok, err := check(); err != nil || !ok {
+			return false, err
+		}
+		var unclean int64
+		err := l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
+		return unclean == 0, err
+	}
+	if ok, err := l.stageFast(ctx, "audit log: "+what+" through mfagap_ual_cell", q, clean); err != nil || !ok {
+		return false, err
+	}
+	return l.ualFinish(ctx, src, view, "__ual_other")
 }

@@ -189,3 +189,36 @@ func TestUALGoBlocks(t *testing.T) {
 		})
 	}
 }
+
+// TestUALCell: a CSV cell may hold the AuditData object as a JSON string,
+// as the careful path's auditObject reads it; the text a JSON array's read
+// gives must be the object itself. A sign-in without an ISO CreationTime
+// halts (the careful path reads it with the file's CreationDate or day
+// order); a record that is not a sign-in does not need one.
+func TestUALCell(t *testing.T) {
+	audit := ualAudit(t, 1, nil)
+	quoted := string(mustJSONString(audit))
+	for _, c := range []struct {
+		text        string
+		quoted      bool
+		other, halt bool
+	}{
+		{audit, false, false, false},
+		{audit, true, false, false},
+		{" " + quoted, true, false, false},
+		{quoted, false, false, true},
+		{"null", true, false, true},
+		{"", true, false, true},
+		{ualAudit(t, 1, map[string]any{"CreationTime": nil}), true, false, true},
+		{ualAudit(t, 1, map[string]any{"CreationTime": "3/4/2025 2:05:00 PM"}), true, false, true},
+		{ualAudit(t, 1, map[string]any{"CreationTime": nil, "Operation": "FileAccessed"}), false, true, false},
+	} {
+		other, s, halt := ualCell([]byte(c.text), c.quoted)
+		if (other != "") != c.other || (halt != "") != c.halt {
+			t.Errorf("%.60q quoted %v: other %q, halt %q", c.text, c.quoted, other, halt)
+		}
+		if !c.other && !c.halt && (s.id != "ual-001" || s.created != "2025-03-04T14:01:00Z") {
+			t.Errorf("%.60q: read %+v", c.text, s)
+		}
+	}
+}
