@@ -12,16 +12,18 @@ import (
 // cannot reproduce cheaply: the audit log's fast paths (ualgo.go) read its
 // records with the careful path's own Go functions, so the paths cannot
 // read a value differently. They are registered on every database Open
-// returns: mfagap_ual_cell(audit, quoted), a scalar function, and
-// mfagap_ual_lines(read), a table function.
+// returns: mfagap_ual_cell(audit) and mfagap_ual_csv_cell(audit), scalar
+// functions, and mfagap_ual_lines(read), a table function.
 func registerUDFs(ctx context.Context, db *sql.DB) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := duckdb.RegisterScalarUDF(conn, "mfagap_ual_cell", ualCellUDF{}); err != nil {
-		return fmt.Errorf("register mfagap_ual_cell: %w", err)
+	for name, f := range map[string]ualCellUDF{"mfagap_ual_cell": {}, "mfagap_ual_csv_cell": {quoted: true}} {
+		if err := duckdb.RegisterScalarUDF(conn, name, f); err != nil {
+			return fmt.Errorf("register %s: %w", name, err)
+		}
 	}
 	if err := registerUALGo(conn); err != nil {
 		return fmt.Errorf("register mfagap_ual_lines: %w", err)
