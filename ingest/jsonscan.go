@@ -9,8 +9,8 @@ import (
 // a record as json.Valid does and hands over the exact bytes of the
 // top-level members asked for, as topMembers would (the last of a name
 // given twice), in one pass where the careful path makes three
-// (json.Valid, depthOf, topMembers: 12 µs of a 1.3 KB audit record, the
-// scan 2-3 µs). When it says no, the record may still be valid: a name
+// (json.Valid 4.4 µs, depthOf 2.0 µs, topMembers 5.6 µs on a 1.3 KB audit
+// record; the scan 1.4 µs). When it says no, the record may still be valid: a name
 // with an escape, or nesting deeper than maxJSONDepth; the caller asks the
 // careful functions then, which decide.
 

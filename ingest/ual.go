@@ -146,8 +146,8 @@ type ualSignin struct {
 // ualRead reads one AuditData object, its members given by get (the exact
 // bytes of each, nil when absent): other names the record when it is not a
 // sign-in ("operation …", always ignored, never rejected), and err says why
-// a sign-in cannot be read. Both paths that read audit records in Go (the
-// careful one, loadUAL, and ualGoJSON) call it.
+// a sign-in cannot be read. Every path that reads audit records calls it:
+// the careful one (loadUAL) and the fast ones (ualLine, ualCell).
 func ualRead(get func(string) json.RawMessage, creationDate string, ord dayOrder) (other string, s ualSignin, err error) {
 	op := jsonText(get("Operation"))
 	if !strings.EqualFold(op, "UserLoggedIn") && !strings.EqualFold(op, "UserLoginFailed") {

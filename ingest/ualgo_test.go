@@ -160,7 +160,10 @@ func TestUALGoBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	odd := strings.Join(lines[:100], "\r\n") + "\r\n\r\n   \n" + strings.Join(lines[100:], "\n\n")
+	// A stretch of blank lines longer than a block: a block of them
+	// holds no record, and the read goes on past it.
+	blank := strings.Repeat(" \t \n", 40)
+	odd := blank + strings.Join(lines[:100], "\r\n") + "\r\n\r\n   \n" + blank + strings.Join(lines[100:], "\n\n")
 	for _, block := range []int{4 << 20, 1000, 7} {
 		t.Run(fmt.Sprint("block ", block), func(t *testing.T) {
 			old := ualGoBlock
