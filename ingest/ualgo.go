@@ -455,7 +455,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		"\nfrom mfagap_ual_lines(" + quote(name) + ")"
 	_, err = l.db.ExecContext(ctx, q)
 	why := job.stopped()
-	if err != nil && why == "" {
+	if err != nil && (why == "" || ctx.Err() != nil || outOfSpace(err)) {
 		return false, err
 	}
 	if why != "" {

@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mfagap/mfagap/gen"
@@ -224,4 +227,40 @@ func TestUALCell(t *testing.T) {
 			t.Errorf("%.60q: read %+v", c.text, s)
 		}
 	}
+}
+
+// TestUALGoCanceled: a load canceled while the Go path reads (its job
+// registered) stops with the context's error and leaves no job behind.
+func TestUALGoCanceled(t *testing.T) {
+	paths, err := gen.WriteFiles(t.TempDir(), "ual-json", gen.Options{Rows: 20000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			running := false
+			ualGoJobs.Range(func(_, _ any) bool { running = true; return false })
+			if running {
+				cancel()
+				return
+			}
+		}
+	}()
+	_, err = Files(ctx, memDB(t), paths, Options{TempDir: t.TempDir()})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("the load returned %v, want the context's error", err)
+	}
+	ualGoJobs.Range(func(k, _ any) bool {
+		t.Errorf("job %v left behind", k)
+		return true
+	})
 }
