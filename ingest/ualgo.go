@@ -578,11 +578,12 @@ func ualCellText(buf []byte, halt, other string, s ualSignin) []byte {
 }
 
 // ualGoCells reads the relation from (its column __ual_a holds each
-// record's AuditData text, quoted as ualCell takes it, in the file's order, the first numbered first;
-// __ual_src_bad is true for a record the careful path would read otherwise
-// before its AuditData) into raw_graph through mfagap_ual_cell, if every
-// row is clean and check (after the read) agrees, and says whether it did;
-// when it did not, nothing is left behind. what names the read in traces.
+// record's AuditData text, quoted as ualCell takes it, in the file's
+// order, the first numbered first; __ual_src_bad is true for a record the
+// careful path would read otherwise before its AuditData) into raw_graph
+// through mfagap_ual_cell, if every row is clean and check (after the
+// read) agrees, and says whether it did; when it did not, nothing is left
+// behind. A NULL AuditData is not clean. what names the read in traces.
 func (l *loader) ualGoCells(ctx context.Context, src *source, from string, quoted bool, first int64, what string, check func() (bool, error)) (bool, error) {
 	types, err := l.startFast(ctx, src)
 	if err != nil {
@@ -605,8 +606,8 @@ func (l *loader) ualGoCells(ctx context.Context, src *source, from string, quote
 		udf = "mfagap_ual_csv_cell"
 	}
 	q := fmt.Sprintf(`select %[1]s
-from (select __f, coalesce(%[2]s is null and %[3]s is null, false) as __ual_signin, %[3]s as __ual_other,
-    coalesce(%[2]s is not null, true) or __ual_src_bad as __ual_unclean
+from (select __f, __f is not null and %[2]s is null and %[3]s is null as __ual_signin, %[3]s as __ual_other,
+    coalesce(__f is null or %[2]s is not null or __ual_src_bad, true) as __ual_unclean
   from (select string_split(%[4]s(__ual_a), chr(31)) as __f, __ual_src_bad from %[5]s))`,
 		strings.Join(sel, ",\n  "), field("halt"), field("other"), udf, from)
 	clean := func() (bool, error) {
