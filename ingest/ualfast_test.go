@@ -37,7 +37,7 @@ func ualAudit(t testing.TB, id int, set map[string]any) string {
 	return string(mustJSON(t, m))
 }
 
-// ualCleanRecords are AuditData cells the SQL path takes, each exercising
+// ualCleanRecords are AuditData cells the fast paths take, each exercising
 // one of ualRead's rules.
 func ualCleanRecords(t testing.TB) []string {
 	ua := func(pairs ...string) []map[string]string {
@@ -164,9 +164,10 @@ func writeUALCSV(t *testing.T, path string, cells []string) string {
 }
 
 // TestUALFastMatchesCareful: an audit export whose records are clean loads
-// through SQL (ualFastCSV) exactly as through ualRead, record by record
-// (sign-ins, ignored records and the note naming them); one record the SQL
-// path cannot vouch for sends the file the careful way.
+// through the fast path (ualFastCSV, mfagap_ual_csv_cell) exactly as the
+// careful path loads it, record by record (sign-ins, ignored records and
+// the note naming them); a dirty record either loads the same way or, when
+// the fast path cannot vouch for it, sends the file the careful way.
 func TestUALFastMatchesCareful(t *testing.T) {
 	clean := ualCleanRecords(t)
 	got := loadBothWays(t, &ualFast, &ualFastReads, 1, writeUALCSV(t, filepath.Join(t.TempDir(), "audit.csv"), clean))
@@ -195,7 +196,7 @@ func TestUALFastMatchesCareful(t *testing.T) {
 
 // TestUALFastGenerated: the generator's audit export (sign-ins, failures,
 // token requests, other operations), as CSV and as AuditData lines, loads
-// the same both ways, through SQL.
+// the same both ways, through the fast paths.
 func TestUALFastGenerated(t *testing.T) {
 	for _, format := range []string{"ual-csv", "ual-json"} {
 		paths, err := gen.WriteFiles(t.TempDir(), format, gen.Options{Rows: 3000, Seed: 5})
@@ -215,8 +216,8 @@ func ualWrapped(t testing.TB, audit string) string {
 
 // TestUALFastJSONMatchesCareful: AuditData records in JSON, one a line or
 // an array, the objects themselves or as text in an AuditData member, load
-// through SQL (ualFastJSON) exactly as the careful path loads them; a
-// record the SQL path cannot vouch for sends the file the careful way.
+// through the fast paths (ualFastJSON) exactly as the careful path loads
+// them; a record they cannot vouch for sends the file the careful way.
 func TestUALFastJSONMatchesCareful(t *testing.T) {
 	clean := ualCleanRecords(t)
 	for _, array := range []bool{false, true} {
@@ -276,7 +277,7 @@ var ualGoLoads = map[string]bool{
 }
 
 // TestUALFastClassicCSV: the classic Search-UnifiedAuditLog | Export-Csv
-// shape (CreationDate, UserIds, Operations, AuditData) takes the SQL path
+// shape (CreationDate, UserIds, Operations, AuditData) takes the fast path
 // too, and loads as the careful path loads it.
 func TestUALFastClassicCSV(t *testing.T) {
 	var b strings.Builder
@@ -295,7 +296,7 @@ func TestUALFastClassicCSV(t *testing.T) {
 	}
 }
 
-// FuzzUALFast: whatever one AuditData record holds, the SQL path either
+// FuzzUALFast: whatever one AuditData record holds, the fast paths either
 // sends the file the careful way or loads exactly what the careful path
 // loads (loadBothWays). shape places the record: 0 a CSV cell of a Purview
 // export, 1 a line of AuditData JSON lines, 2 an element of a JSON array,
