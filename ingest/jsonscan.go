@@ -176,16 +176,26 @@ func (s *jsonScanner) value() bool {
 	}
 }
 
-func (s *jsonScanner) array() bool {
+// open enters the array or object at s.i, a level down, and says whether
+// it is empty (close read at once, a level up again); ok is false past
+// maxJSONDepth.
+func (s *jsonScanner) open(close byte) (empty, ok bool) {
 	if s.depth++; s.depth > maxJSONDepth {
-		return false
+		return false, false
 	}
 	s.i++
 	s.space()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
+	if s.i < len(s.b) && s.b[s.i] == close {
 		s.i++
 		s.depth--
-		return true
+		return true, true
+	}
+	return false, true
+}
+
+func (s *jsonScanner) array() bool {
+	if empty, ok := s.open(']'); empty || !ok {
+		return ok
 	}
 	for {
 		if !s.value() {
@@ -222,15 +232,8 @@ func (s *jsonScanner) after(close byte) (more, ok bool) {
 // order. A name with an escape or bytes that are not UTF-8 (which the
 // careful path decodes) makes it say no when member is set.
 func (s *jsonScanner) object(member func(name, v []byte)) bool {
-	if s.depth++; s.depth > maxJSONDepth {
-		return false
-	}
-	s.i++
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		s.depth--
-		return true
+	if empty, ok := s.open('}'); empty || !ok {
+		return ok
 	}
 	for {
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
@@ -288,10 +291,8 @@ func nameValuesPlain(raw []byte, pair func(name, value []byte)) bool {
 	if len(raw) == 0 || raw[0] != '[' {
 		return false
 	}
-	s.i = 1
-	s.space()
-	if s.i < len(raw) && raw[s.i] == ']' {
-		return s.i == len(raw)-1
+	if empty, _ := s.open(']'); empty {
+		return s.i == len(raw)
 	}
 	for {
 		var name, value []byte
