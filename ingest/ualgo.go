@@ -443,9 +443,8 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	defer ualGoJobs.Delete(name)
 
 	have := ualGoHave(types, func(name string) string { return name })
-	sel := []string{"rec", "'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
-		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant"}
-	view := []string{"rec", "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
+	sel := []string{"rec", rawGraphEnvelope}
+	view := []string{"rec", rawGraphEnvelopeNames}
 	sel, view = stageColumns(sel, view, have, "%s")
 	if err := l.attachStage(ctx); err != nil {
 		return false, err
@@ -463,20 +462,11 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		return l.dropFast(ctx)
 	}
 	Trace("audit log: Go reader into raw_graph", t)
-	n, ok, err := l.finishFast(ctx, "select "+strings.Join(view, ", ")+" from %[1]s.raw_graph")
-	if err != nil || !ok {
-		return false, err
+	ok, err := l.ualView(ctx, src, "select "+strings.Join(view, ", ")+" from %[1]s.raw_graph", job.other)
+	if ok {
+		ualGoReads.Add(1)
 	}
-	src.read = n
-	for _, count := range job.other {
-		src.read += count
-	}
-	if len(job.other) > 0 {
-		src.ignoreOther(job.other, n, true, "audit")
-	}
-	ualGoReads.Add(1)
-	ualFastReads.Add(1)
-	return true, nil
+	return ok, err
 }
 
 // ualGoHave maps the Graph record's columns the audit log fills to the
@@ -589,9 +579,8 @@ func (l *loader) ualGoCells(ctx context.Context, src *source, from string, quote
 	if err != nil {
 		return false, err
 	}
-	sel := []string{"'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
-		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant"}
-	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant"}
+	sel := []string{rawGraphEnvelope}
+	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", first), rawGraphEnvelopeNames}
 	field := func(name string) string {
 		i := slices.Index(ualCellFields, name)
 		if name == "code" {
