@@ -180,12 +180,11 @@ func diagQuery(paths string, fname, typed bool) string {
 	for _, c := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(c), quote(signinCategories[c])))
 	}
-	q := fmt.Sprintf(`select null::bigint as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
-  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, null::bigint as __rec, tenantId as __tenant,
+	q := fmt.Sprintf(`select null::bigint as rec, %s, null::bigint as __rec, tenantId as __tenant,
   case lower(category) %s end as __event_type, null::varchar as __mfa_satisfied,
   %s
 from read_json(%s, format = 'newline_delimited', maximum_object_size = 67108864, filename = %t,
   columns = {time: 'VARCHAR', tenantId: 'VARCHAR', category: 'VARCHAR', properties: %s})`,
-		strings.Join(cats, " "), strings.Join(sel, ",\n  "), paths, fname, quote("STRUCT("+strings.Join(props, ", ")+")"))
+		rawGraphEnvelope, strings.Join(cats, " "), strings.Join(sel, ",\n  "), paths, fname, quote("STRUCT("+strings.Join(props, ", ")+")"))
 	return q
 }

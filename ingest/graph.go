@@ -334,11 +334,19 @@ func (l *loader) readNumbered(ctx context.Context, path string) error {
 	return err
 }
 
+// rawGraphEnvelope selects raw_graph's columns after rec that every read of
+// one file sets alike, from the variables setGraphVars sets; a view over a
+// stage names them as rawGraphEnvelopeNames.
+const (
+	rawGraphEnvelope = "'' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,\n" +
+		"  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant"
+	rawGraphEnvelopeNames = "tenant_hint, event_type_hint, source_id, fallback_tenant"
+)
+
 // graphSelect is the select that fills raw_graph from read_graph (from).
 func graphSelect(from string) string {
-	return fmt.Sprintf(`select __rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
-  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant, *, %s
-from %s`, typedNulls, from)
+	return fmt.Sprintf(`select __rec as rec, %s, *, %s
+from %s`, rawGraphEnvelope, typedNulls, from)
 }
 
 // graphUnusable is true for a raw_graph row that cannot be a sign-in: no id

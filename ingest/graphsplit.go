@@ -536,9 +536,8 @@ func graphTypedSelect(paths string, ruleObjects bool) string {
 		cols = append(cols, name+": "+quote(typ))
 	}
 	sel = append(sel, typedSelect(typedExpr)) // after the members, as typedNulls in graphSelect
-	return fmt.Sprintf(`select r.__rec as rec, '' as tenant_hint, getvariable('event_type_hint')::varchar as event_type_hint,
-  getvariable('source_id')::integer as source_id, getvariable('fallback_tenant')::varchar as fallback_tenant,
+	return fmt.Sprintf(`select r.__rec as rec, %s,
   %s
 from read_json(%s, format = 'array', maximum_object_size = 67108864, columns = {%s}) r`,
-		strings.Join(sel, ",\n  "), paths, strings.Join(cols, ", "))
+		rawGraphEnvelope, strings.Join(sel, ",\n  "), paths, strings.Join(cols, ", "))
 }

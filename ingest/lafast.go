@@ -224,11 +224,8 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 
 	// The stage's columns: raw_graph's (the record number comes from the
 	// view), the date both ways instead of createdDateTime, and its vote.
-	sel := []string{"'' as tenant_hint", "getvariable('event_type_hint')::varchar as event_type_hint",
-		"getvariable('source_id')::integer as source_id", "getvariable('fallback_tenant')::varchar as fallback_tenant",
-		"nullif(" + cell("aadtenantid") + ", '') as __tenant", "__la_event as __event_type"}
-	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first), "tenant_hint", "event_type_hint", "source_id", "fallback_tenant",
-		"null::bigint as __rec", "__tenant", "__event_type", "null::varchar as __mfa_satisfied"}
+	sel := []string{rawGraphEnvelope, "nullif(" + cell("aadtenantid") + ", '') as __tenant", "__la_event as __event_type"}
+	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first), rawGraphEnvelopeNames, "null::bigint as __rec", "__tenant", "__event_type", "null::varchar as __mfa_satisfied"}
 	for _, c := range graphRecordColumns() {
 		name := c[0]
 		switch {
