@@ -421,6 +421,17 @@ func (l *loader) mapGraphSources(ctx context.Context, srcs []*source, ndjson *st
 // A joint batch (joint.go) reads portal CSVs beside them before they are
 // finished together.
 func (l *loader) mapGraphSignins(ctx context.Context, srcs []*source, ndjson *string) error {
+	if err := l.beforeGraphSignins(ctx, srcs, ndjson); err != nil {
+		return err
+	}
+	signins, _ := graphParts()
+	return l.graphStatements(ctx, signins)
+}
+
+// beforeGraphSignins is mapGraphSignins up to graph.sql's statements: the
+// unusable rows of raw_graph rejected (raw_graph_rejects), the variables
+// those statements read set.
+func (l *loader) beforeGraphSignins(ctx context.Context, srcs []*source, ndjson *string) error {
 	src := srcs[0]
 	_, err := l.db.ExecContext(ctx, `create or replace temp table raw_graph_rejects as
 select source_id, rec,
@@ -494,11 +505,8 @@ where `+graphUnusable)
               where json_type(appliedConditionalAccessPolicies) = 'ARRAY' limit 1000)))`); err != nil {
 		return err
 	}
-	if _, err := l.db.ExecContext(ctx, "set variable map_sources = ["+sourceIDs(srcs)+"]::integer[]"); err != nil {
-		return err
-	}
-	signins, _ := graphParts()
-	return l.graphStatements(ctx, signins)
+	_, err = l.db.ExecContext(ctx, "set variable map_sources = ["+sourceIDs(srcs)+"]::integer[]")
+	return err
 }
 
 // graphParts splits graph.sql's statements after its macro: those up to

@@ -50,7 +50,11 @@ func init() {
 }
 
 func loadUAL(ctx context.Context, l *loader, src *source) error {
-	if ok, err := l.loadFast(ctx, src, ualFast, l.ualFastCSV, l.ualFastJSON); err != nil || ok {
+	if ualFast && src.format.id == "ual-json" && src.sniff.ndjson {
+		if ok, err := l.ualGoJSON(ctx, src); err != nil || ok {
+			return err
+		}
+	} else if ok, err := l.loadFast(ctx, src, ualFast, l.ualFastCSV, l.ualFastJSON); err != nil || ok {
 		return err
 	}
 	g, err := l.newGraphSink(ctx, src)

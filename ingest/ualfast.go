@@ -95,19 +95,16 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 	})
 }
 
-// ualFastJSON loads src, AuditData records in JSON, through the Go path:
-// one object a line through ualGoJSON; an array (in UTF-8 without a BOM)
-// through ualGoCells over DuckDB's read_json_objects, numbered from 1 as
-// eachJSON numbers them. A record of an array that holds an AuditData
+// ualFastJSON loads src, AuditData records in a JSON array (in UTF-8
+// without a BOM; loadUAL hands records one a line to ualGoJSON), through
+// ualGoCells over DuckDB's read_json_objects, numbered from 1 as eachJSON
+// numbers them. A record of an array that holds an AuditData
 // member is read as the careful path reads it, from that member, when it
 // is a string (the Search-UnifiedAuditLog shape: AuditData as text,
 // CreationDate beside it); such a record whose AuditData is anything else,
 // or given twice, or whose own text Go's decoder refuses, sends the file
 // the careful way. Any other record is the AuditData object itself.
 func (l *loader) ualFastJSON(ctx context.Context, src *source) (bool, error) {
-	if src.sniff.ndjson {
-		return l.ualGoJSON(ctx, src)
-	}
 	objects, ok := jsonObjectsRead(src)
 	if !ok {
 		return false, nil

@@ -136,7 +136,13 @@ var ualDirtyRecords = map[string]func(a string) string{
 	"CreationTime US":          func(a string) string { return strings.Replace(a, `"2025-03-04T14:00:00"`, `"3/4/2025 2:00:00 PM"`, 1) },
 	"ErrorNumber not a number": func(a string) string { return strings.Replace(a, `"ErrorNumber":"0"`, `"ErrorNumber":"x0"`, 1) },
 	"no id":                    func(a string) string { return strings.Replace(a, `"Id":"ual-000"`, `"Id":" "`, 1) },
-	"a unit separator":         func(a string) string { return strings.Replace(a, `"Edge"`, `"Ed\u001fge"`, 1) },
+	"ErrorNumber beyond 32 bits": func(a string) string {
+		return strings.Replace(a, `"ErrorNumber":"0"`, `"ErrorNumber":"2147483648"`, 1)
+	},
+	"ErrorNumber the 32-bit minimum": func(a string) string {
+		return strings.Replace(a, `"ErrorNumber":"0"`, `"ErrorNumber":"-2147483648"`, 1)
+	},
+	"a unit separator": func(a string) string { return strings.Replace(a, `"Edge"`, `"Ed\u001fge"`, 1) },
 }
 
 func mustJSONString(s string) []byte {
@@ -271,7 +277,7 @@ func TestUALFastJSONMatchesCareful(t *testing.T) {
 // Go reads them with the careful path's own functions.
 var ualGoLoads = map[string]bool{
 	"lone surrogate": true, "a name twice": true, "a list twice": true, "Operation twice": true, "Operation an object": true,
-	"Operation folded": true, "Id -0": true, "UserId a decimal": true, "ClientIP an object": true,
+	"Operation folded": true, "Id -0": true, "ErrorNumber the 32-bit minimum": true, "UserId a decimal": true, "ClientIP an object": true,
 	"property names lowered": true, "property value a number": true, "RequestType Kelvin": true,
 	"a wrapper's AuditData twice": true, "a wrapper's AuditData an object": true, "a unit separator": true,
 }
