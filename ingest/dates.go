@@ -180,8 +180,34 @@ func parseAnyTime(s string, ord dayOrder) (time.Time, error) {
 
 // isoTime renders t as the ISO 8601 UTC text graph.sql reads.
 func isoTime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.999999Z")
+	t = t.UTC()
+	y := t.Year()
+	if t.Nanosecond() != 0 || y < 0 || y > 9999 {
+		return t.Format(isoLayout)
+	}
+	// A time to the second, written by hand: Format took 350 ns of the
+	// audit log's 3-5 µs a record (issue 5; TestISOTimeByHand).
+	_, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	b := make([]byte, 0, len("2006-01-02T15:04:05Z"))
+	two := func(n int) { b = append(b, byte('0'+n/10), byte('0'+n%10)) }
+	two(y / 100)
+	two(y % 100)
+	b = append(b, '-')
+	two(int(mo))
+	b = append(b, '-')
+	two(d)
+	b = append(b, 'T')
+	two(h)
+	b = append(b, ':')
+	two(mi)
+	b = append(b, ':')
+	two(s)
+	return string(append(b, 'Z'))
 }
+
+// isoLayout is isoTime's layout.
+const isoLayout = "2006-01-02T15:04:05.999999Z"
 
 // mayHoldSlashDate reports whether the JSON text r could hold a string value
 // that slashDate matches once decoded and trimmed: a quote, then space (any

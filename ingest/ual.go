@@ -291,9 +291,17 @@ func nameValuesDecoded(raw json.RawMessage) map[string]string {
 // "192.0.2.1:443", "[2001:db8::1]:443"; IPv4-mapped IPv6 becomes IPv4.
 func clientIP(s string) string {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
+	if s == "" || digitsAndDots(s) {
+		// Digits and dots are their own answer: SplitHostPort finds no
+		// port in them, and an IPv4 address net.ParseIP takes it writes
+		// back as it is (it refuses leading zeros). TestClientIPShortcut.
+		return s
 	}
+	return clientIPParsed(s)
+}
+
+// clientIPParsed is clientIP for any text, s trimmed and not empty.
+func clientIPParsed(s string) string {
 	if host, _, err := net.SplitHostPort(s); err == nil {
 		s = host
 	}
@@ -305,4 +313,14 @@ func clientIP(s string) string {
 		return ip.String()
 	}
 	return s
+}
+
+// digitsAndDots says whether s holds nothing but ASCII digits and dots.
+func digitsAndDots(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c != '.' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
