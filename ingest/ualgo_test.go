@@ -196,6 +196,35 @@ func TestUALGoBlocks(t *testing.T) {
 	}
 }
 
+// TestUALGoSigninsOrNot: a file of JSON lines with no sign-in at all, or
+// with nothing else, loads through the Go path (straight into signins) as
+// the careful path loads it, its records counted; the insert of a file that
+// held none leaves nothing behind for the next file.
+func TestUALGoSigninsOrNot(t *testing.T) {
+	var signins, others []string
+	for i := range 30 {
+		signins = append(signins, ualAudit(t, i, nil))
+		others = append(others, ualAudit(t, 100+i, map[string]any{"Operation": "FileAccessed"}))
+	}
+	dir := t.TempDir()
+	var paths []string
+	for name, recs := range map[string][]string{"only-others": others, "only-signins": signins} {
+		path := writeLAJSON(t, filepath.Join(dir, name+".json"), false, recs...)
+		before := ualGoReads.Load()
+		got := loadBothWays(t, &ualFast, &ualFastReads, 1, path)
+		if ualGoReads.Load()-before != 1 {
+			t.Errorf("%s: not read by the Go path", name)
+		}
+		if !strings.Contains(got, "|30|") {
+			t.Errorf("%s: the 30 records are not counted as read:\n%.2000s", name, got)
+		}
+		paths = append(paths, path)
+	}
+	// Both in one load, the file without sign-ins first.
+	slices.Sort(paths)
+	loadBothWays(t, &ualFast, &ualFastReads, 2, paths...)
+}
+
 // TestUALCell: a CSV cell may hold the AuditData object as a JSON string,
 // as the careful path's auditObject reads it; the text a JSON array's read
 // gives must be the object itself. A sign-in without an ISO CreationTime
