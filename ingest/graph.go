@@ -532,9 +532,11 @@ func (l *loader) mapGraphRest(ctx context.Context) error {
 	// Sign-ins without steps or policy results (the audit log's) skip the
 	// statements that look for them: 0.4-0.7 s for 1 M sign-ins (issue 5).
 	var nested bool
+	t := time.Now()
 	if err := l.db.QueryRowContext(ctx, "select exists (select 1 from raw_graph where "+graphNested+")").Scan(&nested); err != nil {
 		return err
 	}
+	Trace(fmt.Sprintf("graph: steps or policy results to map: %t", nested), t)
 	if _, rest := graphParts(); nested {
 		if err := l.graphStatements(ctx, rest); err != nil {
 			return err
