@@ -325,7 +325,8 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	// The SHA-256 is computed while the file is detected and loaded: hashing
 	// first added a whole extra read of a big export before the load (issue 5).
 	// A file big enough for the Graph splitter waits for its format: the
-	// splitter hashes the parts it copies instead (see hashing).
+	// splitter hashes the parts it copies instead, the audit log's Go
+	// reader the lines it reads (readerHashes).
 	h := deferHash(f.disk)
 	var size int64 = -1
 	if st, err := os.Stat(f.disk); err == nil {
@@ -356,7 +357,7 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 		}
 		return nil, l.recordSkip(ctx, f.display, sum, unknownReason(sn))
 	}
-	if !splitsGraph(fm, sn, size) {
+	if !readerHashes(f, fm, sn, size) {
 		h.start()
 	}
 	src := &source{file: f, sniff: sn, format: fm, tenant: f.tenant, hash: h}

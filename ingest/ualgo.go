@@ -3,9 +3,12 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 	"strconv"
@@ -36,8 +39,9 @@ import (
 // TestUALFastJSONMatchesCareful, TestUALGoBlocks, FuzzUALFast and
 // TestUALFastGenerated compare them).
 
-// ualGoReads counts the files the Go path loaded (tests).
-var ualGoReads atomic.Int64
+// ualGoReads counts the files the Go path loaded, ualGoHashed those whose
+// SHA-256 it took from its blocks (tests).
+var ualGoReads, ualGoHashed atomic.Int64
 
 // ualGoBlock is the bytes of lines a thread takes at a time (tests make it
 // small, to cut records across blocks).
@@ -75,6 +79,9 @@ type ualGoJob struct {
 	stop atomic.Pointer[string]
 	// other counts the records that are not sign-ins, by ualRead's name.
 	other map[string]int64
+	// sum, when set, is the file's SHA-256, fed each block as it is read
+	// (readerHashes).
+	sum hash.Hash
 	// rows counts the sign-ins the function gave.
 	rows atomic.Int64
 }
@@ -123,6 +130,9 @@ func (j *ualGoJob) next(buf []byte, lines []ualGoLine) ([]ualGoLine, []byte) {
 	buf = append(buf[:0], j.carry...)
 	for {
 		n, err := io.ReadFull(j.in, buf[len(buf):cap(buf)])
+		if j.sum != nil {
+			j.sum.Write(buf[len(buf) : len(buf)+n])
+		}
 		buf = buf[:len(buf)+n]
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			j.eof = true
@@ -458,6 +468,19 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	}
 	defer in.Close()
 	job := &ualGoJob{ctx: ctx, in: in, line: 1, other: map[string]int64{}}
+	if src.hash != nil && src.hash.path == src.sniff.disk && src.hash.claim() {
+		// The file's SHA-256 from the blocks read, when the read reaches
+		// the end; else from the file, in the background.
+		job.sum = sha256.New()
+		if src.sniff.bom() {
+			job.sum.Write([]byte{0xEF, 0xBB, 0xBF}) // openJSON reads past it
+		}
+		defer func() {
+			if job.sum != nil {
+				src.hash.abandon()
+			}
+		}()
+	}
 	name := fmt.Sprintf("ual-%d", ualGoJobSeq.Add(1))
 	ualGoJobs.Store(name, job)
 	defer ualGoJobs.Delete(name)
@@ -511,6 +534,11 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		return false, err
 	}
 	Trace("audit log: Go reader into signins", t)
+	if job.sum != nil && job.eof {
+		src.hash.deliver(hex.EncodeToString(job.sum.Sum(nil)))
+		job.sum = nil
+		ualGoHashed.Add(1)
+	}
 	src.read = n
 	for _, count := range job.other {
 		src.read += count

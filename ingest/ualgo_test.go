@@ -225,6 +225,45 @@ func TestUALGoSigninsOrNot(t *testing.T) {
 	loadBothWays(t, &ualFast, &ualFastReads, 2, paths...)
 }
 
+// TestUALGoHash: the Go path takes a big file's SHA-256 from the blocks it
+// reads (readerHashes), BOM included, and leaves it to the background when
+// the read halts; sources holds the file's own digest either way.
+func TestUALGoHash(t *testing.T) {
+	oldMin, oldBlock := splitGraphMin, ualGoBlock
+	splitGraphMin, ualGoBlock = 1, 1000
+	t.Cleanup(func() { splitGraphMin, ualGoBlock = oldMin, oldBlock })
+	var recs []string
+	for i := range 40 {
+		recs = append(recs, ualAudit(t, i, nil))
+	}
+	lines := strings.Join(recs, "\n") + "\n"
+	bad := strings.Replace(lines, `"CreationTime":"`, `"CreationTime":"x`, 1)
+	for _, tc := range []struct {
+		name, text string
+		hashed     int64
+	}{
+		{"lines", lines, 1},
+		{"bom", "\xef\xbb\xbf" + lines, 1},
+		{"halted", bad, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.json")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := ualGoHashed.Load()
+			db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+			if got := ualGoHashed.Load() - before; got != tc.hashed {
+				t.Errorf("the Go path hashed %d files, want %d", got, tc.hashed)
+			}
+			sum := queryStrings(t, db, "select sha256 from sources")
+			if want, err := sha256File(path); err != nil || len(sum) != 1 || sum[0] != want {
+				t.Errorf("sha256 %v, want %s (%v)", sum, want, err)
+			}
+		})
+	}
+}
+
 // TestUALCell: a CSV cell may hold the AuditData object as a JSON string,
 // as the careful path's auditObject reads it; the text a JSON array's read
 // gives must be the object itself. A sign-in without an ISO CreationTime
