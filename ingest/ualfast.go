@@ -10,13 +10,13 @@ import (
 // The fast paths of a unified audit log load (issue 5). The careful path,
 // loadUAL, takes each record's AuditData apart in Go, writes a Graph record
 // and has DuckDB read the records back: 6.8 × DuckDB's own read of the file
-// at 1 M rows. The fast paths read the file once and stage the Graph
-// record's columns straight into raw_graph, with the careful path's own Go
-// rules (ualRead): AuditData JSON lines through a table function of ours
-// that DuckDB runs on all its threads (ualGoJSON); CSV and JSON arrays
-// through DuckDB's reader, each AuditData handed to a scalar function of
-// ours (ualGoCells). graph.sql then maps raw_graph as it maps any Graph
-// record. A record the careful path would reject or might read otherwise
+// at 1 M rows. The fast paths read the file once, with the careful path's
+// own Go rules (ualRead), into the Graph record's columns: AuditData JSON
+// lines through a table function of ours that DuckDB runs on all its
+// threads, read by graph.sql's insert into signins itself (ualGoJSON); CSV
+// and JSON arrays through DuckDB's reader, each AuditData handed to a
+// scalar function of ours (ualGoCells), into a stage (raw_graph) that
+// graph.sql then maps as it maps any Graph record. A record the careful path would reject or might read otherwise
 // sends the whole file the careful way, which names each such record; the
 // paths load the same records the same way (TestUALFastMatchesCareful,
 // TestUALFastJSONMatchesCareful, TestUALFastGenerated, FuzzUALFast).

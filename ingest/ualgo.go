@@ -30,12 +30,13 @@ import (
 // JSON lines: DuckDB calls mfagap_ual_lines, a table function of ours, on
 // all its threads; each takes the file a block of lines at a time, reads
 // each record in one pass (scanRecord, ualLine) and fills DuckDB's chunk
-// with the sign-in's columns. CSV and JSON arrays: DuckDB's reader hands
+// with the sign-in's columns, which graph.sql's insert into signins reads
+// as they come (ualGoJSON). CSV and JSON arrays: DuckDB's reader hands
 // each AuditData to mfagap_ual_cell or mfagap_ual_csv_cell (ualCell),
-// scalar functions of ours. A record the careful path would reject or note
-// (bad JSON, not an object, a time or error code it refuses, bytes that
-// are not UTF-8) sends the file the careful way, which names it. The paths
-// stage the same sign-ins (TestUALFastMatchesCareful,
+// scalar functions of ours, into a stage. A record the careful path would
+// reject or note (bad JSON, not an object, a time or error code it
+// refuses, bytes that are not UTF-8) sends the file the careful way, which
+// names it. The paths load the same sign-ins (TestUALFastMatchesCareful,
 // TestUALFastJSONMatchesCareful, TestUALGoBlocks, FuzzUALFast and
 // TestUALFastGenerated compare them).
 
@@ -94,6 +95,13 @@ type ualGoLine struct {
 
 func (j *ualGoJob) halt(why string) {
 	j.stop.CompareAndSwap(nil, &why)
+}
+
+// ended says whether the read reached the end of the file.
+func (j *ualGoJob) ended() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.eof
 }
 
 func (j *ualGoJob) stopped() string {
@@ -534,7 +542,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		return false, err
 	}
 	Trace("audit log: Go reader into signins", t)
-	if job.sum != nil && job.eof {
+	if job.sum != nil && job.ended() {
 		src.hash.deliver(hex.EncodeToString(job.sum.Sum(nil)))
 		job.sum = nil
 		ualGoHashed.Add(1)
