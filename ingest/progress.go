@@ -136,6 +136,17 @@ func (p *loadProgress) readAgain() {
 	p.mu.Unlock()
 }
 
+// readOnce says the current file is read once, not fileReads times: its
+// reader takes the hash from what it reads (readerHashes, ualGoJSON).
+func (p *loadProgress) readOnce() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.reads = 1
+	p.mu.Unlock()
+}
+
 // endFile counts the current file as read and the rows loaded so far.
 func (p *loadProgress) endFile(ctx context.Context, db *sql.DB) {
 	p.countRead(ctx, db, &p.size)

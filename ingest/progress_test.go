@@ -106,6 +106,15 @@ func TestProgressLeavesOutPasses(t *testing.T) {
 	if n := shown(); n < size*4/10 || n > size*6/10 {
 		t.Errorf("after one read of the file: %d of %d bytes shown, want about half", n, size)
 	}
+	// A reader that hashes what it reads (readerHashes) reads it once.
+	p.startFile(0, f)
+	p.readOnce()
+	if _, err := os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if n := shown(); n < size*9/10 {
+		t.Errorf("after the one read of a file read once: %d of %d bytes shown, want all", n, size)
+	}
 }
 
 // Once a file's bytes are read, the display names what its load does

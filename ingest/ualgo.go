@@ -480,6 +480,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		// The file's SHA-256 from the blocks read, when the read reaches
 		// the end; else from the file, in the background.
 		job.sum = sha256.New()
+		l.bar.readOnce()
 		if src.sniff.bom() {
 			job.sum.Write([]byte{0xEF, 0xBB, 0xBF}) // openJSON reads past it
 		}
@@ -515,8 +516,12 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	if _, err := l.db.ExecContext(ctx, viewOf("mfagap_ual_lines("+quote(name)+")")); err != nil {
 		return false, err
 	}
+	// The insert is the file's read: run without a step of its own, the
+	// progress display goes on showing the bytes read and the time left.
 	t := time.Now()
-	err = l.graphStatements(ctx, signins[len(signins)-1:])
+	if _, err = l.db.ExecContext(ctx, signins[len(signins)-1]); err != nil {
+		err = fmt.Errorf("map sign-ins: %w", err)
+	}
 	why := job.stopped()
 	if err != nil && (why == "" || ctx.Err() != nil || outOfSpace(err)) {
 		return false, err
