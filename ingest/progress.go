@@ -147,6 +147,19 @@ func (p *loadProgress) readOnce() {
 	p.mu.Unlock()
 }
 
+// restartFile says the current file's load starts over (the audit lines'
+// reader halted, and the careful path reads the file again): what was read
+// so far no longer counts, and the file is read fileReads times again (the
+// careful path's read, the hash the reader gave up).
+func (p *loadProgress) restartFile() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.rchar0, p.pre0, p.reads = rchar(), preReads.Load(), p.perFile
+	p.mu.Unlock()
+}
+
 // endFile counts the current file as read and the rows loaded so far.
 func (p *loadProgress) endFile(ctx context.Context, db *sql.DB) {
 	p.countRead(ctx, db, &p.size)

@@ -115,6 +115,17 @@ func TestProgressLeavesOutPasses(t *testing.T) {
 	if n := shown(); n < size*9/10 {
 		t.Errorf("after the one read of a file read once: %d of %d bytes shown, want all", n, size)
 	}
+	// Its load given up and started over: from nothing, read twice again.
+	p.restartFile()
+	if n := shown(); n > size/10 {
+		t.Errorf("after a restart: %d of %d bytes shown, want none", n, size)
+	}
+	if _, err := os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if n := shown(); n < size*4/10 || n > size*6/10 {
+		t.Errorf("after a restart and one read: %d of %d bytes shown, want about half", n, size)
+	}
 }
 
 // Once a file's bytes are read, the display names what its load does

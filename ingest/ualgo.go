@@ -543,6 +543,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	drop := "drop view raw_graph; drop table raw_graph_rejects"
 	if why != "" {
 		Trace("audit log: the Go path stopped ("+why+")", t)
+		l.bar.restartFile()
 		_, err := l.db.ExecContext(ctx, fmt.Sprintf("delete from signins where source_id = %d; %s", src.id, drop))
 		return false, err
 	}
