@@ -143,18 +143,17 @@ func (l *loader) ualFinish(ctx context.Context, src *source, view []string, othe
 		return false, err
 	}
 	viewSQL := "select " + strings.Join(view, ", ") + " from %[1]s.raw_graph where __ual_signin"
-	return l.ualView(ctx, src, viewSQL, other)
-}
-
-// ualView ends a fast audit load: the view raw_graph (viewSQL, as
-// finishFast takes it) over the staged sign-ins, if none is unusable (the
-// careful path names such a row), then the records read, the sign-ins and
-// the other records (other, counted by name), which are ignored.
-func (l *loader) ualView(ctx context.Context, src *source, viewSQL string, other map[string]int64) (bool, error) {
 	n, ok, err := l.finishFast(ctx, viewSQL)
 	if err != nil || !ok {
 		return false, err
 	}
+	ualCounted(src, n, other)
+	return true, nil
+}
+
+// ualCounted counts what a fast audit load read: n sign-ins and the other
+// records (other, by name), which are ignored.
+func ualCounted(src *source, n int64, other map[string]int64) {
 	src.read = n
 	for _, count := range other {
 		src.read += count
@@ -163,5 +162,4 @@ func (l *loader) ualView(ctx context.Context, src *source, viewSQL string, other
 		src.ignoreOther(other, n, true, "audit")
 	}
 	ualFastReads.Add(1)
-	return true, nil
 }

@@ -553,20 +553,13 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		job.sum = nil
 		ualGoHashed.Add(1)
 	}
-	src.read = n
-	for _, count := range job.other {
-		src.read += count
-	}
-	if len(job.other) > 0 {
-		src.ignoreOther(job.other, n, true, "audit")
-	}
+	ualCounted(src, n, job.other)
 	if err := l.finishSources(ctx, srcs); err != nil {
 		return false, err
 	}
 	if _, err := l.db.ExecContext(ctx, drop); err != nil {
 		return false, err
 	}
-	ualFastReads.Add(1)
 	ualGoReads.Add(1)
 	return true, nil
 }
