@@ -95,5 +95,5 @@ func (h *hashing) wait() (string, error) {
 // more (splitGraphMin) read as it is (not transcoded).
 func readerHashes(f inputFile, fm *format, sn *sniff, size int64) bool {
 	return splitsGraph(fm, sn, size) ||
-		ualFast && fm != nil && fm.id == "ual-json" && sn.ndjson && size >= splitGraphMin && sn.disk == f.disk
+		ualGoLines(fm, sn) && size >= splitGraphMin && sn.disk == f.disk
 }

@@ -50,7 +50,7 @@ func init() {
 }
 
 func loadUAL(ctx context.Context, l *loader, src *source) error {
-	if ualFast && src.format.id == "ual-json" && src.sniff.ndjson {
+	if ualGoLines(src.format, src.sniff) {
 		if ok, err := l.ualGoJSON(ctx, src); err != nil || ok {
 			return err
 		}

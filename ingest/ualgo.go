@@ -452,6 +452,12 @@ func registerUALGo(conn *sql.Conn) error {
 	})
 }
 
+// ualGoLines says whether ualGoJSON reads a file of format fm: audit
+// records one a line, while the fast paths are on.
+func ualGoLines(fm *format, sn *sniff) bool {
+	return ualFast && fm != nil && fm.id == "ual-json" && sn.ndjson
+}
+
 // ualGoJSON loads src, audit records one a line, through the Go path, and
 // says whether it did; when it did not, nothing is left behind and the
 // careful path reads the file.
