@@ -137,7 +137,7 @@ func (p *loadProgress) readAgain() {
 }
 
 // readOnce says the current file is read once, not fileReads times: its
-// reader takes the hash from what it reads (readerHashes, ualGoJSON).
+// reader takes the hash from what it reads (readerHashes, ualGo).
 func (p *loadProgress) readOnce() {
 	if p == nil {
 		return

@@ -50,11 +50,17 @@ func init() {
 }
 
 func loadUAL(ctx context.Context, l *loader, src *source) error {
-	if ualGoLines(src.format, src.sniff) {
-		if ok, err := l.ualGoJSON(ctx, src); err != nil || ok {
+	sqlMay := true
+	if ualGoTakes(src.format, src.sniff) {
+		ok, shape, err := l.ualGo(ctx, src)
+		if err != nil || ok {
 			return err
 		}
-	} else if ok, err := l.loadFast(ctx, src, ualFast, l.ualFastCSV, l.ualFastJSON); err != nil || ok {
+		// A CSV the Go reader does not take as it is written may still
+		// be the SQL path's; a record it halted on is the careful path's.
+		sqlMay = shape && src.format.id == "ual-csv"
+	}
+	if ok, err := l.loadFast(ctx, src, ualFast && sqlMay, l.ualFastCSV, l.ualFastJSON); err != nil || ok {
 		return err
 	}
 	g, err := l.newGraphSink(ctx, src)

@@ -12,11 +12,13 @@ import (
 // and has DuckDB read the records back: 6.8 × DuckDB's own read of the file
 // at 1 M rows. The fast paths read the file once, with the careful path's
 // own Go rules (ualRead), into the Graph record's columns: AuditData JSON
-// lines through a table function of ours that DuckDB runs on all its
-// threads, read by graph.sql's insert into signins itself (ualGoJSON); CSV
-// and JSON arrays through DuckDB's reader, each AuditData handed to a
-// scalar function of ours (ualGoCells), into a stage (raw_graph) that
-// graph.sql then maps as it maps any Graph record. A record the careful path would reject or might read otherwise
+// lines and CSV exports through a table function of ours that DuckDB runs
+// on all its threads, read by graph.sql's insert into signins itself
+// (ualGo); JSON arrays, and a CSV the Go reader does not take as written
+// (ualcsv.go), through DuckDB's reader, each AuditData handed to a scalar
+// function of ours (ualGoCells), into a stage (raw_graph) that graph.sql
+// then maps as it maps any Graph record. A record the careful path would
+// reject or might read otherwise
 // sends the whole file the careful way, which names each such record; the
 // paths load the same records the same way (TestUALFastMatchesCareful,
 // TestUALFastJSONMatchesCareful, TestUALFastGenerated, FuzzUALFast).
@@ -96,7 +98,7 @@ func (l *loader) ualFastCSV(ctx context.Context, src *source) (bool, error) {
 }
 
 // ualFastJSON loads src, AuditData records in a JSON array (in UTF-8
-// without a BOM; loadUAL hands records one a line to ualGoJSON), through
+// without a BOM; loadUAL hands records one a line to ualGo), through
 // ualGoCells over DuckDB's read_json_objects, numbered from 1 as eachJSON
 // numbers them. A record of an array that holds an AuditData
 // member is read as the careful path reads it, from that member, when it

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -27,13 +28,15 @@ import (
 // rules (ualRead), where the SQL path they replace parsed each AuditData
 // four times in DuckDB (15 s of the 19 s 1 M JSON lines took).
 //
-// JSON lines: DuckDB calls mfagap_ual_lines, a table function of ours, on
-// all its threads; each takes the file a block of lines at a time, reads
-// each record in one pass (scanRecord, ualLine) and fills DuckDB's chunk
-// with the sign-in's columns, which graph.sql's insert into signins reads
-// as they come (ualGoJSON). CSV and JSON arrays: DuckDB's reader hands
-// each AuditData to mfagap_ual_cell or mfagap_ual_csv_cell (ualCell),
-// scalar functions of ours, into a stage. A record the careful path would
+// JSON lines and CSV: DuckDB calls mfagap_ual_lines, a table function of
+// ours, on all its threads; each takes the file a block of lines at a
+// time, reads each record in one pass (scanRecord, ualLine; a CSV line's
+// AuditData cell, ualcsv.go, with ualCell) and fills DuckDB's chunk with
+// the sign-in's columns, which graph.sql's insert into signins reads as
+// they come (ualGo). JSON arrays, and a CSV the Go reader does not take as
+// it is written: DuckDB's reader hands each AuditData to mfagap_ual_cell or
+// mfagap_ual_csv_cell (ualCell), scalar functions of ours, into a stage.
+// A record the careful path would
 // reject or note (bad JSON, not an object, a time or error code it
 // refuses, bytes that are not UTF-8) sends the file the careful way, which
 // names it. The paths load the same sign-ins (TestUALFastMatchesCareful,
@@ -75,9 +78,16 @@ type ualGoJob struct {
 	// (splitJSON's: records are the lines that hold more than white space).
 	line, rec int64
 	eof       bool
-	// stop is why the read stopped (the careful path reads the file),
-	// "" while it goes on.
-	stop atomic.Pointer[string]
+	// stop is why the read stopped (another path reads the file), nil
+	// while it goes on.
+	stop atomic.Pointer[ualGoStop]
+	// csv, when set, takes each line apart as an audit CSV's (ualcsv.go);
+	// the lines are then numbered as the file's, the header line 1, and
+	// crlf says whether the header's line ends with "\r\n" (every line's
+	// must end as it does: DuckDB fails a file whose line ends are mixed,
+	// and the careful path reads it from a copy, which it notes).
+	csv  *ualCSV
+	crlf bool
 	// other counts the records that are not sign-ins, by ualRead's name.
 	other map[string]int64
 	// sum, when set, is the file's SHA-256, fed each block as it is read
@@ -87,6 +97,14 @@ type ualGoJob struct {
 	rows atomic.Int64
 }
 
+// ualGoStop is why a read stopped: shape when the Go reader does not take
+// the file as it is written (an audit CSV's quirk: the SQL path may read it
+// fast), otherwise a record the careful path must read.
+type ualGoStop struct {
+	why   string
+	shape bool
+}
+
 // ualGoLine is one record of a block.
 type ualGoLine struct {
 	rec, line int64
@@ -94,7 +112,11 @@ type ualGoLine struct {
 }
 
 func (j *ualGoJob) halt(why string) {
-	j.stop.CompareAndSwap(nil, &why)
+	j.stop.CompareAndSwap(nil, &ualGoStop{why: why})
+}
+
+func (j *ualGoJob) haltShape(why string) {
+	j.stop.CompareAndSwap(nil, &ualGoStop{why: why, shape: true})
 }
 
 // ended says whether the read reached the end of the file.
@@ -106,7 +128,7 @@ func (j *ualGoJob) ended() bool {
 
 func (j *ualGoJob) stopped() string {
 	if p := j.stop.Load(); p != nil {
-		return *p
+		return p.why
 	}
 	return ""
 }
@@ -154,6 +176,11 @@ func (j *ualGoJob) next(buf []byte, lines []ualGoLine) ([]ualGoLine, []byte) {
 		if bytes.IndexByte(buf[len(j.carry):], '\n') >= 0 {
 			break
 		}
+		if j.csv != nil && len(buf) >= csvMaxLine {
+			j.eof = true
+			j.haltShape(fmt.Sprintf("line %d is %d bytes or more", j.line, csvMaxLine))
+			return lines[:0], buf
+		}
 		if len(buf) > maxRecordBytes {
 			// The careful path rejects the line as too large.
 			j.eof = true
@@ -178,7 +205,14 @@ func (j *ualGoJob) next(buf []byte, lines []ualGoLine) ([]ualGoLine, []byte) {
 		} else {
 			rest = nil
 		}
-		if t := bytes.TrimSpace(line); len(t) > 0 {
+		switch t := bytes.TrimSpace(line); {
+		case j.csv != nil && end >= 0 && bytes.HasSuffix(line, []byte{'\r'}) != j.crlf:
+			j.haltShape(fmt.Sprintf("line %d: line ends mixed (CRLF and LF)", j.line))
+			return lines[:0], buf
+		case j.csv != nil:
+			// Every line is a record, space and all (a blank one halts).
+			lines = append(lines, ualGoLine{rec: j.line, line: j.line, raw: trimLineEnd(line)})
+		case len(t) > 0:
 			j.rec++
 			lines = append(lines, ualGoLine{rec: j.rec, line: j.line, raw: t})
 		}
@@ -193,6 +227,8 @@ type ualGoState struct {
 	lines []ualGoLine
 	next  int
 	other map[string]int64
+	// cell holds an audit CSV line's AuditData, its quotes undone.
+	cell []byte
 }
 
 // read reads one record: a sign-in, or false for a record that is not
@@ -200,7 +236,19 @@ type ualGoState struct {
 // note halts the job, as does a sign-in graph.sql would reject (no Id, an
 // error code beyond 32 bits: graphUnusable).
 func (j *ualGoJob) read(st *ualGoState, l ualGoLine) (ualSignin, bool) {
-	other, s, halt := ualLine(l.raw)
+	var other, halt string
+	var s ualSignin
+	if j.csv != nil {
+		var audit []byte
+		var shape string
+		if audit, st.cell, shape = j.csv.cell(l.raw, st.cell); shape != "" {
+			j.haltShape(fmt.Sprintf("line %d: %s", l.line, shape))
+			return s, false
+		}
+		other, s, halt = ualCell(audit, true)
+	} else {
+		other, s, halt = ualLine(l.raw)
+	}
 	switch {
 	case halt == "" && other == "" && s.id == "":
 		halt = "a sign-in without Id"
@@ -208,6 +256,9 @@ func (j *ualGoJob) read(st *ualGoState, l ualGoLine) (ualSignin, bool) {
 		halt = fmt.Sprintf("ErrorNumber %d is beyond 32 bits", s.code)
 	}
 	switch {
+	case halt != "" && j.csv != nil:
+		j.halt(fmt.Sprintf("line %d: %s", l.line, halt))
+		return s, false
 	case halt != "":
 		j.halt(fmt.Sprintf("record %d (line %d): %s", l.rec, l.line, halt))
 		return s, false
@@ -452,15 +503,21 @@ func registerUALGo(conn *sql.Conn) error {
 	})
 }
 
-// ualGoLines says whether ualGoJSON reads a file of format fm: audit
-// records one a line, while the fast paths are on.
-func ualGoLines(fm *format, sn *sniff) bool {
-	return ualFast && fm != nil && fm.id == "ual-json" && sn.ndjson
+// ualGoCSV lets ualGo read audit CSV exports; tests turn it off to have
+// the SQL path (ualFastCSV) read them.
+var ualGoCSV = true
+
+// ualGoTakes says whether ualGo reads a file of format fm, while the fast
+// paths are on: audit records one a line, or an audit CSV export.
+func ualGoTakes(fm *format, sn *sniff) bool {
+	return ualFast && fm != nil && (fm.id == "ual-json" && sn.ndjson || fm.id == "ual-csv" && ualGoCSV)
 }
 
-// ualGoJSON loads src, audit records one a line, through the Go path, and
-// says whether it did; when it did not, nothing is left behind and the
-// careful path reads the file.
+// ualGo loads src, audit records one a line or an audit CSV export, through
+// the Go path, and says whether it did; when it did not, nothing is left
+// behind, and shape says whether the SQL path may read the file (the Go
+// reader did not take the CSV as it is written: ualcsv.go) or the careful
+// path must.
 //
 // The records are read once, by the insert into signins itself: raw_graph
 // is a view over the table function, which a statement can read only once,
@@ -471,17 +528,33 @@ func ualGoLines(fm *format, sn *sniff) bool {
 // took 6.6-6.7 s, the insert from the table function 5.8-5.9 s, and the
 // statements after it 0.5-0.7 s more (issue 5). A read that halts
 // (ualGoJob.read) leaves sign-ins written: they are deleted again.
-func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
+func (l *loader) ualGo(ctx context.Context, src *source) (done, shape bool, err error) {
 	types, err := l.startFast(ctx, src)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	in, err := openJSON(src)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer in.Close()
 	job := &ualGoJob{ctx: ctx, in: in, line: 1, other: map[string]int64{}}
+	var header []byte
+	if src.format.id == "ual-csv" {
+		r := bufio.NewReaderSize(in, 1<<20)
+		head, err := r.ReadSlice('\n')
+		if err != nil && err != io.EOF {
+			Trace("audit log: the Go reader leaves the CSV ("+err.Error()+")", time.Now())
+			return false, true, nil // a header over 1 MiB
+		}
+		c, why := ualCSVHeader(head, src.sniff.delim)
+		if why != "" {
+			Trace("audit log: the Go reader leaves the CSV ("+why+")", time.Now())
+			return false, true, nil
+		}
+		header = slices.Clone(head)
+		job.csv, job.in, job.line, job.crlf = &c, r, 2, bytes.HasSuffix(head, []byte("\r\n"))
+	}
 	if src.hash != nil && src.hash.path == src.sniff.disk && src.hash.claim() {
 		// The file's SHA-256 from the blocks read, when the read reaches
 		// the end; else from the file, in the background.
@@ -490,6 +563,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		if src.sniff.bom() {
 			job.sum.Write([]byte{0xEF, 0xBB, 0xBF}) // openJSON reads past it
 		}
+		job.sum.Write(header)
 		defer func() {
 			if job.sum != nil {
 				src.hash.abandon()
@@ -509,18 +583,18 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 			"\nfrom (select " + strings.Join(sel, ",\n  ") + "\nfrom " + from + ")"
 	}
 	if _, err := l.db.ExecContext(ctx, viewOf(ualGoNoRows)); err != nil {
-		return false, err
+		return false, false, err
 	}
 	srcs := []*source{src}
 	signins, _ := graphParts()
 	if err := l.beforeGraphSignins(ctx, srcs, nil); err != nil {
-		return false, err
+		return false, false, err
 	}
 	if err := l.graphStatements(ctx, signins[:len(signins)-1]); err != nil {
-		return false, err
+		return false, false, err
 	}
 	if _, err := l.db.ExecContext(ctx, viewOf("mfagap_ual_lines("+quote(name)+")")); err != nil {
-		return false, err
+		return false, false, err
 	}
 	// The insert is the file's read: run without a step of its own, the
 	// progress display goes on showing the bytes read and the time left.
@@ -530,7 +604,7 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	}
 	why := job.stopped()
 	if err != nil && (why == "" || ctx.Err() != nil || outOfSpace(err)) {
-		return false, err
+		return false, false, err
 	}
 	var n, unusable int64
 	if why == "" {
@@ -539,9 +613,9 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		err := l.db.QueryRowContext(ctx, "select count(*), count(*) filter (where request_id is null or created_at is null) from signins where source_id = ?", src.id).Scan(&n, &unusable)
 		switch {
 		case err != nil:
-			return false, err
+			return false, false, err
 		case n != job.rows.Load():
-			return false, fmt.Errorf("audit log: %d sign-ins read, %d written", job.rows.Load(), n)
+			return false, false, fmt.Errorf("audit log: %d sign-ins read, %d written", job.rows.Load(), n)
 		case unusable > 0:
 			why = fmt.Sprintf("%d sign-ins without an id or a time", unusable)
 		}
@@ -551,7 +625,8 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 		Trace("audit log: the Go path stopped ("+why+")", t)
 		l.bar.restartFile()
 		_, err := l.db.ExecContext(ctx, fmt.Sprintf("delete from signins where source_id = %d; %s", src.id, drop))
-		return false, err
+		stop := job.stop.Load()
+		return false, stop != nil && stop.shape, err
 	}
 	Trace("audit log: Go reader into signins", t)
 	if job.sum != nil && job.ended() {
@@ -561,13 +636,13 @@ func (l *loader) ualGoJSON(ctx context.Context, src *source) (bool, error) {
 	}
 	ualCounted(src, n, job.other)
 	if err := l.finishSources(ctx, srcs); err != nil {
-		return false, err
+		return false, false, err
 	}
 	if _, err := l.db.ExecContext(ctx, drop); err != nil {
-		return false, err
+		return false, false, err
 	}
 	ualGoReads.Add(1)
-	return true, nil
+	return true, false, nil
 }
 
 // ualGoNoRows is the table function's columns over no rows.

@@ -238,6 +238,7 @@ func TestUALGoHash(t *testing.T) {
 	}
 	lines := strings.Join(recs, "\n") + "\n"
 	bad := strings.Replace(lines, `"CreationTime":"`, `"CreationTime":"x`, 1)
+	csvText := ualCSVText(t, recs)
 	for _, tc := range []struct {
 		name, text string
 		hashed     int64
@@ -245,9 +246,17 @@ func TestUALGoHash(t *testing.T) {
 		{"lines", lines, 1},
 		{"bom", "\xef\xbb\xbf" + lines, 1},
 		{"halted", bad, 0},
+		// The audit CSV: its header is read before the blocks.
+		{"csv", csvText, 1},
+		{"csv bom", "\xef\xbb\xbf" + csvText, 1},
+		{"csv halted", strings.Replace(csvText, `""CreationTime"":""`, `""CreationTime"":""x`, 1), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "audit.json")
+			name := "audit.json"
+			if strings.HasPrefix(tc.name, "csv") {
+				name = "audit.csv"
+			}
+			path := filepath.Join(t.TempDir(), name)
 			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
 				t.Fatal(err)
 			}

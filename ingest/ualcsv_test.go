@@ -1,0 +1,118 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ualCSVText is writeUALCSV's text for cells, lines ended by "\n".
+func ualCSVText(t *testing.T, cells []string) string {
+	t.Helper()
+	data, err := os.ReadFile(writeUALCSV(t, filepath.Join(t.TempDir(), "audit.csv"), cells))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestUALGoCSVShapes: an audit CSV as Purview writes it, and as editors
+// and scripts rewrite it, loads exactly as the careful path loads it. The
+// Go reader (ualGo, ualcsv.go) takes what DuckDB's reader reads the same
+// way; a file it does not take as written goes to the SQL path, which
+// takes it when DuckDB reads every row, and otherwise to the careful path.
+func TestUALGoCSVShapes(t *testing.T) {
+	clean := ualCleanRecords(t)
+	text := ualCSVText(t, clean)
+	lines := strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n")
+	// withLine is the file with line i (the header is 0) made by fn.
+	withLine := func(i int, fn func(string) string) string {
+		out := append([]string{}, lines...)
+		out[i] = fn(out[i])
+		return strings.Join(out, "")
+	}
+	firstCell := func(s string) string { return s[:strings.IndexByte(s, ',')+1] }
+	for _, tc := range []struct {
+		name string
+		text string
+		// goReads and fastReads: whether the Go reader loads the file,
+		// whether a fast path (Go or SQL) does.
+		goReads, fastReads bool
+	}{
+		{"as written", text, true, true},
+		{"CRLF", strings.ReplaceAll(text, "\n", "\r\n"), true, true},
+		{"BOM", "\xef\xbb\xbf" + text, true, true},
+		{"no final line end", strings.TrimSuffix(text, "\n"), true, true},
+		{"semicolons", strings.ReplaceAll(text, ",3/4/2025 2:05:00 PM,15,UserLoggedIn,,", ";3/4/2025 2:05:00 PM;15;UserLoggedIn;;"), false, false},
+		{"spaces around plain cells", strings.ReplaceAll(text, ",15,UserLoggedIn,", ", 15 ,UserLoggedIn ,"), true, true},
+		{"a record's first cell opening with #", withLine(3, func(s string) string { return "#" + s }), true, true},
+		{"the header quoted", withLine(0, func(s string) string {
+			return `"RecordId","CreationDate","RecordType","Operation","UserId","AuditData","AssociatedAdminUnits","AssociatedAdminUnitsNames"` + "\n"
+		}), true, true},
+		{"line ends mixed", strings.ReplaceAll(text, "\n", "\r\n") + "\n", false, false},
+		{"a blank line between records", withLine(5, func(s string) string { return "\n" + s }), false, true},
+		{"a quoted line break in a cell", withLine(4, func(s string) string { return strings.Replace(s, ",UserLoggedIn,", `,"User`+"\n"+`LoggedIn",`, 1) }), false, true},
+		{"a carriage return in AuditData", withLine(4, func(s string) string { return strings.Replace(s, `""Id""`, "\r"+`""Id""`, 1) }), false, true},
+		{"a quote inside a plain cell", withLine(6, func(s string) string { return strings.Replace(s, ",UserLoggedIn,", `,User"LoggedIn,`, 1) }), false, true},
+		{"a cell too many", withLine(7, func(s string) string { return strings.Replace(s, "\n", ",x\n", 1) }), false, false},
+		{"a cell too few", withLine(8, func(s string) string { return strings.Replace(s, ",15,", ",", 1) }), false, false},
+		{"bytes that are not UTF-8 in a plain cell", withLine(9, func(s string) string { return strings.Replace(s, ",UserLoggedIn,", ",User\xffLoggedIn,", 1) }), false, false},
+		// DuckDB names the second AuditData_1, which the SQL path and
+		// the careful path leave alone; the Go reader leaves the file.
+		{"two AuditData columns", withLine(0, func(s string) string { return strings.Replace(s, "AssociatedAdminUnits,", "AuditData,", 1) }), false, true},
+		{"a bad AuditData", withLine(10, func(s string) string {
+			return firstCell(s) + strings.Replace(s[len(firstCell(s)):], `""CreationTime"":""`, `""CreationTime"":""x`, 1)
+		}), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.csv")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := int64(0)
+			if tc.fastReads {
+				want = 1
+			}
+			before := ualGoReads.Load()
+			got := loadBothWays(t, &ualFast, &ualFastReads, want, path)
+			if n := ualGoReads.Load() - before; (n == 1) != tc.goReads {
+				t.Errorf("the Go reader took %d files, want it to take it: %v", n, tc.goReads)
+			}
+			if !strings.Contains(got, "|ual-csv|signins|") {
+				t.Errorf("not read as an audit CSV:\n%.500s", got)
+			}
+		})
+	}
+}
+
+// TestUALCSVCells: the Go reader's cells, against the lines it leaves to
+// DuckDB.
+func TestUALCSVCells(t *testing.T) {
+	c, why := ualCSVHeader([]byte("a,\" AUDITDATA\",c\r\n"), ',')
+	if why != "" || c.cells != 3 || c.audit != 1 {
+		t.Fatalf("header read as %+v (%s)", c, why)
+	}
+	for line, want := range map[string]string{
+		`1,"{""x"":1}",3`: `{"x":1}`,
+		`1,{},3`:          `{}`,
+		`,"",`:            ``,
+		`1,"a,b",""""`:    `a,b`,
+		` 1 ,"x"" ",`:     `x" `,
+	} {
+		got, _, why := c.cell([]byte(line), nil)
+		if why != "" || string(got) != want {
+			t.Errorf("%q: %q (%s), want %q", line, got, why, want)
+		}
+	}
+	for _, line := range []string{``, `1,2`, `1,2,3,4`, `1,"2,3`, `1,"2"x,3`, `1,2"x,3`, "1,\"2\r\",3", "1,\xff,3", `1,2,"3`} {
+		if got, _, why := c.cell([]byte(line), nil); why == "" {
+			t.Errorf("%q read as %q, want it left to DuckDB", line, got)
+		}
+	}
+	for _, head := range []string{"a,b", "AuditData,auditdata", `a,"AuditData`, ""} {
+		if _, why := ualCSVHeader([]byte(head), ','); why == "" {
+			t.Errorf("header %q taken", head)
+		}
+	}
+}
