@@ -19,7 +19,14 @@ func (l *loader) csvTable(ctx context.Context, src *source, g *graphSink) (map[i
 		if err := l.dropCSVTables(ctx); err != nil {
 			return err
 		}
-		return l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src, csvTableMaxLine))
+		err := l.ordered(ctx, "create temp table csv_rows as select * from "+csvTextRead(src, csvTableMaxLine))
+		if !csvSniffFailed(err) || len(src.sniff.header) == 0 || ctx.Err() != nil {
+			return err
+		}
+		if err := l.dropCSVTables(ctx); err != nil {
+			return err
+		}
+		return l.ordered(ctx, "create temp table csv_rows as select * from "+csvHeaderRead(src, csvTableMaxLine))
 	})
 	if err != nil {
 		return nil, err
@@ -62,6 +69,51 @@ func csvTextRead(src *source, maxLine int) string {
 	return fmt.Sprintf(`read_csv(%s, header = true, all_varchar = true, delim = %s, quote = '"', escape = '"',
   %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
 		quote(src.sniff.disk), quote(string(src.sniff.delim)), csvLineSize(maxLine))
+}
+
+// csvSniffFailed says whether err is DuckDB's failure to detect a CSV's
+// dialect. Told the delimiter and quotes, DuckDB 1.5.6 still checks them
+// against the lines it samples, and fails the whole file for one line it
+// cannot parse there (a quote left open, a stray quote after a quoted
+// cell, or in a small CRLF file the blank LF line an editor adds at the
+// end): "Error when sniffing file".
+func csvSniffFailed(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Error when sniffing file")
+}
+
+// csvHeaderRead is csvTextRead without DuckDB's detection, for a file it
+// fails (csvSniffFailed): the columns are the header's as written (the
+// sniff's), named as DuckDB names them, every one VARCHAR, so that each line
+// DuckDB cannot parse is a rejected row, as in any other file, and the rest
+// load.
+func csvHeaderRead(src *source, maxLine int) string {
+	var cols []string
+	for _, name := range duckCSVNames(src.sniff.header) {
+		cols = append(cols, quote(name)+": 'VARCHAR'")
+	}
+	return fmt.Sprintf(`read_csv(%s, header = true, auto_detect = false, columns = {%s}, delim = %s, quote = '"', escape = '"',
+  %s, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
+		quote(src.sniff.disk), strings.Join(cols, ", "), quote(string(src.sniff.delim)), csvLineSize(maxLine))
+}
+
+// duckCSVNames names a header's columns as DuckDB's reader does: an empty
+// one columnN (N its place, from 0), a name given again (in any case) with
+// _1, _2, ... after it.
+func duckCSVNames(header []string) []string {
+	seen := map[string]int{}
+	out := make([]string, len(header))
+	for i, h := range header {
+		if h == "" {
+			h = fmt.Sprintf("column%d", i)
+		}
+		k := strings.ToLower(h)
+		out[i] = h
+		if n := seen[k]; n > 0 {
+			out[i] = fmt.Sprintf("%s_%d", h, n)
+		}
+		seen[k]++
+	}
+	return out
 }
 
 // noCSVRejects says whether the csvTextRead just done rejected no line. The

@@ -1,10 +1,13 @@
 package ingest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mfagap/mfagap/gen"
 )
 
 // ualCSVText is writeUALCSV's text for cells, lines ended by "\n".
@@ -114,5 +117,79 @@ func TestUALCSVCells(t *testing.T) {
 		if _, why := ualCSVHeader([]byte(head), ','); why == "" {
 			t.Errorf("header %q taken", head)
 		}
+	}
+}
+
+// TestCSVSniffFailure: a line DuckDB's dialect detection cannot parse (a
+// quote left open, text after a quoted cell, a CRLF file's blank LF line
+// at the end) failed the whole of a small audit export ("Error when
+// sniffing file"): now that line alone is a rejected row, named by its
+// line, and every other record loads, by every path alike.
+func TestCSVSniffFailure(t *testing.T) {
+	clean := ualCleanRecords(t)
+	text := ualCSVText(t, clean)
+	lines := strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n")
+	n := int64(len(lines) - 1)
+	for _, tc := range []struct {
+		name, text string
+		rejected   int64 // the line rejected, 0 for none
+	}{
+		{"a quote left open", strings.Join(lines[:4], "") + `x,"y,3,UserLoggedIn,,"{}",,` + "\n" + strings.Join(lines[4:], ""), 5},
+		{"text after a quoted cell", strings.Join(lines[:6], "") + `x,"y"z,3,UserLoggedIn,,"{}",,` + "\n" + strings.Join(lines[6:], ""), 7},
+		{"a CRLF file's blank LF line at the end", strings.ReplaceAll(text, "\n", "\r\n") + "\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.csv")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got := loadBothWays(t, &ualFast, &ualFastReads, 0, path)
+			db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+			var read, loaded, ignored, rejected int64
+			if err := db.QueryRow("select rows_read, rows_loaded, rows_ignored, rows_rejected from sources").Scan(&read, &loaded, &ignored, &rejected); err != nil {
+				t.Fatalf("%v\n%.1000s", err, got)
+			}
+			want := int64(0)
+			if tc.rejected > 0 {
+				want = 1
+			}
+			if read != n+want || loaded+ignored != n || rejected != want {
+				t.Errorf("read %d, loaded %d, ignored %d, rejected %d; want %d read, %d rejected", read, loaded, ignored, rejected, n+want, want)
+			}
+			if tc.rejected > 0 {
+				if r := rejectReasons(t, db); len(r) != 1 || !strings.HasPrefix(r[0], fmt.Sprintf("line %d: ", tc.rejected)) {
+					t.Errorf("rejected %q, want line %d named", r, tc.rejected)
+				}
+			}
+		})
+	}
+}
+
+// TestCSVSniffFailureLogAnalytics: the Log Analytics CSV, which the careful
+// path reads through the same csvTable, keeps every line but the one
+// DuckDB's detection could not parse.
+func TestCSVSniffFailureLogAnalytics(t *testing.T) {
+	paths, err := gen.WriteFiles(t.TempDir(), "la-csv", gen.Options{Rows: 20, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	path := filepath.Join(t.TempDir(), "SigninLogs.csv")
+	bad := strings.Join(lines[:5], "") + `x,"y"z` + "\n" + strings.Join(lines[5:], "")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loadBothWays(t, &laFast, &laFastReads, 0, path)
+	db, _ := load(t, Options{TempDir: t.TempDir()}, path)
+	var read, loaded, rejected int64
+	if err := db.QueryRow("select rows_read, rows_loaded, rows_rejected from sources").Scan(&read, &loaded, &rejected); err != nil {
+		t.Fatal(err)
+	}
+	if r := rejectReasons(t, db); read != 21 || loaded != 20 || rejected != 1 || len(r) != 1 || !strings.HasPrefix(r[0], "line 6: ") {
+		t.Errorf("read %d, loaded %d, rejected %d %q; want 21, 20 and line 6", read, loaded, rejected, r)
 	}
 }
