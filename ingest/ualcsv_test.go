@@ -54,6 +54,7 @@ func TestUALGoCSVShapes(t *testing.T) {
 			return `"RecordId","CreationDate","RecordType","Operation","UserId","AuditData","AssociatedAdminUnits","AssociatedAdminUnitsNames"` + "\n"
 		}), true, true},
 		{"line ends mixed", strings.ReplaceAll(text, "\n", "\r\n") + "\n", false, false},
+		{"an LF file's last line ending in CR", strings.TrimSuffix(text, "\n") + "\r", false, true},
 		{"a blank line between records", withLine(5, func(s string) string { return "\n" + s }), false, true},
 		{"a quoted line break in a cell", withLine(4, func(s string) string { return strings.Replace(s, ",UserLoggedIn,", `,"User`+"\n"+`LoggedIn",`, 1) }), false, true},
 		{"a carriage return in AuditData", withLine(4, func(s string) string { return strings.Replace(s, `""Id""`, "\r"+`""Id""`, 1) }), false, true},

@@ -205,8 +205,11 @@ func (j *ualGoJob) next(buf []byte, lines []ualGoLine) ([]ualGoLine, []byte) {
 		} else {
 			rest = nil
 		}
+		cr := bytes.HasSuffix(line, []byte{'\r'})
 		switch t := bytes.TrimSpace(line); {
-		case j.csv != nil && end >= 0 && bytes.HasSuffix(line, []byte{'\r'}) != j.crlf:
+		case j.csv != nil && (end >= 0 && cr != j.crlf || end < 0 && cr && !j.crlf):
+			// (The last line, without an end, may end in "\r" only in a
+			// CRLF file.)
 			j.haltShape(fmt.Sprintf("line %d: line ends mixed (CRLF and LF)", j.line))
 			return lines[:0], buf
 		case j.csv != nil:
