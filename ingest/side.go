@@ -151,10 +151,17 @@ type rowError struct {
 
 func (e *rowError) Error() string { return e.reason }
 
-// csvRows reads a delimited file with encoding/csv.
+// csvRows reads a delimited file a record at a time (sideCells). It used
+// encoding/csv with lax quotes, which let a quoted cell with a stray quote
+// ("y" z) run on past its line to the next quote before a delimiter,
+// swallowing the rows between into one bogus row: the CFO's line of a
+// register vanished that way, unseen (TestSideCSVStrayQuote).
 type csvRows struct {
-	r     *csv.Reader
-	width int
+	br    *bufio.Reader
+	delim byte
+	// line is the number of lines read, rec the record's bytes.
+	line int64
+	rec  []byte
 }
 
 func openCSVRows(src *source) (*csvRows, io.Closer, error) {
@@ -166,28 +173,79 @@ func openCSVRows(src *source) (*csvRows, io.Closer, error) {
 	if src.sniff.encoding == "utf-8-bom" {
 		br.Discard(3)
 	}
-	r := csv.NewReader(br)
-	r.Comma = rune(src.sniff.delim)
-	if r.Comma == 0 {
-		r.Comma = ','
+	delim := src.sniff.delim
+	if delim == 0 {
+		delim = ','
 	}
-	r.LazyQuotes = true
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = false
-	return &csvRows{r: r}, f, nil
+	return &csvRows{br: br, delim: delim}, f, nil
 }
 
+// next is the next record that is not an empty line (as encoding/csv
+// skips them), numbered by its first line.
 func (c *csvRows) next() (int64, []string, error) {
-	row, err := c.r.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return int64(pe.StartLine), nil, &rowError{rec: int64(pe.StartLine), reason: fmt.Sprintf("line %d: %v", pe.StartLine, pe.Err)}
+	for {
+		start := c.line + 1
+		c.rec = c.rec[:0]
+		for {
+			line, err := c.br.ReadSlice('\n')
+			for err == bufio.ErrBufferFull {
+				c.rec = append(c.rec, line...)
+				line, err = c.br.ReadSlice('\n')
+			}
+			c.rec = append(c.rec, line...)
+			if len(line) > 0 {
+				c.line++
+			}
+			if err == io.EOF && len(c.rec) == 0 {
+				return 0, nil, io.EOF
+			}
+			if err != nil && err != io.EOF {
+				return 0, nil, err
+			}
+			cells, open := sideCells(c.rec, c.delim)
+			switch {
+			case open && err == nil:
+				continue // a quoted cell goes on to the next line
+			case len(trimLineEnd(c.rec)) == 0:
+			default:
+				return start, cells, nil
+			}
+			break
 		}
-		return 0, nil, err
 	}
-	line, _ := c.r.FieldPos(0)
-	return int64(line), row, nil
+}
+
+// sideCells takes a record apart (its line end off) as encoding/csv does
+// a well-formed one, and says whether a quoted cell is still open at its
+// end. A quoted cell ends at its first quote that is not doubled, the rest
+// of the cell read as written ("Service" Account is Service Account); a
+// quote in a plain cell is a character; "\r\n" in a quoted cell is "\n".
+func sideCells(rec []byte, delim byte) (cells []string, open bool) {
+	rec = trimLineEnd(rec)
+	var cell []byte
+	quoted, cellStart := false, true
+	for i := 0; i < len(rec); i++ {
+		c := rec[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(rec) && rec[i+1] == '"':
+			cell = append(cell, '"')
+			i++
+		case quoted && c == '"':
+			quoted = false
+		case cellStart && c == '"':
+			quoted = true
+		case !quoted && c == delim:
+			cells = append(cells, string(cell))
+			cell = cell[:0]
+			cellStart = true
+			continue
+		case quoted && c == '\r' && i+1 < len(rec) && rec[i+1] == '\n':
+		default:
+			cell = append(cell, c)
+		}
+		cellStart = false
+	}
+	return append(cells, string(cell)), quoted
 }
 
 // writeTable rewrites rows as a CSV with __rec, one column per field of the

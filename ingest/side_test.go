@@ -415,3 +415,30 @@ func TestRegisterRepeats(t *testing.T) {
 		t.Errorf("register entries %q", got)
 	}
 }
+
+// TestSideCSVStrayQuote: a quoted cell with a stray quote ("y" z) in a side
+// CSV is one row, its line's: read whole with encoding/csv's lax quotes it
+// ran on to the next quote before a delimiter, and the rows between (the
+// CFO's exception, below) vanished into one bogus row, counted as one. A
+// quoted cell that holds a line break is still one row of two lines.
+func TestSideCSVStrayQuote(t *testing.T) {
+	text := "Account Name,Exception Type,Approved Solution,Justification,Approved By,Date Approved,Review Date\r\n" +
+		"bg@contoso.com,Break-glass,FIDO2 key in safe,Emergency access,CISO,2025-03-01,2026-03-01\r\n" +
+		`svc@contoso.com,"Service" Account,IP allow-list,Backup,CISO,2025-03-01,2026-03-01` + "\r\n" +
+		"cfo@contoso.com,Executive,None,Finds MFA annoying,,2025-02-01,\r\n" +
+		`scan@contoso.com,Legacy App,SMTP relay,"Printer,` + "\r\n" + `cannot do ""OAuth""",CISO,2025-03-01,2026-03-01` + "\r\n" +
+		"ceo@contoso.com,Executive,Number matching,Travel,Board,2025-03-01,2026-03-01\r\n"
+	path := filepath.Join(t.TempDir(), "register.csv")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, sum := sideDB(t, Options{}, path)
+	checkSource(t, sum, "register.csv", "register-csv", 5, 5, 0)
+	wantRows(t, db, []string{
+		"2|bg@contoso.com|Emergency access",
+		"3|svc@contoso.com|Backup",
+		"4|cfo@contoso.com|Finds MFA annoying",
+		"5|scan@contoso.com|Printer,\ncannot do \"OAuth\"",
+		"7|ceo@contoso.com|Travel",
+	}, `select source_record, account, coalesce(justification, approved_solution) from register_entries order by source_record`)
+}
