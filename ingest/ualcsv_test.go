@@ -47,7 +47,7 @@ func TestUALGoCSVShapes(t *testing.T) {
 		{"CRLF", strings.ReplaceAll(text, "\n", "\r\n"), true, true},
 		{"BOM", "\xef\xbb\xbf" + text, true, true},
 		{"no final line end", strings.TrimSuffix(text, "\n"), true, true},
-		{"semicolons", strings.ReplaceAll(text, ",3/4/2025 2:05:00 PM,15,UserLoggedIn,,", ";3/4/2025 2:05:00 PM;15;UserLoggedIn;;"), false, false},
+		{"cells joined by semicolons under a comma header", strings.ReplaceAll(text, ",3/4/2025 2:05:00 PM,15,UserLoggedIn,,", ";3/4/2025 2:05:00 PM;15;UserLoggedIn;;"), false, false},
 		{"spaces around plain cells", strings.ReplaceAll(text, ",15,UserLoggedIn,", ", 15 ,UserLoggedIn ,"), true, true},
 		{"a record's first cell opening with #", withLine(3, func(s string) string { return "#" + s }), true, true},
 		{"the header quoted", withLine(0, func(s string) string {
