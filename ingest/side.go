@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -137,19 +136,12 @@ type table struct {
 }
 
 // rowSource yields the rows of a tabular input: the header first, then data
-// rows with their record number (CSV line, XLSX row). A row error is a
-// rejected row, not a failed file.
+// rows with their record number (CSV line, XLSX row). Every row is taken
+// apart (sideCells reads any line); a row writeTable cannot use is a
+// rejected row there, not a failed file.
 type rowSource interface {
 	next() (rec int64, row []string, err error)
 }
-
-type rowError struct {
-	rec    int64
-	reason string
-	raw    string
-}
-
-func (e *rowError) Error() string { return e.reason }
 
 // csvRows reads a delimited file a record at a time (sideCells). It used
 // encoding/csv with lax quotes, which let a quoted cell with a stray quote
@@ -273,14 +265,6 @@ func (l *loader) writeTable(ctx context.Context, src *source, rows rowSource, la
 		n, row, err := rows.next()
 		if err == io.EOF {
 			break
-		}
-		var re *rowError
-		if errors.As(err, &re) {
-			src.read++
-			if err := rej.add(re.rec, re.reason, []byte(re.raw)); err != nil {
-				return nil, err
-			}
-			continue
 		}
 		if err != nil {
 			return nil, err
