@@ -177,32 +177,40 @@ func openCSVRows(src *source) (*csvRows, io.Closer, error) {
 func (c *csvRows) next() (int64, []string, error) {
 	for {
 		start := c.line + 1
-		c.rec = c.rec[:0]
-		for {
-			line, err := c.br.ReadSlice('\n')
-			for err == bufio.ErrBufferFull {
-				c.rec = append(c.rec, line...)
-				line, err = c.br.ReadSlice('\n')
-			}
+		cells, err := c.record()
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(trimLineEnd(c.rec)) > 0 {
+			return start, cells, nil
+		}
+	}
+}
+
+// record reads the next record into c.rec, a line and the next ones while
+// a quoted cell is open at a line's end, and returns its cells; io.EOF when
+// the file has nothing left.
+func (c *csvRows) record() ([]string, error) {
+	c.rec = c.rec[:0]
+	for {
+		before := len(c.rec)
+		line, err := c.br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull {
 			c.rec = append(c.rec, line...)
-			if len(line) > 0 {
-				c.line++
-			}
-			if err == io.EOF && len(c.rec) == 0 {
-				return 0, nil, io.EOF
-			}
-			if err != nil && err != io.EOF {
-				return 0, nil, err
-			}
-			cells, open := sideCells(c.rec, c.delim)
-			switch {
-			case open && err == nil:
-				continue // a quoted cell goes on to the next line
-			case len(trimLineEnd(c.rec)) == 0:
-			default:
-				return start, cells, nil
-			}
-			break
+			line, err = c.br.ReadSlice('\n')
+		}
+		c.rec = append(c.rec, line...)
+		if len(c.rec) > before {
+			c.line++
+		}
+		switch {
+		case err == io.EOF && len(c.rec) == 0:
+			return nil, io.EOF
+		case err != nil && err != io.EOF:
+			return nil, err
+		}
+		if cells, open := sideCells(c.rec, c.delim); !open || err == io.EOF {
+			return cells, nil
 		}
 	}
 }
