@@ -205,17 +205,16 @@ func (j *ualGoJob) next(buf []byte, lines []ualGoLine) ([]ualGoLine, []byte) {
 		} else {
 			rest = nil
 		}
-		cr := bytes.HasSuffix(line, []byte{'\r'})
-		switch t := bytes.TrimSpace(line); {
-		case j.csv != nil && (end >= 0 && cr != j.crlf || end < 0 && cr && !j.crlf):
-			// (The last line, without an end, may end in "\r" only in a
-			// CRLF file.)
-			j.haltShape(fmt.Sprintf("line %d: line ends mixed (CRLF and LF)", j.line))
-			return lines[:0], buf
-		case j.csv != nil:
+		if j.csv != nil {
 			// Every line is a record, space and all (a blank one halts).
+			// The last line, without an end, may end in "\r" only in a
+			// CRLF file.
+			if cr := bytes.HasSuffix(line, []byte{'\r'}); end >= 0 && cr != j.crlf || end < 0 && cr && !j.crlf {
+				j.haltShape(fmt.Sprintf("line %d: line ends mixed (CRLF and LF)", j.line))
+				return lines[:0], buf
+			}
 			lines = append(lines, ualGoLine{rec: j.line, line: j.line, raw: trimLineEnd(line)})
-		case len(t) > 0:
+		} else if t := bytes.TrimSpace(line); len(t) > 0 {
 			j.rec++
 			lines = append(lines, ualGoLine{rec: j.rec, line: j.line, raw: t})
 		}
