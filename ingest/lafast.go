@@ -190,17 +190,19 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		return fmt.Sprintf("la_json(%s, %s)", t, p)
 	}
 	// The policy cells (ConditionalAccessPolicies, then
-	// AppliedConditionalAccessPolicies) are only trimmed in the read, and
-	// stored as text with a hash of the pair: laPolicyCells parses, checks
-	// and types each distinct pair once after the read. They are half a
-	// Log Analytics CSV and repeat a few distinct values in millions of
-	// rows (issue 5).
-	polCells := [2]string{"null::varchar", "null::varchar"}
+	// AppliedConditionalAccessPolicies: polRaw as written, polCells as
+	// laRecord reads them, trimmed) are half a Log Analytics CSV and
+	// repeat a few distinct values in millions of rows (issue 5).
+	// mfagap_la_pol (lapol.go) reads each row's pair, in Go, and numbers
+	// each distinct pair once; the stage stores the number, and a pair's
+	// texts only where the function had no room for it; laPolicyCells
+	// parses, checks and types each distinct pair after the read.
+	polRaw := [2]string{"null::varchar", cell("appliedconditionalaccesspolicies")}
 	for _, c := range laColumns {
 		x := cell(c.la)
 		switch {
 		case c.graph == "appliedConditionalAccessPolicies":
-			polCells[0] = textCell(c.la, x, true)
+			polRaw[0] = x
 		case c.kind == laText:
 			expr[c.graph] = "la_text(" + x + ")"
 		case c.kind == laBool:
@@ -214,8 +216,13 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		}
 	}
 	// laRecord: AppliedConditionalAccessPolicies as it is (untrimmed, "[]"
-	// too) when ConditionalAccessPolicies gives none (laPolicyCells).
-	polCells[1] = textCell("appliedconditionalaccesspolicies", cell("appliedconditionalaccesspolicies"), false)
+	// too) when ConditionalAccessPolicies gives none (laPolicyCells). Not
+	// columns of the stage's first layer: computed only where the stage
+	// keeps them.
+	polCells := [2]string{"la_json_text(la_trim(" + polRaw[0] + "))", "la_json_text(" + polRaw[1] + ")"}
+	polName, polEnd := newLAPolRead()
+	defer polEnd()
+	parses = append(parses, fmt.Sprintf("mfagap_la_pol(%s, %s, %s) as __la_pol_id", quote(polName), polRaw[0], polRaw[1]))
 	// laStatus: the Status cell's object, its errorCode (a number, else a
 	// string of digits, else ResultType), its failureReason (else
 	// ResultDescription); no status when none of that is there.
@@ -236,7 +243,9 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			view = append(view, "%[2]s as createdDateTime")
 			continue
 		case name == "appliedConditionalAccessPolicies":
-			sel = append(sel, fmt.Sprintf("%[1]s as __la_pol1, %[2]s as __la_pol2, hash(%[1]s, %[2]s) as __la_pol_h", polCells[0], polCells[1]))
+			sel = append(sel, fmt.Sprintf(`case when __la_pol_id is null then %[1]s end as __la_pol1,
+  case when __la_pol_id is null then %[2]s end as __la_pol2,
+  coalesce(__la_pol_id::ubigint, hash(%[1]s, %[2]s) | %[3]d::ubigint) as __la_pol_h`, polCells[0], polCells[1], laPolHashed))
 			view = append(view, "null::JSON as appliedConditionalAccessPolicies")
 			continue
 		}
@@ -353,7 +362,7 @@ from (select *,
 		if ok, err := check(); err != nil || !ok {
 			return false, err
 		}
-		return l.laPolicyCells(ctx)
+		return l.laPolicyCells(ctx, polName)
 	}
 	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, checkCells, "common_subexpressions"); err != nil || !ok {
 		return false, err
@@ -383,24 +392,29 @@ from (select *,
 	return true, nil
 }
 
-// laPolicyCells types the distinct pairs of policy cells of the stage
-// laFast read (__la_pol1, __la_pol2: ConditionalAccessPolicies trimmed, and
-// AppliedConditionalAccessPolicies as it is, each when it starts like JSON)
-// into la_policy_cells, by the hash of the pair, as laRecord reads them:
-// the first when it holds a non-empty object or array, else the second
-// when it holds an array. It says whether the file may go on the SQL path:
-// not when a cell is one that DuckDB's JSON parser and Go's read
-// differently (la_json_differs, which sends the whole file the careful way
-// as it did row by row), nor when typing one fails (which failed the read
-// before), nor when two pairs share a hash.
-func (l *loader) laPolicyCells(ctx context.Context) (bool, error) {
+// laPolicyCells types the distinct pairs of policy cells laFast read
+// (ConditionalAccessPolicies trimmed, and AppliedConditionalAccessPolicies
+// as it is, each when it starts like JSON) into la_policy_cells, by the
+// pair's number in the stage's __la_pol_h, as laRecord reads them: the
+// first when it holds a non-empty object or array, else the second when it
+// holds an array. The pairs are those mfagap_la_pol kept, in the read named
+// pol, and those the stage kept (__la_pol1, __la_pol2, numbered by their
+// hash: lapol.go). It says whether the file may go on the SQL path: not
+// when a cell is one that DuckDB's JSON parser and Go's read differently
+// (la_json_differs, which sends the whole file the careful way as it did
+// row by row), nor when typing one fails (which failed the read before),
+// nor when two pairs share a number.
+func (l *loader) laPolicyCells(ctx context.Context, pol string) (bool, error) {
 	t := time.Now()
 	q := fmt.Sprintf(`create or replace temp table la_policy_cells as
 select h, case when json_type(e) = 'ARRAY' then mfagap_policies_text(e) end::%[1]s as policies_text,
   coalesce(la_json_differs(t1, p1) or la_json_differs(t2, p2), true) as bad
 from (select *, coalesce(la_json(t1, p1), case when starts_with(t2, '[') then p2 end) as e
   from (select *, try_cast(t1 as JSON) as p1, try_cast(t2 as JSON) as p2
-    from (select distinct __la_pol_h as h, __la_pol1 as t1, __la_pol2 as t2 from %[2]s.raw_graph)))`, policiesTextType, stageDB)
+    from (select h, t1, t2 from mfagap_la_pol_cells(%[3]s)
+      union all
+      select distinct __la_pol_h as h, __la_pol1 as t1, __la_pol2 as t2 from %[2]s.raw_graph where __la_pol_h >= %[4]d::ubigint)))`,
+		policiesTextType, stageDB, quote(pol), laPolHashed)
 	if _, err := l.db.ExecContext(ctx, q); err != nil {
 		if ctx.Err() != nil || outOfSpace(err) {
 			return false, err

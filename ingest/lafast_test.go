@@ -37,6 +37,10 @@ var laCleanRows = []map[string]string{
 	{"DeviceDetail": `{"isCompliant": "yes", "deviceId": 5}`, "LocationDetails": `[1, 2]`},
 	{"ConditionalAccessPolicies": "", "AppliedConditionalAccessPolicies": "[]"},
 	{"ConditionalAccessPolicies": "[]", "AppliedConditionalAccessPolicies": `[{"id": "p2", "displayName": "CA002", "result": "failure", "enforcedGrantControls": ["Block"]}]`},
+	// Policy cells read in Go (lapol.go): the first trimmed as la_trim
+	// trims, the second as written (a space before it: not JSON).
+	{"ConditionalAccessPolicies": "\u00a0\t[{\"id\": \"p3\", \"displayName\": \"CA003\", \"result\": \"success\"}]\u3000\n"},
+	{"ConditionalAccessPolicies": " \u2028", "AppliedConditionalAccessPolicies": ` [{"id": "p4", "displayName": "CA004", "result": "failure"}]`},
 	{"Type": "", "Category": "NonInteractiveUserSignInLogs", "IsInteractive": "FALSE"},
 	{"Type": "", "Category": ""},
 	{"AADTenantId": "", "ResourceTenantId": "00000000-0000-0000-0000-00000000bbbb"},
@@ -89,10 +93,13 @@ func laCleanFile(t *testing.T, dir string, extra ...map[string]string) string {
 func TestLAFastMatchesCareful(t *testing.T) {
 	dir := t.TempDir()
 	got := loadBothWays(t, &laFast, &laFastReads, 1, laCleanFile(t, dir))
-	for _, want := range []string{"carol@contoso.com", "'app_display_name': Office,", "'user_display_name': José,", "'error_code': 53003,", "non_interactive"} {
+	for _, want := range []string{"carol@contoso.com", "'app_display_name': Office,", "'user_display_name': José,", "'error_code': 53003,", "non_interactive", "|p3|CA003|success|"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the load lacks %q:\n%s", want, got)
 		}
+	}
+	if strings.Contains(got, "CA004") {
+		t.Errorf("a policy cell with a space before its JSON was read")
 	}
 	// Day-first dates (a dotted one, one with a day past 12) decide the
 	// order of the file's other dates; dates that cannot be decided send
@@ -170,7 +177,8 @@ func TestLAFastBOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := loadBothWays(t, &laFast, &laFastReads, 1, path)
-	if !strings.Contains(got, "|29|28|0|1|0|") {
+	// Every clean row, and the repeat laCleanFile adds.
+	if want := fmt.Sprintf("|%d|%d|0|1|0|", len(laCleanRows)+1, len(laCleanRows)); !strings.Contains(got, want) {
 		t.Errorf("the export did not load whole:\n%s", got)
 	}
 }
@@ -435,5 +443,40 @@ func TestLASpace(t *testing.T) {
 	cell := " \u3000\u0085x y\t\u00a0\n"
 	if got := queryStrings(t, db, "select la_trim(?)", cell)[0]; got != strings.TrimSpace(cell) {
 		t.Errorf("la_trim(%q) = %q, want %q", cell, got, strings.TrimSpace(cell))
+	}
+}
+
+// TestLAPolLimit: past laPolLimit bytes of distinct policy cells the stage
+// keeps the texts of the rows whose pair found no room (lapol.go); the load
+// is the careful path's whether every pair, some or none were kept in Go,
+// for the CSV and the JSON export.
+func TestLAPolLimit(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, fm := range []string{"la-csv", "la-json"} {
+		sub := filepath.Join(dir, fm)
+		os.Mkdir(sub, 0o755)
+		p, err := gen.WriteFiles(sub, fm, gen.Options{Rows: 1500, Seed: 11})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p...)
+	}
+	old := laPolLimit
+	defer func() { laPolLimit = old }()
+	for _, limit := range []int{0, 6 << 10, old} {
+		laPolLimit = limit
+		before := laPolOverflows.Load()
+		got := loadBothWays(t, &laFast, &laFastReads, 2, paths...)
+		if !strings.Contains(got, "|CA001: Require MFA for all users|success|") {
+			t.Errorf("limit %d: no policy results loaded", limit)
+		}
+		want := int64(2)
+		if limit == old {
+			want = 0
+		}
+		if over := laPolOverflows.Load() - before; over != want {
+			t.Errorf("limit %d: %d reads ran out of room, want %d", limit, over, want)
+		}
 	}
 }

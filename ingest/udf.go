@@ -28,5 +28,8 @@ func registerUDFs(ctx context.Context, db *sql.DB) error {
 	if err := registerUALGo(conn); err != nil {
 		return fmt.Errorf("register mfagap_ual_lines: %w", err)
 	}
+	if err := registerLAPol(conn); err != nil {
+		return fmt.Errorf("register mfagap_la_pol: %w", err)
+	}
 	return nil
 }
