@@ -89,6 +89,10 @@ type laRelation struct {
 	first   int64
 	unclean string
 	what    string // for traces
+	// rec, when set, is the column that numbers each row (the Go reader's,
+	// which gives its rows in no order); otherwise the rows come in the
+	// file's order and are numbered from first on.
+	rec string
 }
 
 // laFastCSV reads src into raw_graph in one pass of DuckDB's CSV reader if
@@ -97,6 +101,14 @@ type laRelation struct {
 // by line from the stage's order (the header is line 1), as csvRows numbers
 // them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
+	if laGoTakes(src.format) {
+		// The Go reader first (lacsv.go); DuckDB's reader when it leaves
+		// the file as a matter of shape.
+		done, shape, err := l.laGo(ctx, src)
+		if err != nil || done || !shape {
+			return done, err
+		}
+	}
 	read, cols, ok, err := l.csvColumns(ctx, src)
 	if err != nil || !ok {
 		return false, err
@@ -232,7 +244,12 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 	// The stage's columns: raw_graph's (the record number comes from the
 	// view), the date both ways instead of createdDateTime, and its vote.
 	sel := []string{rawGraphEnvelope, "nullif(" + cell("aadtenantid") + ", '') as __tenant", "__la_event as __event_type"}
-	view := []string{fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first), rawGraphEnvelopeNames, "null::bigint as __rec", "__tenant", "__event_type", "null::varchar as __mfa_satisfied"}
+	recView := fmt.Sprintf("(rowid + %d)::bigint as rec", rel.first)
+	if rel.rec != "" {
+		sel = append(sel, ident(rel.rec)+" as __la_rec")
+		recView = "__la_rec as rec"
+	}
+	view := []string{recView, rawGraphEnvelopeNames, "null::bigint as __rec", "__tenant", "__event_type", "null::varchar as __mfa_satisfied"}
 	for _, c := range graphRecordColumns() {
 		name := c[0]
 		switch {
@@ -364,7 +381,7 @@ from (select *,
 		}
 		return l.laPolicyCells(ctx, polName)
 	}
-	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, checkCells, "common_subexpressions"); err != nil || !ok {
+	if ok, err := l.stageFast(ctx, "log analytics: "+rel.what, q, rel.rec == "", checkCells, "common_subexpressions"); err != nil || !ok {
 		return false, err
 	}
 	// The day/month vote of dateVote over the whole file.
@@ -468,13 +485,14 @@ func (l *loader) startFast(ctx context.Context, src *source) (map[string]string,
 // whether it did: not when the read failed (a value the rules did not
 // foresee: the careful path reads the file row by row rather than failing
 // it whole) or check, run after the read, says no; then nothing is left
-// behind. off names optimizers to turn off for the read (ordered).
-func (l *loader) stageFast(ctx context.Context, what, q string, check func() (bool, error), off ...string) (bool, error) {
+// behind. ordered keeps the rows in the order q gives them (rowid numbers
+// them); off names optimizers to turn off for the read (optimized).
+func (l *loader) stageFast(ctx context.Context, what, q string, ordered bool, check func() (bool, error), off ...string) (bool, error) {
 	if err := l.attachStage(ctx); err != nil {
 		return false, err
 	}
 	t := time.Now()
-	if err := l.ordered(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q, off...); err != nil {
+	if err := l.optimized(ctx, "create or replace table "+stageDB+".raw_graph as\n"+q, ordered, off...); err != nil {
 		if ctx.Err() != nil || outOfSpace(err) {
 			return false, err
 		}

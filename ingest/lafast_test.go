@@ -405,13 +405,22 @@ func FuzzLAFast(f *testing.F) {
 	f.Add(status, laCleanRows[4]["Status"], uint8(1))
 	f.Add(uint8(slices.Index(laTestHeader, "UserDisplayName")), `"Mozilla \"x\" \ud83d\ude00"`, uint8(1))
 	f.Add(uint8(0), laJSONRecord(1, laCleanRows[1], nil), uint8(2))
+	f.Add(uint8(0), `x,"y""z",,"",`+"\r", uint8(3))
 	f.Fuzz(func(t *testing.T, col uint8, value string, shape uint8) {
 		name := laTestHeader[int(col)%len(laTestHeader)]
 		dir := t.TempDir()
 		var path string
-		switch shape % 3 {
+		switch shape % 4 {
 		case 0:
 			path = writeLACSV(t, filepath.Join(dir, "SigninLogs_export.csv"), [][]string{laTestRow(0, nil), laTestRow(1, map[string]string{name: value})})
+		case 3:
+			// Any bytes as a whole line of the CSV, after a clean row: the
+			// Go reader (lacsv.go) reads it as DuckDB's reader does, or
+			// leaves the file to it.
+			path = writeLACSV(t, filepath.Join(dir, "SigninLogs_export.csv"), [][]string{laTestRow(0, nil)})
+			b, _ := os.ReadFile(path)
+			os.WriteFile(path, append(b, value...), 0o644)
+			loadBothWays(t, &laGoCSV, &laGoReads, -1, path)
 		case 1:
 			path = writeLAJSON(t, filepath.Join(dir, "SigninLogs.json"), false, laJSONRecord(0, nil, nil),
 				laJSONRecord(1, nil, map[string]string{strings.TrimSuffix(name, " [UTC]"): value}))

@@ -19,12 +19,36 @@ import (
 // inside a plain cell (DuckDB keeps it), a carriage return that does not
 // end a line, a line of csvMaxLine or more, bytes that are not UTF-8.
 
-// ualCSV is how the Go reader takes a line of an audit CSV apart.
+// ualCSV is how the Go reader takes a line of a CSV apart (an audit
+// export's, or a Log Analytics export's: lacsv.go).
 type ualCSV struct {
 	delim byte
-	// cells is the header's count of cells, audit the AuditData cell's
-	// place among them.
+	// cells is the header's count of cells, keep marks those the reader
+	// gives, audit is the AuditData cell's place among them (an audit
+	// export's).
 	cells, audit int
+	keep         []bool
+}
+
+// csvHeaderCells reads a CSV header line (its line end included or not)
+// into its cells, or says why the Go reader does not take it.
+func csvHeaderCells(line []byte, delim byte) ([]string, string) {
+	c := ualCSV{delim: delim}
+	line = trimLineEnd(line)
+	var names []string
+	var cell []byte
+	for {
+		var why string
+		var end bool
+		cell, line, end, why = c.nextCell(line, cell[:0], true)
+		if why != "" {
+			return nil, "header: " + why
+		}
+		names = append(names, string(cell))
+		if end {
+			return names, ""
+		}
+	}
 }
 
 // ualCSVHeader reads an audit CSV's header line (its line end included or
@@ -32,30 +56,23 @@ type ualCSV struct {
 // AuditData column, or two: DuckDB renames the second, and the SQL path
 // reads the file as the careful path does).
 func ualCSVHeader(line []byte, delim byte) (ualCSV, string) {
-	c := ualCSV{delim: delim, audit: -1}
-	line = trimLineEnd(line)
-	var cell []byte
-	for i := 0; ; i++ {
-		var why string
-		var end bool
-		cell, line, end, why = c.nextCell(line, cell[:0], true)
-		if why != "" {
-			return c, "header: " + why
-		}
-		if normHeader(string(cell)) == "auditdata" {
+	names, why := csvHeaderCells(line, delim)
+	c := ualCSV{delim: delim, cells: len(names), audit: -1, keep: make([]bool, len(names))}
+	if why != "" {
+		return c, why
+	}
+	for i, name := range names {
+		if normHeader(name) == "auditdata" {
 			if c.audit >= 0 {
 				return c, "header: two AuditData columns"
 			}
 			c.audit = i
 		}
-		if end {
-			c.cells = i + 1
-			break
-		}
 	}
 	if c.audit < 0 {
 		return c, "header: no AuditData column"
 	}
+	c.keep[c.audit] = true
 	return c, ""
 }
 
@@ -69,37 +86,52 @@ func trimLineEnd(line []byte) []byte {
 // quotes undone into buf (reused), or why the Go reader does not take the
 // line ("" when it does).
 func (c ualCSV) cell(line, buf []byte) ([]byte, []byte, string) {
+	var one [1][]byte
+	cells, buf, why := c.split(line, buf, one[:0])
+	if why != "" {
+		return nil, buf, why
+	}
+	return cells[0], buf, ""
+}
+
+// split appends the cells of one line (its end taken off) that c.keep
+// marks to out, their quotes undone into buf (reused), or says why the Go
+// reader does not take the line ("" when it does).
+func (c ualCSV) split(line, buf []byte, out [][]byte) ([][]byte, []byte, string) {
 	switch {
 	case len(line) == 0:
-		return nil, buf, "a blank line"
+		return out, buf, "a blank line"
 	case len(line) >= csvMaxLine-2:
-		return nil, buf, fmt.Sprintf("a line of %d bytes or more", csvMaxLine-2)
+		return out, buf, fmt.Sprintf("a line of %d bytes or more", csvMaxLine-2)
 	case bytes.IndexByte(line, '\r') >= 0:
-		return nil, buf, "a carriage return inside a line"
+		return out, buf, "a carriage return inside a line"
 	case !utf8.Valid(line):
-		return nil, buf, "bytes that are not UTF-8"
+		return out, buf, "bytes that are not UTF-8"
 	}
-	var audit []byte
+	buf = buf[:0]
 	rest := line
 	for i := 0; ; i++ {
+		keep := c.keep[i]
+		start := len(buf)
 		var cell []byte
 		var end bool
 		var why string
-		cell, rest, end, why = c.nextCell(rest, buf[:0], i == c.audit)
+		cell, rest, end, why = c.nextCell(rest, buf, keep)
 		if why != "" {
-			return nil, buf, why
+			return out, buf, why
 		}
-		if i == c.audit {
-			audit, buf = cell, cell
+		if keep {
+			buf = cell
+			out = append(out, cell[start:])
 		}
 		if end {
 			if i+1 != c.cells {
-				return nil, buf, fmt.Sprintf("%d cells where the header has %d", i+1, c.cells)
+				return out, buf, fmt.Sprintf("%d cells where the header has %d", i+1, c.cells)
 			}
-			return audit, buf, ""
+			return out, buf, ""
 		}
 		if i+1 >= c.cells {
-			return nil, buf, fmt.Sprintf("more cells than the header's %d", c.cells)
+			return out, buf, fmt.Sprintf("more cells than the header's %d", c.cells)
 		}
 	}
 }

@@ -44,7 +44,8 @@ import (
 // TestUALFastGenerated compare them).
 
 // ualGoReads counts the files the Go path loaded, ualGoHashed those whose
-// SHA-256 it took from its blocks (tests).
+// SHA-256 a Go reader took from its blocks (the Log Analytics CSV's too:
+// lacsv.go) (tests).
 var ualGoReads, ualGoHashed atomic.Int64
 
 // ualGoBlock is the bytes of lines a thread takes at a time (tests make it
@@ -88,6 +89,10 @@ type ualGoJob struct {
 	// and the careful path reads it from a copy, which it notes).
 	csv  *ualCSV
 	crlf bool
+	// la, when set, names the cells of a Log Analytics CSV the function
+	// gives, as text, after each line's number (lacsv.go), where it
+	// otherwise gives ualSignin's.
+	la []string
 	// other counts the records that are not sign-ins, by ualRead's name.
 	other map[string]int64
 	// sum, when set, is the file's SHA-256, fed each block as it is read
@@ -229,8 +234,10 @@ type ualGoState struct {
 	lines []ualGoLine
 	next  int
 	other map[string]int64
-	// cell holds an audit CSV line's AuditData, its quotes undone.
-	cell []byte
+	// cell holds an audit CSV line's AuditData, its quotes undone, or a
+	// Log Analytics CSV line's cells, which cells points into.
+	cell  []byte
+	cells [][]byte
 }
 
 // read reads one record: a sign-in, or false for a record that is not
@@ -396,6 +403,9 @@ func ualGoMember(name []byte) int {
 // The table function's interface (duckdb.ParallelChunkTableSource).
 
 func (j *ualGoJob) ColumnInfos() []duckdb.ColumnInfo {
+	if j.la != nil {
+		return j.laColumnInfos()
+	}
 	var out []duckdb.ColumnInfo
 	for _, c := range ualGoColumns {
 		t := duckdb.TYPE_VARCHAR
@@ -419,24 +429,19 @@ func (j *ualGoJob) NewLocalState() any { return &ualGoState{other: map[string]in
 
 func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 	st := local.(*ualGoState)
+	if j.la != nil {
+		return j.fillLA(st, chunk)
+	}
 	capacity := duckdb.GetDataChunkCapacity()
 	row := 0
 	for row < capacity {
-		if st.next >= len(st.lines) {
-			if err := j.ctx.Err(); err != nil {
-				return err
-			}
-			st.lines, st.buf = j.block(st.buf, st.lines)
-			st.next = 0
-			if len(st.lines) == 0 {
-				break
-			}
+		l, more, err := j.nextLine(st)
+		if err != nil {
+			return err
 		}
-		if j.stopped() != "" {
+		if !more {
 			break
 		}
-		l := st.lines[st.next]
-		st.next++
 		s, ok := j.read(st, l)
 		if !ok {
 			continue
@@ -457,6 +462,27 @@ func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 		j.mu.Unlock()
 	}
 	return chunk.SetSize(row)
+}
+
+// nextLine returns the thread's next line, taking the next block of the
+// file when it has read its own, or false at the end of the file or when
+// the read stopped.
+func (j *ualGoJob) nextLine(st *ualGoState) (ualGoLine, bool, error) {
+	if st.next >= len(st.lines) {
+		if err := j.ctx.Err(); err != nil {
+			return ualGoLine{}, false, err
+		}
+		st.lines, st.buf = j.block(st.buf, st.lines)
+		st.next = 0
+		if len(st.lines) == 0 {
+			return ualGoLine{}, false, nil
+		}
+	}
+	if j.stopped() != "" {
+		return ualGoLine{}, false, nil
+	}
+	st.next++
+	return st.lines[st.next-1], true, nil
 }
 
 // ualGoRow writes one sign-in into row of chunk, in ualGoColumns' order
@@ -557,21 +583,7 @@ func (l *loader) ualGo(ctx context.Context, src *source) (done, shape bool, err 
 		header = slices.Clone(head)
 		job.csv, job.in, job.line, job.crlf = &c, r, 2, bytes.HasSuffix(head, []byte("\r\n"))
 	}
-	if src.hash != nil && src.hash.path == src.sniff.disk && src.hash.claim() {
-		// The file's SHA-256 from the blocks read, when the read reaches
-		// the end; else from the file, in the background.
-		job.sum = sha256.New()
-		l.bar.readOnce()
-		if src.sniff.bom() {
-			job.sum.Write([]byte{0xEF, 0xBB, 0xBF}) // openJSON reads past it
-		}
-		job.sum.Write(header)
-		defer func() {
-			if job.sum != nil {
-				src.hash.abandon()
-			}
-		}()
-	}
+	defer l.hashBlocks(src, job, header)()
 	name := fmt.Sprintf("ual-%d", ualGoJobSeq.Add(1))
 	ualGoJobs.Store(name, job)
 	defer ualGoJobs.Delete(name)
@@ -631,11 +643,7 @@ func (l *loader) ualGo(ctx context.Context, src *source) (done, shape bool, err 
 		return false, stop != nil && stop.shape, err
 	}
 	Trace("audit log: Go reader into signins", t)
-	if job.sum != nil && job.ended() {
-		src.hash.deliver(hex.EncodeToString(job.sum.Sum(nil)))
-		job.sum = nil
-		ualGoHashed.Add(1)
-	}
+	job.deliverHash(src)
 	ualCounted(src, n, job.other)
 	if err := l.finishSources(ctx, srcs); err != nil {
 		return false, false, err
@@ -645,6 +653,39 @@ func (l *loader) ualGo(ctx context.Context, src *source) (done, shape bool, err 
 	}
 	ualGoReads.Add(1)
 	return true, false, nil
+}
+
+// hashBlocks has job take the SHA-256 of src from the blocks it reads,
+// when the hash is still to be taken of the file as it is on disk: header
+// is what was read of it before the job (openJSON's BOM is added). The
+// function it returns, deferred, gives the hash back to the background
+// (which takes it from the file) unless deliverHash delivered it.
+func (l *loader) hashBlocks(src *source, job *ualGoJob, header []byte) (abandon func()) {
+	if src.hash == nil || src.hash.path != src.sniff.disk || !src.hash.claim() {
+		return func() {}
+	}
+	job.sum = sha256.New()
+	l.bar.readOnce()
+	if src.sniff.bom() {
+		job.sum.Write([]byte{0xEF, 0xBB, 0xBF}) // openJSON reads past it
+	}
+	job.sum.Write(header)
+	return func() {
+		if job.sum != nil {
+			src.hash.abandon()
+		}
+	}
+}
+
+// deliverHash delivers the hash job took to src, if it took one and read
+// the whole file (counted in ualGoHashed).
+func (j *ualGoJob) deliverHash(src *source) {
+	if j.sum == nil || !j.ended() {
+		return
+	}
+	src.hash.deliver(hex.EncodeToString(j.sum.Sum(nil)))
+	j.sum = nil
+	ualGoHashed.Add(1)
 }
 
 // ualGoNoRows is the table function's columns over no rows.
@@ -794,7 +835,7 @@ from (select __f, __f is not null and %[2]s is null and %[3]s is null as __ual_s
 		err := l.db.QueryRowContext(ctx, "select count(*) filter (where __ual_unclean) from "+stageDB+".raw_graph").Scan(&unclean)
 		return unclean == 0, err
 	}
-	if ok, err := l.stageFast(ctx, "audit log: "+what+" through "+udf, q, clean); err != nil || !ok {
+	if ok, err := l.stageFast(ctx, "audit log: "+what+" through "+udf, q, true, clean); err != nil || !ok {
 		return false, err
 	}
 	return l.ualFinish(ctx, src, view, "__ual_other")

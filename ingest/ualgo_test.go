@@ -239,6 +239,7 @@ func TestUALGoHash(t *testing.T) {
 	lines := strings.Join(recs, "\n") + "\n"
 	bad := strings.Replace(lines, `"CreationTime":"`, `"CreationTime":"x`, 1)
 	csvText := ualCSVText(t, recs)
+	laText := laGoText(t)
 	for _, tc := range []struct {
 		name, text string
 		hashed     int64
@@ -250,11 +251,18 @@ func TestUALGoHash(t *testing.T) {
 		{"csv", csvText, 1},
 		{"csv bom", "\xef\xbb\xbf" + csvText, 1},
 		{"csv halted", strings.Replace(csvText, `""CreationTime"":""`, `""CreationTime"":""x`, 1), 0},
+		// The Log Analytics CSV's Go reader (lacsv.go) takes it alike.
+		{"la", laText, 1},
+		{"la bom", "\xef\xbb\xbf" + laText, 1},
+		{"la left to DuckDB", strings.Replace(laText, ",Browser,", `,Bro"wser,`, 1), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name := "audit.json"
-			if strings.HasPrefix(tc.name, "csv") {
+			switch {
+			case strings.HasPrefix(tc.name, "csv"):
 				name = "audit.csv"
+			case strings.HasPrefix(tc.name, "la"):
+				name = "SigninLogs_export.csv"
 			}
 			path := filepath.Join(t.TempDir(), name)
 			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {

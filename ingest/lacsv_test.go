@@ -1,0 +1,101 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// laGoText is a Log Analytics CSV of laCleanRows' rows (CRLF, as
+// writeLACSV writes it) but those with a line break in a cell, which the Go
+// reader leaves to DuckDB's, and extra rows.
+func laGoText(t *testing.T, extra ...map[string]string) string {
+	t.Helper()
+	var rows [][]string
+	for i, set := range append(slices.Clone(laCleanRows), extra...) {
+		row := laTestRow(i, set)
+		if i >= len(laCleanRows) || !slices.ContainsFunc(row, func(c string) bool { return strings.ContainsAny(c, "\r\n") }) {
+			rows = append(rows, row)
+		}
+	}
+	b, err := os.ReadFile(writeLACSV(t, filepath.Join(t.TempDir(), "SigninLogs_export.csv"), rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestLAGoCSVShapes: each shape of a Log Analytics CSV loads through the
+// fast paths as the careful path loads it, and through the Go reader as
+// through DuckDB's reader; the Go reader takes the file only as DuckDB
+// reads it and leaves the rest to DuckDB's reader (lacsv.go).
+func TestLAGoCSVShapes(t *testing.T) {
+	text := laGoText(t)
+	lines := strings.SplitAfter(strings.TrimSuffix(text, "\r\n"), "\r\n")
+	withLine := func(i int, fn func(string) string) string {
+		out := slices.Clone(lines)
+		out[i] = fn(out[i])
+		return strings.Join(out, "") + "\r\n"
+	}
+	for _, tc := range []struct {
+		name    string
+		text    string
+		goReads bool
+	}{
+		{"as written (CRLF)", text, true},
+		{"LF", strings.ReplaceAll(text, "\r\n", "\n"), true},
+		{"BOM", "\xef\xbb\xbf" + text, true},
+		{"no final line end", strings.TrimSuffix(text, "\r\n"), true},
+		{"empty cells quoted", strings.ReplaceAll(strings.ReplaceAll(text, ",,", `,"",`), ",,", `,"",`), true},
+		{"spaces around plain cells", strings.ReplaceAll(text, ",Browser,", ", Browser ,"), true},
+		{"the header quoted", withLine(0, func(s string) string {
+			return `"` + strings.ReplaceAll(strings.TrimSuffix(s, "\r\n"), ",", `","`) + "\"\r\n"
+		}), true},
+		{"a blank line between rows", withLine(5, func(s string) string { return "\r\n" + s }), false},
+		{"a quoted line break in a cell", laGoText(t, laCleanRows[len(laCleanRows)-1]), false},
+		{"a quote inside a plain cell", withLine(3, func(s string) string { return strings.Replace(s, ",Browser,", `,Bro"wser,`, 1) }), false},
+		{"a cell too many", withLine(4, func(s string) string { return strings.Replace(s, "\r\n", ",x\r\n", 1) }), false},
+		{"line ends mixed", withLine(6, func(s string) string { return strings.Replace(s, "\r\n", "\n", 1) }), false},
+		{"bytes that are not UTF-8", withLine(7, func(s string) string { return strings.Replace(s, ",Browser,", ",Bro\xffwser,", 1) }), false},
+		{"a column named as laFast's own", withLine(0, func(s string) string { return strings.Replace(s, "TenantId", "__la_line", 1) }), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "SigninLogs_export.csv")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := laGoReads.Load()
+			got := loadBothWays(t, &laFast, &laFastReads, -1, path)
+			if n := laGoReads.Load() - before; (n == 1) != tc.goReads {
+				t.Errorf("the Go reader took %d files, want it to take it: %v", n, tc.goReads)
+			}
+			if !strings.Contains(got, "|la-csv|signins|") {
+				t.Errorf("not read as a Log Analytics CSV:\n%.500s", got)
+			}
+			if tc.goReads {
+				// The Go reader against DuckDB's reader.
+				loadBothWays(t, &laGoCSV, &laGoReads, 1, path)
+			}
+		})
+	}
+}
+
+// TestLAGoDirtyRows: a row laFast's rules do not take sends a file the Go
+// reader read the careful way, as it does one DuckDB's reader read.
+func TestLAGoDirtyRows(t *testing.T) {
+	for name, set := range laDirtyRows {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "SigninLogs_export.csv")
+			if err := os.WriteFile(path, []byte(laGoText(t, set)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			before := laGoReads.Load()
+			loadBothWays(t, &laFast, &laFastReads, 0, path)
+			if n := laGoReads.Load() - before; n != 0 {
+				t.Errorf("the Go reader loaded %d files", n)
+			}
+		})
+	}
+}
