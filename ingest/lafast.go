@@ -101,7 +101,7 @@ type laRelation struct {
 // by line from the stage's order (the header is line 1), as csvRows numbers
 // them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
-	if laGoTakes(src.format) {
+	if laGoTakes(src.format, src.sniff) {
 		// The Go reader first (lacsv.go); DuckDB's reader when it leaves
 		// the file as a matter of shape.
 		done, shape, err := l.laGo(ctx, src)
@@ -559,6 +559,15 @@ func laReadKeys() []string {
 // an object has no id, so raw_graph calls it unusable; one DuckDB cannot
 // parse fails the read. The careful path names both.
 func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
+	if laGoTakes(src.format, src.sniff) {
+		// The Go reader first (lago.go), when it takes the first record;
+		// once it has read the file, a record it refuses sends the file
+		// the careful way.
+		done, tried, err := l.laGoLines(ctx, src)
+		if err != nil || done || tried {
+			return done, err
+		}
+	}
 	objects, ok := jsonObjectsRead(src)
 	if !ok {
 		return false, nil

@@ -93,6 +93,9 @@ type ualGoJob struct {
 	// gives, as text, after each line's number (lacsv.go), where it
 	// otherwise gives ualSignin's.
 	la []string
+	// laJSON, for Log Analytics records one a line, gives the place in la
+	// of each name the first record spells.
+	laJSON map[string]int
 	// other counts the records that are not sign-ins, by ualRead's name.
 	other map[string]int64
 	// sum, when set, is the file's SHA-256, fed each block as it is read
@@ -238,6 +241,8 @@ type ualGoState struct {
 	// Log Analytics CSV line's cells, which cells points into.
 	cell  []byte
 	cells [][]byte
+	// laNames memoises ualGoState.laKnown.
+	laNames map[string]bool
 }
 
 // read reads one record: a sign-in, or false for a record that is not

@@ -240,6 +240,7 @@ func TestUALGoHash(t *testing.T) {
 	bad := strings.Replace(lines, `"CreationTime":"`, `"CreationTime":"x`, 1)
 	csvText := ualCSVText(t, recs)
 	laText := laGoText(t)
+	laJSON := strings.Join(laJSONCleanRecords(), "\n") + "\n"
 	for _, tc := range []struct {
 		name, text string
 		hashed     int64
@@ -255,12 +256,16 @@ func TestUALGoHash(t *testing.T) {
 		{"la", laText, 1},
 		{"la bom", "\xef\xbb\xbf" + laText, 1},
 		{"la left to DuckDB", strings.Replace(laText, ",Browser,", `,Bro"wser,`, 1), 0},
+		{"la json", laJSON, 1},
+		{"la json bom", "\xef\xbb\xbf" + laJSON, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name := "audit.json"
 			switch {
 			case strings.HasPrefix(tc.name, "csv"):
 				name = "audit.csv"
+			case strings.HasPrefix(tc.name, "la json"):
+				name = "SigninLogs.json"
 			case strings.HasPrefix(tc.name, "la"):
 				name = "SigninLogs_export.csv"
 			}

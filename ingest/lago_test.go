@@ -62,22 +62,7 @@ func TestLAGoCSVShapes(t *testing.T) {
 		{"a column named as laFast's own", withLine(0, func(s string) string { return strings.Replace(s, "TenantId", "__la_line", 1) }), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "SigninLogs_export.csv")
-			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			before := laGoReads.Load()
-			got := loadBothWays(t, &laFast, &laFastReads, -1, path)
-			if n := laGoReads.Load() - before; (n == 1) != tc.goReads {
-				t.Errorf("the Go reader took %d files, want it to take it: %v", n, tc.goReads)
-			}
-			if !strings.Contains(got, "|la-csv|signins|") {
-				t.Errorf("not read as a Log Analytics CSV:\n%.500s", got)
-			}
-			if tc.goReads {
-				// The Go reader against DuckDB's reader.
-				loadBothWays(t, &laGoCSV, &laGoReads, 1, path)
-			}
+			laGoShape(t, "SigninLogs_export.csv", "la-csv", tc.text, tc.goReads, &laGoCSV)
 		})
 	}
 }
@@ -97,5 +82,58 @@ func TestLAGoDirtyRows(t *testing.T) {
 				t.Errorf("the Go reader loaded %d files", n)
 			}
 		})
+	}
+}
+
+// TestLAGoJSONShapes: Log Analytics records one a line load through the Go
+// reader as through DuckDB's reader and as the careful path loads them; a
+// record it does not take sends the file the careful way, a first record
+// it does not take leaves the file to DuckDB's reader.
+func TestLAGoJSONShapes(t *testing.T) {
+	recs := laJSONCleanRecords()
+	lines := strings.Join(recs, "\n") + "\n"
+	last := func(fn func(string) string) string {
+		out := slices.Clone(recs)
+		out[len(out)-1] = fn(out[len(out)-1])
+		return strings.Join(out, "\n") + "\n"
+	}
+	for _, tc := range []struct {
+		name    string
+		text    string
+		goReads bool
+	}{
+		{"as written", lines, true},
+		{"CRLF and blank lines", strings.Join(recs, "\r\n\r\n") + "\r\n", true},
+		{"BOM", "\xef\xbb\xbf" + lines, true},
+		{"the first record's name with an escape", strings.Replace(lines, `"UserType"`, `"User\u0054ype"`, 1), false},
+		{"bytes that are not UTF-8", last(func(r string) string { return strings.Replace(r, `"Member"`, "\"Mem\xffber\"", 1) }), false},
+		{"a name with an escape", last(func(r string) string { return strings.Replace(r, `"UserType"`, `"User\u0054ype"`, 1) }), false},
+		{"a record the careful path rejects", last(func(r string) string { return strings.Replace(r, "{", "[", 1) }), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			laGoShape(t, "SigninLogs.json", "la-json", tc.text, tc.goReads, &laGoJSON)
+		})
+	}
+}
+
+// laGoShape loads text, written as name, both ways (it must read as
+// format) and checks whether the Go reader took it; when it did, it loads
+// it with the reader on and off (the switch on) and compares those too.
+func laGoShape(t *testing.T, name, format, text string, goReads bool, on *bool) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := laGoReads.Load()
+	got := loadBothWays(t, &laFast, &laFastReads, -1, path)
+	if n := laGoReads.Load() - before; (n == 1) != goReads {
+		t.Errorf("the Go reader took %d files, want it to take it: %v", n, goReads)
+	}
+	if !strings.Contains(got, "|"+format+"|signins|") {
+		t.Errorf("not read as %s:\n%.500s", format, got)
+	}
+	if goReads {
+		loadBothWays(t, on, &laGoReads, 1, path)
 	}
 }

@@ -1,0 +1,306 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// The Log Analytics CSV's cells read in Go (issue 5). DuckDB's CSV reader
+// is most of the 1 M export's read into laFast's stage (3.6 GB): the
+// columns laFast reads, as text, into a table in memory took it 15.7-17.6
+// s, laFast's rules from that table into the stage 11-13 s more, against
+// 24-29 s for the read and rules together. The audit CSV's reader
+// (ualcsv.go, through the table function mfagap_ual_lines) splits the
+// lines instead, on every thread, with no pass over the file before (the
+// UTF-8 and long-line scans of csvColumns: the reader checks each line),
+// and gives laFast the cells it reads, as text, numbered by line; laFast's
+// rules then run on them as on DuckDB's read. The reader takes a file only
+// as DuckDB reads it (ualcsv.go says what it leaves: a quoted line break,
+// a blank line, a quote in a plain cell, mixed line ends, ...); a file it
+// leaves goes to DuckDB's reader (laFastCSV), and a row laFast's rules
+// would not take sends the file the careful way, as before. An empty cell,
+// quoted or not, is NULL, as DuckDB reads it.
+
+//
+// A Log Analytics query export in JSON, one record a line, goes through the
+// same function (laGoJSON): each record is scanned once (scanRecord) and
+// each member laFast reads given as the careful path's text (jsonText: a
+// string's content, any other value as written), where DuckDB's JSON
+// reader took each record apart three times and wrote numbers, objects and
+// arrays otherwise than the careful path reads them. A record the careful
+// path would read otherwise (not an object, not valid JSON or UTF-8, a
+// name with an escape, a member the rules read under a spelling other
+// than the first record's) sends the file the careful way, which names it.
+
+// laGoCSV and laGoJSON let laFast's loads read through the Go reader;
+// tests turn them off to have DuckDB's readers read the file.
+var laGoCSV, laGoJSON = true, true
+
+// laGoReads counts the files the Go reader read (tests).
+var laGoReads atomic.Int64
+
+// laGoTakes says whether the Go reader reads a file of format fm first: a
+// Log Analytics CSV (laGo), or JSON records one a line (laGoNos).
+func laGoTakes(fm *format, sn *sniff) bool {
+	return laFast && fm != nil && (fm.id == "la-csv" && laGoCSV || fm.id == "la-json" && sn.ndjson && laGoJSON)
+}
+
+// laGo reads src, a Log Analytics CSV, through the Go reader into laFast's
+// stage, and says whether it did; when it did not, nothing is left behind,
+// and shape says whether DuckDB's reader may read the file (the Go reader
+// did not take it as it is written) or the careful path must.
+func (l *loader) laGo(ctx context.Context, src *source) (done, shape bool, err error) {
+	in, err := openJSON(src)
+	if err != nil {
+		return false, false, err
+	}
+	defer in.Close()
+	r := bufio.NewReaderSize(in, 1<<20)
+	head, err := r.ReadSlice('\n')
+	leave := func(why string) (bool, bool, error) {
+		Trace("log analytics: the Go reader leaves the CSV ("+why+")", time.Now())
+		return false, true, nil
+	}
+	if err != nil && err != io.EOF {
+		return leave(err.Error()) // a header over 1 MiB
+	}
+	names, why := csvHeaderCells(head, src.sniff.delim)
+	if why != "" {
+		return leave(why)
+	}
+	// The columns as DuckDB names them, those laFast reads given.
+	c := ualCSV{delim: src.sniff.delim, cells: len(names), audit: -1, keep: make([]bool, len(names))}
+	var cols []string
+	for i, name := range duckCSVNames(names) {
+		if strings.HasPrefix(name, "__la_") {
+			return leave("a column named " + name) // laFast's own names
+		}
+		if slices.Contains(laReadKeys(), laKey(name)) {
+			c.keep[i] = true
+			cols = append(cols, name)
+		}
+	}
+	header := slices.Clone(head)
+	job := &ualGoJob{ctx: ctx, in: r, line: 2, csv: &c, crlf: bytes.HasSuffix(head, []byte("\r\n")), la: cols, other: map[string]int64{}}
+	defer l.hashBlocks(src, job, header)() // the file's SHA-256, as ualGo takes it
+	ok, err := l.laGoRead(ctx, src, job, cols, "Go reader")
+	if err != nil || !ok {
+		stop := job.stop.Load()
+		return false, err == nil && stop != nil && stop.shape, err
+	}
+	return true, false, nil
+}
+
+// laGoNo is the Go reader's column that numbers the rows: a CSV's line,
+// the record of JSON lines.
+const laGoNo = "__la_no"
+
+// laGoLines reads src, Log Analytics records one a line, through the Go
+// reader into laFast's stage, and says whether it did; when it did not,
+// nothing is left behind and the careful path reads the file (or, when
+// the first record is not one the reader takes, laFastJSON).
+func (l *loader) laGoLines(ctx context.Context, src *source) (done, tried bool, err error) {
+	cols, ok, err := laJSONColumns(src)
+	if err != nil || !ok {
+		if err == nil {
+			Trace("log analytics: the Go reader leaves the JSON (its first record)", time.Now())
+		}
+		return false, false, err
+	}
+	in, err := openJSON(src)
+	if err != nil {
+		return false, false, err
+	}
+	defer in.Close()
+	idx := map[string]int{}
+	for i, c := range cols {
+		idx[c] = i
+	}
+	job := &ualGoJob{ctx: ctx, in: in, line: 1, la: cols, laJSON: idx, other: map[string]int64{}}
+	defer l.hashBlocks(src, job, nil)()
+	ok, err = l.laGoRead(ctx, src, job, cols, "Go reader of JSON lines")
+	return ok, true, err
+}
+
+// laJSONColumns reads src's first record and returns the names of its
+// members laFast reads, in order, or false when it is not a record the Go
+// reader takes.
+func laJSONColumns(src *source) ([]string, bool, error) {
+	in, err := openJSON(src)
+	if err != nil {
+		return nil, false, err
+	}
+	defer in.Close()
+	r := bufio.NewReaderSize(in, 1<<20)
+	for {
+		line, err := r.ReadSlice('\n')
+		if t := bytes.TrimSpace(line); len(t) > 0 && (err == nil || err == io.EOF) {
+			var cols []string
+			ok, _ := scanRecord(t, func(name, _ []byte) {
+				if slices.Contains(laReadKeys(), laKey(string(name))) {
+					cols = append(cols, string(name))
+				}
+			})
+			return cols, ok && len(cols) > 0 && utf8.Valid(t), nil
+		}
+		switch {
+		case err == bufio.ErrBufferFull || err == io.EOF:
+			return nil, false, nil // a first record over 1 MiB, or none
+		case err != nil:
+			return nil, false, err
+		}
+	}
+}
+
+// laGoRead has laFast read job's rows, the cells cols names, into the
+// stage and says whether it did (what names the read in traces).
+func (l *loader) laGoRead(ctx context.Context, src *source, job *ualGoJob, cols []string, what string) (bool, error) {
+	name := fmt.Sprintf("la-go-%d", ualGoJobSeq.Add(1))
+	ualGoJobs.Store(name, job)
+	defer ualGoJobs.Delete(name)
+	rel := laRelation{from: "mfagap_ual_lines(" + quote(name) + ")", cols: cols, rec: laGoNo, unclean: "false", what: what}
+	ok, err := l.laFast(ctx, src, rel, func() (bool, error) { return job.stopped() == "", nil })
+	if err != nil || !ok {
+		if why := job.stopped(); why != "" {
+			Trace("log analytics: the Go reader stopped ("+why+")", time.Now())
+		}
+		l.bar.restartFile() // another path reads the file again
+		return false, err
+	}
+	job.deliverHash(src)
+	laGoReads.Add(1)
+	return true, nil
+}
+
+// laJSONCells reads one record of JSON lines into st.cells, the texts of
+// the members j.la names (nil where the record has none, or an empty
+// one), as the careful path's loadLA reads them (jsonText; of a name given
+// twice, the later non-empty member), or says why the careful path must
+// read the file.
+func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
+	st.cells = st.cells[:0]
+	for range j.la {
+		st.cells = append(st.cells, nil)
+	}
+	if len(raw) > maxRecordBytes {
+		return fmt.Sprintf("larger than %d bytes", maxRecordBytes)
+	}
+	why := ""
+	ok, high := scanRecord(raw, func(name, v []byte) {
+		i, found := j.laJSON[string(name)]
+		if !found {
+			if why == "" && st.laKnown(name) {
+				why = fmt.Sprintf("the member %q, which the first record names otherwise or not at all", name)
+			}
+			return
+		}
+		if t := laJSONCell(v); len(t) > 0 {
+			st.cells[i] = t
+		}
+	})
+	switch {
+	case !ok:
+		return "not a JSON object the Go reader reads"
+	case high && !utf8.Valid(raw):
+		return "bytes that are not UTF-8"
+	}
+	return why
+}
+
+// laJSONCell is jsonText of a member's value, as bytes: a plain string's
+// own bytes, without a copy.
+func laJSONCell(v []byte) []byte {
+	if len(v) >= 2 && v[0] == '"' {
+		if in := v[1 : len(v)-1]; plainJSONString(in) {
+			return in
+		}
+	}
+	if string(v) == "null" {
+		return nil
+	}
+	return []byte(jsonText(v))
+}
+
+// laKnown says whether name is one laFast reads (laKey's), memoised for
+// the thread.
+func (st *ualGoState) laKnown(name []byte) bool {
+	known, ok := st.laNames[string(name)]
+	if !ok {
+		if st.laNames == nil {
+			st.laNames = map[string]bool{}
+		}
+		known = slices.Contains(laReadKeys(), laKey(string(name)))
+		st.laNames[string(name)] = known
+	}
+	return known
+}
+
+func (j *ualGoJob) laColumnInfos() []duckdb.ColumnInfo {
+	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	out := []duckdb.ColumnInfo{{Name: laGoNo, T: bigint}}
+	for _, name := range j.la {
+		out = append(out, duckdb.ColumnInfo{Name: name, T: varchar})
+	}
+	return out
+}
+
+// fillLA is FillChunk for a Log Analytics export: each row's number (a
+// CSV's line, the record of JSON lines), then its cells j.la names.
+func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
+	capacity := duckdb.GetDataChunkCapacity()
+	row := 0
+	for row < capacity {
+		l, more, err := j.nextLine(st)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		no := l.line
+		if j.csv != nil {
+			var why string
+			st.cells, st.cell, why = j.csv.split(l.raw, st.cell, st.cells[:0])
+			if why != "" {
+				j.haltShape(fmt.Sprintf("line %d: %s", l.line, why))
+				break
+			}
+		} else {
+			no = l.rec
+			if why := j.laJSONCells(st, l.raw); why != "" {
+				j.halt(fmt.Sprintf("record %d (line %d): %s", l.rec, l.line, why))
+				break
+			}
+		}
+		if err := duckdb.SetChunkValue(chunk, 0, row, no); err != nil {
+			return err
+		}
+		for i, cell := range st.cells {
+			var err error
+			if len(cell) == 0 {
+				err = chunk.SetValue(i+1, row, nil) // DuckDB's reading of an empty cell, quoted or not
+			} else {
+				// DuckDB copies the text.
+				err = duckdb.SetChunkValue(chunk, i+1, row, unsafe.String(&cell[0], len(cell)))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		row++
+	}
+	j.rows.Add(int64(row))
+	return chunk.SetSize(row)
+}
