@@ -197,6 +197,7 @@ func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
 		return fmt.Sprintf("larger than %d bytes", maxRecordBytes)
 	}
 	why := ""
+	st.cell = st.cell[:0]
 	ok, high := scanRecord(raw, func(name, v []byte) {
 		i, found := j.laJSON[string(name)]
 		if !found {
@@ -205,7 +206,8 @@ func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
 			}
 			return
 		}
-		if t := laJSONCell(v); len(t) > 0 {
+		var t []byte
+		if t, st.cell = laJSONCell(v, st.cell); len(t) > 0 {
 			st.cells[i] = t
 		}
 	})
@@ -219,17 +221,61 @@ func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
 }
 
 // laJSONCell is jsonText of a member's value, as bytes: a plain string's
-// own bytes, without a copy.
-func laJSONCell(v []byte) []byte {
+// own bytes, without a copy; a string whose escapes are all of one
+// character unescaped into buf (reused; the cell may point into it); any
+// other through jsonText. v is valid JSON (scanRecord).
+func laJSONCell(v, buf []byte) (cell, rest []byte) {
 	if len(v) >= 2 && v[0] == '"' {
-		if in := v[1 : len(v)-1]; plainJSONString(in) {
-			return in
+		in := v[1 : len(v)-1]
+		if plainJSONString(in) {
+			return in, buf
+		}
+		start := len(buf)
+		if out, ok := unescapeShort(in, buf); ok {
+			return out[start:], out
 		}
 	}
 	if string(v) == "null" {
-		return nil
+		return nil, buf
 	}
-	return []byte(jsonText(v))
+	return []byte(jsonText(v)), buf
+}
+
+// unescapeShort appends the JSON string content in (valid JSON) to buf,
+// its escapes undone, if each is one of \" \\ \/ \b \f \n \r \t and in is
+// UTF-8, as encoding/json decodes it; false for any other (a \u escape,
+// which json.Unmarshal decodes with its rules for surrogates).
+func unescapeShort(in, buf []byte) ([]byte, bool) {
+	if !utf8.Valid(in) {
+		return buf, false
+	}
+	for len(in) > 0 {
+		i := bytes.IndexByte(in, '\\')
+		if i < 0 {
+			return append(buf, in...), true
+		}
+		buf = append(buf, in[:i]...)
+		var c byte
+		switch in[i+1] {
+		case '"', '\\', '/':
+			c = in[i+1]
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default:
+			return buf, false
+		}
+		buf = append(buf, c)
+		in = in[i+2:]
+	}
+	return buf, true
 }
 
 // laKnown says whether name is one laFast reads (laKey's), memoised for

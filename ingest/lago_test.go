@@ -137,3 +137,19 @@ func laGoShape(t *testing.T, name, format, text string, goReads bool, on *bool) 
 		loadBothWays(t, on, &laGoReads, 1, path)
 	}
 }
+
+// TestLAJSONCell: laJSONCell reads a member's value as jsonText does, the
+// careful path's reading.
+func TestLAJSONCell(t *testing.T) {
+	for _, v := range []string{`"plain"`, `""`, `"a\"b"`, `"\\\/\b\f\n\r\t"`, `"x\\"`, `"\u00e9t\u00e9"`, `"\ud800"`,
+		`"\ud83d\ude00 and \n"`, `"é\"é"`, "\"\xff\\n\"", "\"\xff\"", `null`, `12`, `-0`, `1E2`, `true`, `{"a": "b\"c"}`, `[1, 2]`} {
+		buf := []byte("left")
+		got, buf := laJSONCell([]byte(v), buf)
+		if string(got) != jsonText([]byte(v)) {
+			t.Errorf("%s: %q, jsonText %q", v, got, jsonText([]byte(v)))
+		}
+		if string(buf[:4]) != "left" {
+			t.Errorf("%s: the buffer's start was overwritten: %q", v, buf)
+		}
+	}
+}
