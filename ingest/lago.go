@@ -31,10 +31,9 @@ import (
 // leaves goes to DuckDB's reader (laFastCSV), and a row laFast's rules
 // would not take sends the file the careful way, as before. An empty cell,
 // quoted or not, is NULL, as DuckDB reads it.
-
 //
 // A Log Analytics query export in JSON, one record a line, goes through the
-// same function (laGoJSON): each record is scanned once (scanRecord) and
+// same function (laGoLines): each record is scanned once (scanRecord) and
 // each member laFast reads given as the careful path's text (jsonText: a
 // string's content, any other value as written), where DuckDB's JSON
 // reader took each record apart three times and wrote numbers, objects and
@@ -51,7 +50,7 @@ var laGoCSV, laGoJSON = true, true
 var laGoReads atomic.Int64
 
 // laGoTakes says whether the Go reader reads a file of format fm first: a
-// Log Analytics CSV (laGo), or JSON records one a line (laGoNos).
+// Log Analytics CSV (laGo), or JSON records one a line (laGoLines).
 func laGoTakes(fm *format, sn *sniff) bool {
 	return laFast && fm != nil && (fm.id == "la-csv" && laGoCSV || fm.id == "la-json" && sn.ndjson && laGoJSON)
 }
