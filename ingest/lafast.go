@@ -95,14 +95,15 @@ type laRelation struct {
 	rec string
 }
 
-// laFastCSV reads src into raw_graph in one pass of DuckDB's CSV reader if
-// every row is clean, and says whether it did; when it did not, nothing is
-// left behind and the careful path reads the file again. Rows are numbered
+// laFastCSV reads src into raw_graph in one pass, of the Go reader
+// (lago.go) or else of DuckDB's CSV reader, if every row is clean, and says
+// whether it did; when it did not, nothing is left behind and the careful
+// path reads the file again. DuckDB's reader's rows are numbered
 // by line from the stage's order (the header is line 1), as csvRows numbers
 // them; a line DuckDB rejects sends the file the careful way, which names it.
 func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	if laGoTakes(src.format, src.sniff) {
-		// The Go reader first (lacsv.go); DuckDB's reader when it leaves
+		// The Go reader first (lago.go); DuckDB's reader when it leaves
 		// the file as a matter of shape.
 		done, shape, err := l.laGo(ctx, src)
 		if err != nil || done || !shape {

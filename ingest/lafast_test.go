@@ -429,7 +429,7 @@ func FuzzLAFast(f *testing.F) {
 			path = writeLACSV(t, filepath.Join(dir, "SigninLogs_export.csv"), [][]string{laTestRow(0, nil), laTestRow(1, map[string]string{name: value})})
 		case 3:
 			// Any bytes as a whole line of the CSV, after a clean row: the
-			// Go reader (lacsv.go) reads it as DuckDB's reader does, or
+			// Go reader (lago.go) reads it as DuckDB's reader does, or
 			// leaves the file to it.
 			path = writeLACSV(t, filepath.Join(dir, "SigninLogs_export.csv"), [][]string{laTestRow(0, nil)})
 			b, _ := os.ReadFile(path)

@@ -30,7 +30,7 @@ func laGoText(t *testing.T, extra ...map[string]string) string {
 // TestLAGoCSVShapes: each shape of a Log Analytics CSV loads through the
 // fast paths as the careful path loads it, and through the Go reader as
 // through DuckDB's reader; the Go reader takes the file only as DuckDB
-// reads it and leaves the rest to DuckDB's reader (lacsv.go).
+// reads it and leaves the rest to DuckDB's reader (lago.go).
 func TestLAGoCSVShapes(t *testing.T) {
 	text := laGoText(t)
 	lines := strings.SplitAfter(strings.TrimSuffix(text, "\r\n"), "\r\n")

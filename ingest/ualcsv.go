@@ -20,7 +20,7 @@ import (
 // end a line, a line of csvMaxLine or more, bytes that are not UTF-8.
 
 // ualCSV is how the Go reader takes a line of a CSV apart (an audit
-// export's, or a Log Analytics export's: lacsv.go).
+// export's, or a Log Analytics export's: lago.go).
 type ualCSV struct {
 	delim byte
 	// cells is the header's count of cells, keep marks those the reader

@@ -45,7 +45,7 @@ import (
 
 // ualGoReads counts the files the Go path loaded, ualGoHashed those whose
 // SHA-256 a Go reader took from its blocks (the Log Analytics CSV's too:
-// lacsv.go) (tests).
+// lago.go) (tests).
 var ualGoReads, ualGoHashed atomic.Int64
 
 // ualGoBlock is the bytes of lines a thread takes at a time (tests make it
@@ -90,7 +90,7 @@ type ualGoJob struct {
 	csv  *ualCSV
 	crlf bool
 	// la, when set, names the cells of a Log Analytics CSV the function
-	// gives, as text, after each line's number (lacsv.go), where it
+	// gives, as text, after each line's number (lago.go), where it
 	// otherwise gives ualSignin's.
 	la []string
 	// laJSON, for Log Analytics records one a line, gives the place in la

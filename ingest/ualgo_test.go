@@ -252,7 +252,7 @@ func TestUALGoHash(t *testing.T) {
 		{"csv", csvText, 1},
 		{"csv bom", "\xef\xbb\xbf" + csvText, 1},
 		{"csv halted", strings.Replace(csvText, `""CreationTime"":""`, `""CreationTime"":""x`, 1), 0},
-		// The Log Analytics CSV's Go reader (lacsv.go) takes it alike.
+		// The Log Analytics CSV's Go reader (lago.go) takes it alike.
 		{"la", laText, 1},
 		{"la bom", "\xef\xbb\xbf" + laText, 1},
 		{"la left to DuckDB", strings.Replace(laText, ",Browser,", `,Bro"wser,`, 1), 0},
