@@ -44,8 +44,8 @@ import (
 // TestUALFastGenerated compare them).
 
 // ualGoReads counts the files the Go path loaded, ualGoHashed those whose
-// SHA-256 a Go reader took from its blocks (the Log Analytics CSV's too:
-// lago.go) (tests).
+// SHA-256 a Go reader took from its blocks (the Log Analytics exports'
+// too: lago.go) (tests).
 var ualGoReads, ualGoHashed atomic.Int64
 
 // ualGoBlock is the bytes of lines a thread takes at a time (tests make it
@@ -89,9 +89,9 @@ type ualGoJob struct {
 	// and the careful path reads it from a copy, which it notes).
 	csv  *ualCSV
 	crlf bool
-	// la, when set, names the cells of a Log Analytics CSV the function
-	// gives, as text, after each line's number (lago.go), where it
-	// otherwise gives ualSignin's.
+	// la, when set, names the cells of a Log Analytics export (a CSV, or
+	// records one a line) the function gives, as text, after each row's
+	// number (lago.go), where it otherwise gives ualSignin's.
 	la []string
 	// laJSON, for Log Analytics records one a line, gives the place in la
 	// of each name the first record spells.
@@ -237,8 +237,9 @@ type ualGoState struct {
 	lines []ualGoLine
 	next  int
 	other map[string]int64
-	// cell holds an audit CSV line's AuditData, its quotes undone, or a
-	// Log Analytics CSV line's cells, which cells points into.
+	// cell holds an audit CSV line's AuditData, its quotes undone, or the
+	// cells of a Log Analytics row as read (a CSV's quotes, a JSON
+	// string's escapes undone), which cells points into.
 	cell  []byte
 	cells [][]byte
 	// laNames memoises ualGoState.laKnown.
