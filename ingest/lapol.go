@@ -80,7 +80,9 @@ func (r *laPolRead) id(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, bool) 
 	if id, ok := r.ids[string(key)]; ok {
 		return id, true
 	}
-	if r.bytes+len(key) > laPolLimit {
+	// Kept: the map's copy of the key, the cells' copies, their headers.
+	need := 2*len(key) + 64
+	if r.bytes+need > laPolLimit {
 		r.full = true
 		return 0, false
 	}
@@ -97,7 +99,7 @@ func (r *laPolRead) id(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, bool) 
 	id := uint64(len(r.pairs))
 	r.ids[string(key)] = id
 	r.pairs = append(r.pairs, pair)
-	r.bytes += 2*len(key) + 64
+	r.bytes += need
 	return id, true
 }
 
