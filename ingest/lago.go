@@ -65,16 +65,16 @@ func (l *loader) laGo(ctx context.Context, src *source) (done, shape bool, err e
 		return false, false, err
 	}
 	defer in.Close()
-	r := bufio.NewReaderSize(in, 1<<20)
-	head, err := r.ReadSlice('\n')
 	leave := func(why string) (bool, bool, error) {
 		Trace("log analytics: the Go reader leaves the CSV ("+why+")", time.Now())
 		return false, true, nil
 	}
-	if err != nil && err != io.EOF {
-		return leave(err.Error()) // a header over 1 MiB
+	job := &ualGoJob{ctx: ctx, in: in}
+	header, why := job.csvHeader()
+	if why != "" {
+		return leave(why)
 	}
-	names, why := csvHeaderCells(head, src.sniff.delim)
+	names, why := csvHeaderCells(header, src.sniff.delim)
 	if why != "" {
 		return leave(why)
 	}
@@ -90,8 +90,7 @@ func (l *loader) laGo(ctx context.Context, src *source) (done, shape bool, err e
 			cols = append(cols, name)
 		}
 	}
-	header := slices.Clone(head)
-	job := &ualGoJob{ctx: ctx, in: r, line: 2, csv: &c, crlf: bytes.HasSuffix(head, []byte("\r\n")), la: cols, other: map[string]int64{}}
+	job.csv, job.la = &c, cols
 	defer l.hashBlocks(src, job, header)() // the file's SHA-256, as ualGo takes it
 	ok, err := l.laGoRead(ctx, src, job, cols, "Go reader")
 	if err != nil || !ok {
@@ -126,7 +125,7 @@ func (l *loader) laGoLines(ctx context.Context, src *source) (done, tried bool, 
 	for i, c := range cols {
 		idx[c] = i
 	}
-	job := &ualGoJob{ctx: ctx, in: in, line: 1, la: cols, laJSON: idx, other: map[string]int64{}}
+	job := &ualGoJob{ctx: ctx, in: in, line: 1, la: cols, laJSON: idx}
 	defer l.hashBlocks(src, job, nil)()
 	ok, err = l.laGoRead(ctx, src, job, cols, "Go reader of JSON lines")
 	return ok, true, err

@@ -470,6 +470,21 @@ func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 	return chunk.SetSize(row)
 }
 
+// csvHeader reads the header line of the CSV the job reads and sets the
+// job to read the lines after it (numbered from 2; each must end as the
+// header does). It returns the line as read, its end included (a copy: the
+// file's SHA-256 starts with it), or why the Go reader does not take the
+// file (a header over 1 MiB).
+func (j *ualGoJob) csvHeader() ([]byte, string) {
+	r := bufio.NewReaderSize(j.in, 1<<20)
+	head, err := r.ReadSlice('\n')
+	if err != nil && err != io.EOF {
+		return nil, err.Error()
+	}
+	j.in, j.line, j.crlf = r, 2, bytes.HasSuffix(head, []byte("\r\n"))
+	return slices.Clone(head), ""
+}
+
 // nextLine returns the thread's next line, taking the next block of the
 // file when it has read its own, or false at the end of the file or when
 // the read stopped.
@@ -575,19 +590,16 @@ func (l *loader) ualGo(ctx context.Context, src *source) (done, shape bool, err 
 	job := &ualGoJob{ctx: ctx, in: in, line: 1, other: map[string]int64{}}
 	var header []byte
 	if src.format.id == "ual-csv" {
-		r := bufio.NewReaderSize(in, 1<<20)
-		head, err := r.ReadSlice('\n')
-		if err != nil && err != io.EOF {
-			Trace("audit log: the Go reader leaves the CSV ("+err.Error()+")", time.Now())
-			return false, true, nil // a header over 1 MiB
+		var why string
+		var c ualCSV
+		if header, why = job.csvHeader(); why == "" {
+			c, why = ualCSVHeader(header, src.sniff.delim)
 		}
-		c, why := ualCSVHeader(head, src.sniff.delim)
 		if why != "" {
 			Trace("audit log: the Go reader leaves the CSV ("+why+")", time.Now())
 			return false, true, nil
 		}
-		header = slices.Clone(head)
-		job.csv, job.in, job.line, job.crlf = &c, r, 2, bytes.HasSuffix(head, []byte("\r\n"))
+		job.csv = &c
 	}
 	defer l.hashBlocks(src, job, header)()
 	name := fmt.Sprintf("ual-%d", ualGoJobSeq.Add(1))
