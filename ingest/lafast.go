@@ -535,6 +535,12 @@ func (l *loader) dropFast(ctx context.Context) (bool, error) {
 // it served is gone (TestNoLeftoversBetweenFiles).
 const dropPolicyCells = "drop table if exists la_policy_cells"
 
+// laReads says whether a column (or member) named name is one laRecord and
+// laFast read.
+func laReads(name string) bool {
+	return slices.Contains(laReadKeys(), laKey(name))
+}
+
 // laReadKeys are the columns laRecord and laFast read (laKey's names).
 func laReadKeys() []string {
 	keys := []string{"aadtenantid", "resulttype", "resultdescription", "type", "category", "appliedconditionalaccesspolicies"}
@@ -561,11 +567,11 @@ func laReadKeys() []string {
 // parse fails the read. The careful path names both.
 func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 	if laGoTakes(src.format, src.sniff) {
-		// The Go reader first (lago.go), when it takes the first record;
-		// once it has read the file, a record it refuses sends the file
-		// the careful way.
-		done, tried, err := l.laGoLines(ctx, src)
-		if err != nil || done || tried {
+		// The Go reader first (lago.go); DuckDB's reader when it does
+		// not take the first record. Once it has read the file, a record
+		// it refuses sends the file the careful way.
+		done, shape, err := l.laGoLines(ctx, src)
+		if err != nil || done || !shape {
 			return done, err
 		}
 	}
@@ -589,7 +595,7 @@ func (l *loader) laFastJSON(ctx context.Context, src *source) (bool, error) {
 		}
 		spelled[name] = true
 		names = append(names, quote(name))
-		if !slices.Contains(read, laKey(name)) {
+		if !laReads(name) {
 			continue
 		}
 		cols = append(cols, name)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -85,7 +84,7 @@ func (l *loader) laGo(ctx context.Context, src *source) (done, shape bool, err e
 		if strings.HasPrefix(name, "__la_") {
 			return leave("a column named " + name) // laFast's own names
 		}
-		if slices.Contains(laReadKeys(), laKey(name)) {
+		if laReads(name) {
 			c.keep[i] = true
 			cols = append(cols, name)
 		}
@@ -106,15 +105,16 @@ const laGoNo = "__la_no"
 
 // laGoLines reads src, Log Analytics records one a line, through the Go
 // reader into laFast's stage, and says whether it did; when it did not,
-// nothing is left behind and the careful path reads the file (or, when
-// the first record is not one the reader takes, laFastJSON).
-func (l *loader) laGoLines(ctx context.Context, src *source) (done, tried bool, err error) {
+// nothing is left behind, and shape says whether DuckDB's reader may read
+// the file (the Go reader does not take its first record) or the careful
+// path must, as laGo's.
+func (l *loader) laGoLines(ctx context.Context, src *source) (done, shape bool, err error) {
 	cols, ok, err := laJSONColumns(src)
 	if err != nil || !ok {
 		if err == nil {
 			Trace("log analytics: the Go reader leaves the JSON (its first record)", time.Now())
 		}
-		return false, false, err
+		return false, err == nil, err
 	}
 	in, err := openJSON(src)
 	if err != nil {
@@ -128,7 +128,7 @@ func (l *loader) laGoLines(ctx context.Context, src *source) (done, tried bool, 
 	job := &ualGoJob{ctx: ctx, in: in, line: 1, la: cols, laJSON: idx}
 	defer l.hashBlocks(src, job, nil)()
 	ok, err = l.laGoRead(ctx, src, job, cols, "Go reader of JSON lines")
-	return ok, true, err
+	return ok, false, err
 }
 
 // laJSONColumns reads src's first record and returns the names of its
@@ -146,7 +146,7 @@ func laJSONColumns(src *source) ([]string, bool, error) {
 		if t := bytes.TrimSpace(line); len(t) > 0 && (err == nil || err == io.EOF) {
 			var cols []string
 			ok, _ := scanRecord(t, func(name, _ []byte) {
-				if slices.Contains(laReadKeys(), laKey(string(name))) {
+				if laReads(string(name)) {
 					cols = append(cols, string(name))
 				}
 			})
@@ -276,15 +276,14 @@ func unescapeShort(in, buf []byte) ([]byte, bool) {
 	return buf, true
 }
 
-// laKnown says whether name is one laFast reads (laKey's), memoised for
-// the thread.
+// laKnown is laReads, memoised for the thread.
 func (st *ualGoState) laKnown(name []byte) bool {
 	known, ok := st.laNames[string(name)]
 	if !ok {
 		if st.laNames == nil {
 			st.laNames = map[string]bool{}
 		}
-		known = slices.Contains(laReadKeys(), laKey(string(name)))
+		known = laReads(string(name))
 		st.laNames[string(name)] = known
 	}
 	return known
