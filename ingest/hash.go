@@ -92,8 +92,8 @@ func (h *hashing) wait() (string, error) {
 // its SHA-256 from the bytes it reads, so that a file too big for the page
 // cache is not read from disk twice: the Graph splitter, and the audit
 // log's JSON lines and CSV read in Go (ualGo), and the Log Analytics CSV
-// and JSON lines read in Go (lago.go), each from a file of 256 MiB or more (splitGraphMin)
-// read as it is (not transcoded).
+// and JSON lines read in Go (lago.go), each from a file of 256 MiB or more
+// (splitGraphMin) read as it is (not transcoded).
 func readerHashes(f inputFile, fm *format, sn *sniff, size int64) bool {
 	return splitsGraph(fm, sn, size) ||
 		(ualGoTakes(fm, sn) || laGoTakes(fm, sn)) && size >= splitGraphMin && sn.disk == f.disk

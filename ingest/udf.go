@@ -13,7 +13,10 @@ import (
 // records with the careful path's own Go functions, so the paths cannot
 // read a value differently. They are registered on every database Open
 // returns: mfagap_ual_cell(audit) and mfagap_ual_csv_cell(audit), scalar
-// functions, and mfagap_ual_lines(read), a table function.
+// functions, and mfagap_ual_lines(read), a table function, which the Log
+// Analytics Go readers use too (lago.go); mfagap_la_pol(read, policies,
+// applied) and mfagap_la_pol_cells(read), the Log Analytics policy cells
+// kept once each (lapol.go).
 func registerUDFs(ctx context.Context, db *sql.DB) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
