@@ -54,9 +54,10 @@ create or replace temp macro la_space() as %[2]s;
 create or replace temp macro la_trim(v) as
   case when ascii(v) between 33 and 126 and ascii(v[-1]) between 33 and 126 then v else trim(v, la_space()) end;
 create or replace temp macro la_text(v) as nullif(la_trim(v), '');
-create or replace temp macro la_bool(v) as
-  case lower(la_trim(v)) when '1' then true when 't' then true when 'true' then true
-                         when '0' then false when 'f' then false when 'false' then false end;
+create or replace temp macro la_bool_trimmed(v) as
+  case lower(v) when '1' then true when 't' then true when 'true' then true
+                when '0' then false when 'f' then false when 'false' then false end;
+create or replace temp macro la_bool(v) as la_bool_trimmed(la_trim(v));
 create or replace temp macro la_json_text(t) as
   case when starts_with(t, '{') or starts_with(t, '[') then t end;
 create or replace temp macro la_json(t, p) as
@@ -93,6 +94,15 @@ type laRelation struct {
 	// which gives its rows in no order); otherwise the rows come in the
 	// file's order and are numbered from first on.
 	rec string
+	// trimmed says the cells of laColumns come trimmed as la_trim trims
+	// them, an empty one NULL (the Go reader's: every rule that reads
+	// them trims them first).
+	trimmed bool
+	// pol, when set, names the read (newLAPolRead) into which the reader
+	// numbered each row's pair of policy cells, as mfagap_la_pol does, in
+	// the column polNo: NULL where it had no room, and the cells are then
+	// there; NULL otherwise.
+	pol, polNo string
 }
 
 // laFastCSV reads src into raw_graph in one pass, of the Go reader
@@ -216,16 +226,20 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		switch {
 		case c.graph == "appliedConditionalAccessPolicies":
 			polRaw[0] = x
+		case c.kind == laText && rel.trimmed:
+			expr[c.graph] = x
 		case c.kind == laText:
 			expr[c.graph] = "la_text(" + x + ")"
+		case c.kind == laBool && rel.trimmed:
+			expr[c.graph] = "la_bool_trimmed(" + x + ")"
 		case c.kind == laBool:
 			expr[c.graph] = "la_bool(" + x + ")"
 		case c.graph == "status":
-			expr["__la_status"] = jsonCell(c.la, x, true) // laStatus, below
+			expr["__la_status"] = jsonCell(c.la, x, !rel.trimmed) // laStatus, below
 		case types[c.graph] == "JSON":
-			expr[c.graph] = jsonCell(c.la, x, true)
+			expr[c.graph] = jsonCell(c.la, x, !rel.trimmed)
 		default:
-			expr[c.graph] = fmt.Sprintf("from_json(%s, %s)", jsonCell(c.la, x, true), quote(jsonStructure(types[c.graph])))
+			expr[c.graph] = fmt.Sprintf("from_json(%s, %s)", jsonCell(c.la, x, !rel.trimmed), quote(jsonStructure(types[c.graph])))
 		}
 	}
 	// laRecord: AppliedConditionalAccessPolicies as it is (untrimmed, "[]"
@@ -233,9 +247,18 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 	// columns of the stage's first layer: computed only where the stage
 	// keeps them.
 	polCells := [2]string{"la_json_text(la_trim(" + polRaw[0] + "))", "la_json_text(" + polRaw[1] + ")"}
-	polName, polEnd := newLAPolRead()
-	defer polEnd()
-	parses = append(parses, fmt.Sprintf("mfagap_la_pol(%s, %s, %s) as __la_pol_id", quote(polName), polRaw[0], polRaw[1]))
+	if rel.trimmed {
+		polCells[0] = "la_json_text(" + polRaw[0] + ")"
+	}
+	polName := rel.pol
+	if polName != "" {
+		parses = append(parses, ident(rel.polNo)+" as __la_pol_id")
+	} else {
+		var polEnd func()
+		polName, _, polEnd = newLAPolRead()
+		defer polEnd()
+		parses = append(parses, fmt.Sprintf("mfagap_la_pol(%s, %s, %s) as __la_pol_id", quote(polName), polRaw[0], polRaw[1]))
+	}
 	// laStatus: the Status cell's object, its errorCode (a number, else a
 	// string of digits, else ResultType), its failureReason (else
 	// ResultDescription); no status when none of that is there.

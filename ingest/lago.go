@@ -100,8 +100,12 @@ func (l *loader) laGo(ctx context.Context, src *source) (done, shape bool, err e
 }
 
 // laGoNo is the Go reader's column that numbers the rows: a CSV's line,
-// the record of JSON lines.
-const laGoNo = "__la_no"
+// the record of JSON lines; laGoPol its column of the numbers of the
+// policy cells (laRelation.polNo).
+const (
+	laGoNo  = "__la_no"
+	laGoPol = "__la_pol_no"
+)
 
 // laGoLines reads src, Log Analytics records one a line, through the Go
 // reader into laFast's stage, and says whether it did; when it did not,
@@ -165,9 +169,24 @@ func laJSONColumns(src *source) ([]string, bool, error) {
 // stage and says whether it did (what names the read in traces).
 func (l *loader) laGoRead(ctx context.Context, src *source, job *ualGoJob, cols []string, what string) (bool, error) {
 	name := fmt.Sprintf("la-go-%d", ualGoJobSeq.Add(1))
+	// The reader trims laColumns' cells and numbers the policy cells
+	// itself (fillLA).
+	pol, polRead, polEnd := newLAPolRead()
+	defer polEnd()
+	job.laPol, job.laPolAt, job.laTrim = polRead, [2]int{-1, -1}, make([]bool, len(cols))
+	for i, c := range cols {
+		switch k := laKey(c); {
+		case k == "conditionalaccesspolicies":
+			job.laPolAt[0] = i
+		case k == "appliedconditionalaccesspolicies":
+			job.laPolAt[1] = i
+		}
+		job.laTrim[i] = laColumnKey(laKey(c))
+	}
 	ualGoJobs.Store(name, job)
 	defer ualGoJobs.Delete(name)
-	rel := laRelation{from: "mfagap_ual_lines(" + quote(name) + ")", cols: cols, rec: laGoNo, unclean: "false", what: what}
+	rel := laRelation{from: "mfagap_ual_lines(" + quote(name) + ")", cols: cols, rec: laGoNo, unclean: "false", what: what,
+		trimmed: true, pol: pol, polNo: laGoPol}
 	ok, err := l.laFast(ctx, src, rel, func() (bool, error) { return job.stopped() == "", nil })
 	if err != nil || !ok {
 		if why := job.stopped(); why != "" {
@@ -292,7 +311,8 @@ func (st *ualGoState) laKnown(name []byte) bool {
 func (j *ualGoJob) laColumnInfos() []duckdb.ColumnInfo {
 	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	out := []duckdb.ColumnInfo{{Name: laGoNo, T: bigint}}
+	ubigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_UBIGINT)
+	out := []duckdb.ColumnInfo{{Name: laGoNo, T: bigint}, {Name: laGoPol, T: ubigint}}
 	for _, name := range j.la {
 		out = append(out, duckdb.ColumnInfo{Name: name, T: varchar})
 	}
@@ -330,13 +350,21 @@ func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 		if err := duckdb.SetChunkValue(chunk, 0, row, no); err != nil {
 			return err
 		}
+		for i, trim := range j.laTrim {
+			if trim {
+				st.cells[i] = laTrimCell(st.cells[i])
+			}
+		}
+		if err := j.laPolNumber(st, chunk, row); err != nil {
+			return err
+		}
 		for i, cell := range st.cells {
 			var err error
 			if len(cell) == 0 {
-				err = chunk.SetValue(i+1, row, nil) // DuckDB's reading of an empty cell, quoted or not
+				err = chunk.SetValue(i+2, row, nil) // DuckDB's reading of an empty cell, quoted or not
 			} else {
 				// DuckDB copies the text.
-				err = duckdb.SetChunkValue(chunk, i+1, row, unsafe.String(&cell[0], len(cell)))
+				err = duckdb.SetChunkValue(chunk, i+2, row, unsafe.String(&cell[0], len(cell)))
 			}
 			if err != nil {
 				return err
@@ -346,4 +374,58 @@ func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 	}
 	j.rows.Add(int64(row))
 	return chunk.SetSize(row)
+}
+
+// laPolNumber numbers the row's pair of policy cells (st.cells, trimmed),
+// as mfagap_la_pol would, into the chunk's column laGoPol, and leaves the
+// cells NULL; where there is no room for a new pair it leaves the number
+// NULL and the cells as they are.
+func (j *ualGoJob) laPolNumber(st *ualGoState, chunk duckdb.DataChunk, row int) error {
+	var t [2][]byte
+	for i, at := range j.laPolAt {
+		if at >= 0 {
+			t[i] = st.cells[at]
+		}
+	}
+	j.laPol.mu.Lock()
+	id, key, ok := j.laPol.number(st.polKey, unsafeString(t[0]), unsafeString(t[1]), len(t[0]) > 0, len(t[1]) > 0)
+	j.laPol.mu.Unlock()
+	st.polKey = key
+	if !ok {
+		return chunk.SetValue(1, row, nil)
+	}
+	for _, at := range j.laPolAt {
+		if at >= 0 {
+			st.cells[at] = nil
+		}
+	}
+	return duckdb.SetChunkValue(chunk, 1, row, id)
+}
+
+// laTrimCell is la_trim of a cell (strings.TrimSpace: laSpace's
+// characters), with la_trim's test of its ends first.
+func laTrimCell(c []byte) []byte {
+	if len(c) == 0 || c[0] > ' ' && c[0] < 0x7f && c[len(c)-1] > ' ' && c[len(c)-1] < 0x7f {
+		return c
+	}
+	return bytes.TrimSpace(c)
+}
+
+// unsafeString is b as a string, without a copy: b must not change while
+// the string is in use.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// laColumnKey says whether k (laKey's) is a column of laColumns.
+func laColumnKey(k string) bool {
+	for _, c := range laColumns {
+		if c.la == k {
+			return true
+		}
+	}
+	return false
 }

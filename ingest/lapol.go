@@ -103,6 +103,26 @@ func (r *laPolRead) id(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, bool) 
 	return id, true
 }
 
+// number returns the number of the pair of policy cells t1 and t2 (NULL
+// where not ok), as laFast's polCells read them: the first trimmed as
+// la_trim trims (strings.TrimSpace), each NULL unless it starts like JSON;
+// false when there was no room to keep a new pair. key is a buffer the
+// caller reuses (returned grown). r.mu is held; t1 and t2 may be borrowed.
+func (r *laPolRead) number(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, []byte, bool) {
+	t1 = strings.TrimSpace(t1)
+	ok1 = ok1 && laJSONText(t1)
+	ok2 = ok2 && laJSONText(t2)
+	if !ok1 {
+		t1 = ""
+	}
+	if !ok2 {
+		t2 = ""
+	}
+	key = laPolKey(key[:0], t1, t2, ok1, ok2)
+	id, ok := r.id(key, t1, t2, ok1, ok2)
+	return id, key, ok
+}
+
 // laPolUDF is mfagap_la_pol(read, policies, applied): the number of the
 // pair of cells, as laFast's polCells read them (the first trimmed as
 // la_trim trims, with strings.TrimSpace; each NULL unless it starts like
@@ -166,19 +186,8 @@ func (laPolUDF) Executor() duckdb.ScalarFuncExecutor {
 				if err != nil {
 					return err
 				}
-				// As laFast's polCells: the first trimmed, each only
-				// when it starts like JSON.
-				t1 = strings.TrimSpace(t1)
-				ok1 = ok1 && laJSONText(t1)
-				ok2 = ok2 && laJSONText(t2)
-				if !ok1 {
-					t1 = ""
-				}
-				if !ok2 {
-					t2 = ""
-				}
-				key = laPolKey(key[:0], t1, t2, ok1, ok2)
-				id, ok := r.id(key, t1, t2, ok1, ok2)
+				var id uint64
+				id, key, ok = r.number(key, t1, t2, ok1, ok2)
 				if !ok {
 					if err := out.SetNull(row); err != nil {
 						return err
@@ -253,13 +262,13 @@ func registerLAPol(conn *sql.Conn) error {
 	})
 }
 
-// newLAPolRead starts a read's pairs and returns its name and a function
-// that ends it.
-func newLAPolRead() (string, func()) {
+// newLAPolRead starts a read's pairs and returns its name, the read and a
+// function that ends it.
+func newLAPolRead() (string, *laPolRead, func()) {
 	name := fmt.Sprintf("la-%d", laPolReadSeq.Add(1))
 	r := &laPolRead{ids: map[string]uint64{}}
 	laPolReads.Store(name, r)
-	return name, func() {
+	return name, r, func() {
 		laPolReads.Delete(name)
 		if r.full {
 			laPolOverflows.Add(1)

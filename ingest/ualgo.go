@@ -96,6 +96,13 @@ type ualGoJob struct {
 	// laJSON, for Log Analytics records one a line, gives the place in la
 	// of each name the first record spells.
 	laJSON map[string]int
+	// laTrim marks the cells of la the reader trims as la_trim trims them
+	// (laColumns': every rule that reads them trims them first); laPol
+	// numbers each row's pair of policy cells (la's places laPolAt, -1
+	// where absent), as mfagap_la_pol does (laRelation.pol).
+	laTrim  []bool
+	laPol   *laPolRead
+	laPolAt [2]int
 	// other counts the records that are not sign-ins, by ualRead's name.
 	other map[string]int64
 	// sum, when set, is the file's SHA-256, fed each block as it is read
@@ -244,6 +251,8 @@ type ualGoState struct {
 	cells [][]byte
 	// laNames memoises ualGoState.laKnown.
 	laNames map[string]bool
+	// polKey is laPolNumber's buffer.
+	polKey []byte
 }
 
 // read reads one record: a sign-in, or false for a record that is not
