@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,5 +161,51 @@ func TestLAJSONCell(t *testing.T) {
 		if string(buf[:4]) != "left" {
 			t.Errorf("%s: the buffer's start was overwritten: %q", v, buf)
 		}
+	}
+}
+
+// TestLAGoJSONPolicyMembers: the Go reader numbers a record's policy
+// members by their JSON as written (laPolRaw) and reads each pair's texts
+// once; what the careful path reads from them must not depend on how they
+// are written: escapes that read alike, white space around them, an array
+// where a string is usual, a member given twice, one of the two alone. Each
+// load, with room for every pair and with none, against the careful path's.
+func TestLAGoJSONPolicyMembers(t *testing.T) {
+	p := `[{"id": "p1", "displayName": "CA 1/2 \"MFA\"", "result": "success", "enforcedGrantControls": ["Mfa"]}]`
+	p2 := `[{"id": "p2", "displayName": "CA 2", "result": "failure"}]`
+	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	slash := strings.ReplaceAll(str(p), "/", `\/`)
+	u := strings.ReplaceAll(str(p), `\"`, `\u0022`)
+	var recs []string
+	for i, pair := range [][2]string{
+		{str(p), "null"},
+		{str(p), "null"},
+		{slash, "null"},
+		{u, "null"},
+		{str("\n  " + p + " \u00a0"), "null"},
+		{p, "null"},
+		{str("[]"), str(p2)},
+		{"null", str(p2)},
+		{`""`, str(" " + p2)},
+		{str("not JSON"), str(p2)},
+		{str(p2), str(p)},
+	} {
+		recs = append(recs, laJSONRecord(300+i, nil, map[string]string{"ConditionalAccessPolicies": pair[0], "AppliedConditionalAccessPolicies": pair[1]}))
+	}
+	twice := func(r, v string) string { return strings.TrimSuffix(r, "}") + `, "ConditionalAccessPolicies": ` + v + "}" }
+	recs = append(recs, twice(recs[0], "null"), twice(recs[6], `""`), twice(recs[0], str(p2)), twice(recs[7], str(" ")))
+	for i := len(recs) - 4; i < len(recs); i++ {
+		recs[i] = strings.Replace(recs[i], "-000000000300", fmt.Sprintf("-%012d", 400+i), 1)
+		recs[i] = strings.Replace(recs[i], "-000000000306", fmt.Sprintf("-%012d", 400+i), 1)
+		recs[i] = strings.Replace(recs[i], "-000000000307", fmt.Sprintf("-%012d", 400+i), 1)
+	}
+	text := strings.Join(recs, "\n") + "\n"
+	old := laPolLimit
+	defer func() { laPolLimit = old }()
+	for _, limit := range []int{old, 0} {
+		laPolLimit = limit
+		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
+			laGoShape(t, "SigninLogs.json", "la-json", text, true, &laGoJSON)
+		})
 	}
 }

@@ -109,6 +109,16 @@ func (r *laPolRead) id(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, bool) 
 // false when there was no room to keep a new pair. key is a buffer the
 // caller reuses (returned grown). r.mu is held; t1 and t2 may be borrowed.
 func (r *laPolRead) number(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, []byte, bool) {
+	t1, t2, ok1, ok2 = laPolTexts(t1, t2, ok1, ok2)
+	key = laPolKey(key[:0], t1, t2, ok1, ok2)
+	id, ok := r.id(key, t1, t2, ok1, ok2)
+	return id, key, ok
+}
+
+// laPolTexts reads a pair of policy cells (NULL where not ok) as laFast's
+// polCells do: the first trimmed, each NULL ("", false) unless it starts
+// like JSON.
+func laPolTexts(t1, t2 string, ok1, ok2 bool) (string, string, bool, bool) {
 	t1 = strings.TrimSpace(t1)
 	ok1 = ok1 && laJSONText(t1)
 	ok2 = ok2 && laJSONText(t2)
@@ -118,9 +128,7 @@ func (r *laPolRead) number(key []byte, t1, t2 string, ok1, ok2 bool) (uint64, []
 	if !ok2 {
 		t2 = ""
 	}
-	key = laPolKey(key[:0], t1, t2, ok1, ok2)
-	id, ok := r.id(key, t1, t2, ok1, ok2)
-	return id, key, ok
+	return t1, t2, ok1, ok2
 }
 
 // laPolUDF is mfagap_la_pol(read, policies, applied): the number of the

@@ -251,8 +251,10 @@ type ualGoState struct {
 	cells [][]byte
 	// laNames memoises ualGoState.laKnown.
 	laNames map[string]bool
-	// polKey is laPolNumber's buffer.
+	// polKey is laPolNumber's buffer; polRaw a record's policy members as
+	// written (laPolRaw).
 	polKey []byte
+	polRaw [2][]byte
 }
 
 // read reads one record: a sign-in, or false for a record that is not
