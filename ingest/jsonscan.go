@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -50,11 +52,16 @@ func (s *jsonScanner) space() {
 }
 
 // str reads the string at s.i (its opening quote) and says whether it is
-// valid and whether it has no escape.
+// valid and whether it has no escape. It skips eight bytes at a time to the
+// next quote, backslash or control character (plainRun).
 func (s *jsonScanner) str() (ok, plain bool) {
 	b := s.b
 	plain = true
-	for i := s.i + 1; i < len(b); i++ {
+	for i := s.i + 1; ; i++ {
+		i = s.plainRun(i)
+		if i >= len(b) {
+			return false, false
+		}
 		switch scanClass[b[i]] {
 		case 0:
 			continue
@@ -89,7 +96,39 @@ func (s *jsonScanner) str() (ok, plain bool) {
 			return false, false
 		}
 	}
-	return false, false
+}
+
+// Bytes of eight, for plainRun.
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+)
+
+// plainRun returns the place of the first byte from i on, eight at a time,
+// that may be a quote, a backslash or a control character (and no earlier
+// one is), or the start of the last eight bytes; it sets s.high if the
+// bytes it passes hold one beyond ASCII. In each word, a byte below 0x20
+// sets its top bit in (x - 0x20…) &^ x, a quote or a backslash in the same
+// test of x xor it; a borrow sets false ones only above a true one, so the
+// lowest set bit is a true one.
+func (s *jsonScanner) plainRun(i int) int {
+	b := s.b
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, e := x^(swarOnes*'"'), x^(swarOnes*'\\')
+		m := ((x-swarOnes*0x20)&^x | (q-swarOnes)&^q | (e-swarOnes)&^e) & swarHighs
+		if m != 0 {
+			if x&swarHighs&(m-1) != 0 { // before the stop
+				s.high = true
+			}
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		if x&swarHighs != 0 {
+			s.high = true
+		}
+		i += 8
+	}
+	return i
 }
 
 func isHex(c byte) bool {

@@ -447,7 +447,6 @@ func (j *ualGoJob) laPolRaw(st *ualGoState) (uint64, bool) {
 	return j.laPol.id(key, t1, t2, ok1, ok2)
 }
 
-
 // laTrimCell is la_trim of a cell (strings.TrimSpace: laSpace's
 // characters), with la_trim's test of its ends first.
 func laTrimCell(c []byte) []byte {

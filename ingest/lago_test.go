@@ -192,7 +192,9 @@ func TestLAGoJSONPolicyMembers(t *testing.T) {
 	} {
 		recs = append(recs, laJSONRecord(300+i, nil, map[string]string{"ConditionalAccessPolicies": pair[0], "AppliedConditionalAccessPolicies": pair[1]}))
 	}
-	twice := func(r, v string) string { return strings.TrimSuffix(r, "}") + `, "ConditionalAccessPolicies": ` + v + "}" }
+	twice := func(r, v string) string {
+		return strings.TrimSuffix(r, "}") + `, "ConditionalAccessPolicies": ` + v + "}"
+	}
 	recs = append(recs, twice(recs[0], "null"), twice(recs[6], `""`), twice(recs[0], str(p2)), twice(recs[7], str(" ")))
 	for i := len(recs) - 4; i < len(recs); i++ {
 		recs[i] = strings.Replace(recs[i], "-000000000300", fmt.Sprintf("-%012d", 400+i), 1)

@@ -85,6 +85,16 @@ func TestScanRecord(t *testing.T) {
 			t.Errorf("%q: taken", c)
 		}
 	}
+	// The scan skips eight bytes at a time (plainRun): each byte that
+	// stops it or is not ASCII, at each place in a long string and in a
+	// long name, on either side of a word's end.
+	for _, odd := range []string{`"`, `\\`, `\"`, `\u00e9`, `\x`, "\\", "\x01", "\x1f", "é", "\xff", " ", "\x7f"} {
+		for at := 0; at <= 19; at++ {
+			str := strings.Repeat("x", at) + odd + strings.Repeat("y", 19-at)
+			checkScan(t, []byte(`{"a":"`+str+`","b":1}`))
+			checkScan(t, []byte(`{"`+str+`":"z"}`))
+		}
+	}
 	// Too deep for the careful path, whatever json.Valid says.
 	deep := strings.Repeat(`{"a":`, maxJSONDepth+1) + `1` + strings.Repeat(`}`, maxJSONDepth+1)
 	if ok, _ := scanRecord([]byte(deep), func(_, _ []byte) {}); ok {
