@@ -268,9 +268,10 @@ func (s *jsonScanner) after(close byte) (more, ok bool) {
 
 // object reads the object at s.i; member, when set, is called with each
 // member's name (without quotes) and the exact bytes of its value, in
-// order. A name with an escape or bytes that are not UTF-8 (which the
-// careful path decodes) makes it say no when member is set.
-func (s *jsonScanner) object(member func(name, v []byte)) bool {
+// order, and whether the value is a string without an escape. A name with
+// an escape or bytes that are not UTF-8 (which the careful path decodes)
+// makes it say no when member is set.
+func (s *jsonScanner) object(member func(name, v []byte, plain bool)) bool {
 	if empty, ok := s.open('}'); empty || !ok {
 		return ok
 	}
@@ -293,12 +294,16 @@ func (s *jsonScanner) object(member func(name, v []byte)) bool {
 		}
 		s.i++
 		s.space()
-		v := s.i
-		if !s.value() {
+		v, plainValue := s.i, false
+		if s.i < len(s.b) && s.b[s.i] == '"' {
+			if ok, plainValue = s.str(); !ok {
+				return false
+			}
+		} else if !s.value() {
 			return false
 		}
 		if member != nil {
-			member(name, s.b[v:s.i:s.i])
+			member(name, s.b[v:s.i:s.i], plainValue)
 		}
 		if more, ok := s.after('}'); !more {
 			return ok
@@ -311,6 +316,12 @@ func (s *jsonScanner) object(member func(name, v []byte)) bool {
 // valid JSON (as json.Valid says) nested no deeper than maxJSONDepth, its
 // names without escapes; high says a string in it holds bytes beyond ASCII.
 func scanRecord(b []byte, member func(name, v []byte)) (ok, high bool) {
+	return scanRecordPlain(b, func(name, v []byte, _ bool) { member(name, v) })
+}
+
+// scanRecordPlain is scanRecord, member told as object tells it whether a
+// value is a string without an escape.
+func scanRecordPlain(b []byte, member func(name, v []byte, plain bool)) (ok, high bool) {
 	s := jsonScanner{b: b}
 	s.space()
 	if s.i >= len(b) || b[s.i] != '{' || !s.object(member) {
@@ -340,7 +351,7 @@ func nameValuesPlain(raw []byte, pair func(name, value []byte)) bool {
 			return false
 		}
 		plain := true
-		if !s.object(func(k, v []byte) {
+		if !s.object(func(k, v []byte, _ bool) {
 			seen++
 			if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
 				plain = false

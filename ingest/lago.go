@@ -217,8 +217,10 @@ func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
 	why := ""
 	st.cell = st.cell[:0]
 	st.polRaw = [2][]byte{}
-	ok, high := scanRecord(raw, func(name, v []byte) {
-		i, found := j.laJSON[string(name)]
+	at := 0
+	ok, high := scanRecordPlain(raw, func(name, v []byte, plain bool) {
+		i, found := st.laMember(j, at, name)
+		at++
 		if !found {
 			if why == "" && st.laKnown(name) {
 				why = fmt.Sprintf("the member %q, which the first record names otherwise or not at all", name)
@@ -233,7 +235,12 @@ func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
 			return
 		}
 		var t []byte
-		if t, st.cell = laJSONCell(v, st.cell); len(t) > 0 {
+		if plain {
+			t = v[1 : len(v)-1] // UTF-8 checked with the record's
+		} else {
+			t, st.cell = laJSONCell(v, st.cell)
+		}
+		if len(t) > 0 {
 			st.cells[i] = t
 		}
 	})
@@ -302,6 +309,30 @@ func unescapeShort(in, buf []byte) ([]byte, bool) {
 		in = in[i+2:]
 	}
 	return buf, true
+}
+
+// laMember looks name up in j.laJSON, the member at place at of a record:
+// by the place first, as the thread's last record of as many members or
+// more had it (an export writes its members in one order), then by name.
+func (st *ualGoState) laMember(j *ualGoJob, at int, name []byte) (int, bool) {
+	if at < len(st.laOrder) && st.laOrder[at].name == string(name) {
+		return st.laOrder[at].i, st.laOrder[at].found
+	}
+	i, found := j.laJSON[string(name)]
+	switch e := (laMemberAt{string(name), i, found}); {
+	case at < len(st.laOrder):
+		st.laOrder[at] = e
+	case at == len(st.laOrder) && at < 1024:
+		st.laOrder = append(st.laOrder, e)
+	}
+	return i, found
+}
+
+// laMemberAt is a member's look-up in j.laJSON, by its place (laMember).
+type laMemberAt struct {
+	name  string
+	i     int
+	found bool
 }
 
 // laKnown is laReads, memoised for the thread.

@@ -249,8 +249,9 @@ type ualGoState struct {
 	// string's escapes undone), which cells points into.
 	cell  []byte
 	cells [][]byte
-	// laNames memoises ualGoState.laKnown.
+	// laNames memoises ualGoState.laKnown, laOrder laMember.
 	laNames map[string]bool
+	laOrder []laMemberAt
 	// polKey is laPolNumber's buffer; polRaw a record's policy members as
 	// written (laPolRaw).
 	polKey []byte

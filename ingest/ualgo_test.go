@@ -41,7 +41,12 @@ var scanCases = []string{
 func checkScan(t *testing.T, b []byte) {
 	t.Helper()
 	got := map[string]json.RawMessage{}
-	ok, high := scanRecord(b, func(name, v []byte) { got[string(name)] = v })
+	ok, high := scanRecordPlain(b, func(name, v []byte, plain bool) {
+		got[string(name)] = v
+		if want := v[0] == '"' && !bytes.Contains(v, []byte(`\`)); plain != want {
+			t.Errorf("%q: member %q plain %v", b, name, plain)
+		}
+	})
 	trimmed := bytes.TrimSpace(b)
 	careful := json.Valid(b) && len(trimmed) > 0 && trimmed[0] == '{' && depthOf(b) <= maxJSONDepth
 	if ok && !careful {
