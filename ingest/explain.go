@@ -55,6 +55,9 @@ func Explain(paths []string, opts Options) ([]Detection, error) {
 			d.Tenant = opts.Tenant
 		}
 		sn, err := sniffFile(f, tmp, i)
+		if err == nil {
+			err = sn.checkEncoding() // as the load would, whatever reads the file
+		}
 		switch {
 		case err != nil:
 			d.Reason = fmt.Sprintf("cannot read: %v", err)

@@ -116,8 +116,20 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 		// The Go reader first (lago.go); DuckDB's reader when it leaves
 		// the file as a matter of shape.
 		done, shape, err := l.laGo(ctx, src)
-		if err != nil || done || !shape {
+		if err != nil || done {
 			return done, err
+		}
+		if again, err := l.laterEncoding(src); err != nil || again {
+			if err != nil {
+				return false, err
+			}
+			// A Windows-1252 file, from its UTF-8 copy.
+			if done, shape, err = l.laGo(ctx, src); err != nil || done {
+				return done, err
+			}
+		}
+		if !shape {
+			return false, nil
 		}
 	}
 	read, cols, ok, err := l.csvColumns(ctx, src)

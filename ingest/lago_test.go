@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -208,6 +209,70 @@ func TestLAGoJSONPolicyMembers(t *testing.T) {
 		laPolLimit = limit
 		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
 			laGoShape(t, "SigninLogs.json", "la-json", text, true, &laGoJSON)
+		})
+	}
+}
+
+// TestGoReadersCheckEncodingLater: a Log Analytics or audit CSV whose
+// first MiB is UTF-8 is not read through before its load (sniffFile leaves
+// the Windows-1252 check for later, checkEncoding): the Go reader, which
+// checks each line, reads it once. One whose bytes past its first MiB are
+// Windows-1252 loads from a UTF-8 copy, as when the file was checked whole
+// before its load (the Go readers off), noted alike (its last line repeats
+// an earlier sign-in, which the load then drops: the comparison of the two
+// loads covers it).
+func TestGoReadersCheckEncodingLater(t *testing.T) {
+	const note = "not UTF-8: read as Windows-1252"
+	// A file of ASCII throughout (a UTF-8 character would make it UTF-8
+	// with bad bytes), past the first MiB, of the lines of text.
+	ascii := func(text, end string) string {
+		lines := strings.SplitAfter(text, end)
+		out := lines[0]
+		for len(out) < sniffBytes {
+			for _, l := range lines[1:] {
+				if !strings.ContainsFunc(l, func(r rune) bool { return r >= 0x80 }) {
+					out += l
+				}
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name, file, text string
+		// from, to: a cell's text, and what the Windows-1252 line holds instead
+		from, to string
+		reads    *atomic.Int64
+		on       *bool
+	}{
+		{"Log Analytics", "SigninLogs_export.csv", ascii(laGoText(t), "\r\n"), "Browser", "Navigateur é", &laGoReads, &laGoCSV},
+		{"audit", "AuditLog_2025-03-01.csv", ascii(ualCSVText(t, ualCleanRecords(t)), "\n"), "Windows10", "Windows é", &ualGoReads, &ualGoCSV},
+	} {
+		t.Run(c.name+", UTF-8", func(t *testing.T) {
+			path := write(t, t.TempDir(), c.file, c.text)
+			before, read := preReads.Load(), c.reads.Load()
+			load(t, Options{}, path)
+			if n := preReads.Load() - before; n != 0 {
+				t.Errorf("read through %d bytes before the Go reader", n)
+			}
+			if c.reads.Load()-read != 1 {
+				t.Errorf("the Go reader did not read it")
+			}
+		})
+		t.Run(c.name+", Windows-1252 past the first MiB", func(t *testing.T) {
+			line := strings.SplitAfter(c.text, "\n")[1]
+			if !strings.Contains(line, c.from) {
+				t.Fatalf("no %q in %q", c.from, line)
+			}
+			text := c.text + cp1252(t, strings.Replace(line, c.from, c.to, 1))
+			path := write(t, t.TempDir(), c.file, text)
+			read := c.reads.Load()
+			got := loadBothWays(t, c.on, c.reads, -1, path)
+			if c.reads.Load()-read != 1 {
+				t.Errorf("the Go reader did not read the copy")
+			}
+			if !strings.Contains(got, note) {
+				t.Errorf("not read as Windows-1252:\n%.800s", got)
+			}
 		})
 	}
 }

@@ -347,6 +347,13 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	if len(bytesTrim(sn.head)) > 0 {
 		fm = detectFormat(sn)
 	}
+	if !laGoTakes(fm, sn) && !ualGoTakes(fm, sn) {
+		// Their Go readers check each line (laterEncoding).
+		if err := sn.checkEncoding(); err != nil {
+			sum, _ := h.wait()
+			return nil, l.recordSkip(ctx, f.display, sum, fmt.Sprintf("cannot read: %v", err))
+		}
+	}
 	if fm == nil {
 		sum, herr := h.wait()
 		switch {
@@ -378,7 +385,7 @@ func (l *loader) prepare(ctx context.Context, f inputFile, seq int) (*prepared, 
 	case sn.encoding == "windows-1252" && sn.isJSON:
 		src.note(windows1252JSON)
 	case sn.encoding == "windows-1252":
-		src.note("not UTF-8: read as Windows-1252, the code page Excel saves CSV in")
+		src.note(windows1252CSV)
 	}
 	if hits := shallowMembers(sn, src.format.id != "diagnostic-json"); len(hits) > 0 {
 		src.note("%s", shallowWarning(hits))
@@ -460,6 +467,27 @@ order by c.table_name`)
 
 // windows1252JSON notes a JSON file read as Windows-1252.
 const windows1252JSON = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON"
+
+// laterEncoding runs the Windows-1252 check sniffFile left for a Go reader
+// that checks each line of a CSV (checkEncoding), once the reader stopped,
+// before another path reads the file: a reader that read it whole found it
+// UTF-8 throughout, so it needs none. It says whether the file is now read
+// from a UTF-8 copy, which the Go reader may read again, and notes it as
+// prepare notes a copy made before the load.
+func (l *loader) laterEncoding(src *source) (bool, error) {
+	sn := src.sniff
+	if sn.later == nil {
+		return false, nil
+	}
+	if err := sn.checkEncoding(); err != nil || sn.encoding != "windows-1252" {
+		return false, err
+	}
+	src.note(windows1252CSV)
+	return true, nil
+}
+
+// windows1252CSV notes a CSV read from a Windows-1252 copy.
+const windows1252CSV = "not UTF-8: read as Windows-1252, the code page Excel saves CSV in"
 
 // asWindows1252 reloads, after a load of src, a JSON file written in
 // Windows-1252 (Windows PowerShell 5.1's Set-Content and Out-File

@@ -43,6 +43,9 @@ type sniff struct {
 
 	scanned bool     // scan holds scanText of disk
 	scan    textScan // see text
+	// later, when set, is the Windows-1252 check (fromWindows1252) of a
+	// CSV whose first MiB is UTF-8, left for checkEncoding (laterEncoding).
+	later *encodingCheck
 
 	badUTF16 badUnits // what transcodeUTF16 replaced
 }
@@ -199,12 +202,44 @@ func sniffFile(f inputFile, tmp string, seq int) (*sniff, error) {
 		return s, nil
 	}
 	if s.encoding == "utf-8" {
-		if err := s.fromWindows1252(f.display, tmp, seq); err != nil {
-			return nil, fmt.Errorf("check the encoding of %s: %w", f.display, err)
+		// A first MiB in UTF-8 leaves the check of the whole file for
+		// later: the Go readers of the Log Analytics and audit CSVs check
+		// each line themselves, and read the file once where the check
+		// read it once more before them (at 10 M rows, 37 GB from disk:
+		// 30 s; issue 5). The loader asks for it (checkEncoding) for any
+		// other format, and when such a reader stops.
+		s.later = &encodingCheck{display: f.display, tmp: tmp, seq: seq}
+		if !validHead(head, len(head) == sniffBytes) {
+			if err := s.checkEncoding(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	s.sniffCSV()
 	return s, nil
+}
+
+// encodingCheck is a Windows-1252 check sniffFile left for later.
+type encodingCheck struct {
+	display, tmp string
+	seq          int
+}
+
+// checkEncoding runs the Windows-1252 check sniffFile left for later, if
+// it left one: a CSV that is not UTF-8 and reads as Windows-1252 is read
+// from a UTF-8 copy from then on (fromWindows1252). A first MiB in UTF-8
+// (as sniffFile leaves it) is ASCII if the file reads as Windows-1252, so
+// the detection made on it stands.
+func (s *sniff) checkEncoding() error {
+	c := s.later
+	if c == nil {
+		return nil
+	}
+	s.later = nil
+	if err := s.fromWindows1252(c.display, c.tmp, c.seq); err != nil {
+		return fmt.Errorf("check the encoding of %s: %w", c.display, err)
+	}
+	return nil
 }
 
 // fromWindows1252 reads a text file that is not JSON once through
