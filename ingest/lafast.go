@@ -115,21 +115,9 @@ func (l *loader) laFastCSV(ctx context.Context, src *source) (bool, error) {
 	if laGoTakes(src.format, src.sniff) {
 		// The Go reader first (lago.go); DuckDB's reader when it leaves
 		// the file as a matter of shape.
-		done, shape, err := l.laGo(ctx, src)
-		if err != nil || done {
+		done, shape, err := l.laterEncoding(ctx, src, l.laGo)
+		if err != nil || done || !shape {
 			return done, err
-		}
-		if again, err := l.laterEncoding(src); err != nil || again {
-			if err != nil {
-				return false, err
-			}
-			// A Windows-1252 file, from its UTF-8 copy.
-			if done, shape, err = l.laGo(ctx, src); err != nil || done {
-				return done, err
-			}
-		}
-		if !shape {
-			return false, nil
 		}
 	}
 	read, cols, ok, err := l.csvColumns(ctx, src)

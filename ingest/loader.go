@@ -468,22 +468,24 @@ order by c.table_name`)
 // windows1252JSON notes a JSON file read as Windows-1252.
 const windows1252JSON = "not UTF-8: read as Windows-1252, as Windows PowerShell's Set-Content writes JSON"
 
-// laterEncoding runs the Windows-1252 check sniffFile left for a Go reader
-// that checks each line of a CSV (checkEncoding), once the reader stopped,
-// before another path reads the file: a reader that read it whole found it
-// UTF-8 throughout, so it needs none. It says whether the file is now read
-// from a UTF-8 copy, which the Go reader may read again, and notes it as
-// prepare notes a copy made before the load.
-func (l *loader) laterEncoding(src *source) (bool, error) {
+// laterEncoding runs read, a Go reader that checks each line of a CSV
+// (laGo, ualGo), and, when it stops, the Windows-1252 check sniffFile left
+// for it (checkEncoding), before another path reads the file: a reader
+// that read the file whole found it UTF-8 throughout, so it needs none. A
+// file that reads as Windows-1252 is read again, by read, from its UTF-8
+// copy, noted as prepare notes a copy made before the load. It returns
+// read's answer.
+func (l *loader) laterEncoding(ctx context.Context, src *source,
+	read func(context.Context, *source) (done, shape bool, err error)) (done, shape bool, err error) {
 	sn := src.sniff
-	if sn.later == nil {
-		return false, nil
+	if done, shape, err = read(ctx, src); err != nil || done || sn.later == nil {
+		return done, shape, err
 	}
 	if err := sn.checkEncoding(); err != nil || sn.encoding != "windows-1252" {
-		return false, err
+		return false, shape, err
 	}
 	src.note(windows1252CSV)
-	return true, nil
+	return read(ctx, src)
 }
 
 // windows1252CSV notes a CSV read from a Windows-1252 copy.

@@ -52,18 +52,9 @@ func init() {
 func loadUAL(ctx context.Context, l *loader, src *source) error {
 	sqlMay := true
 	if ualGoTakes(src.format, src.sniff) {
-		ok, shape, err := l.ualGo(ctx, src)
+		ok, shape, err := l.laterEncoding(ctx, src, l.ualGo)
 		if err != nil || ok {
 			return err
-		}
-		if again, err := l.laterEncoding(src); err != nil || again {
-			if err != nil {
-				return err
-			}
-			// A Windows-1252 file, from its UTF-8 copy.
-			if ok, shape, err = l.ualGo(ctx, src); err != nil || ok {
-				return err
-			}
 		}
 		// A CSV the Go reader does not take as it is written may still
 		// be the SQL path's; a record it halted on is the careful path's.
