@@ -176,13 +176,14 @@ func (l *loader) laGoRead(ctx context.Context, src *source, job *ualGoJob, cols 
 	defer polEnd()
 	job.laPol, job.laPolAt, job.laTrim = polRead, [2]int{-1, -1}, make([]bool, len(cols))
 	for i, c := range cols {
-		switch k := laKey(c); {
-		case k == "conditionalaccesspolicies":
+		k := laKey(c)
+		switch k {
+		case "conditionalaccesspolicies":
 			job.laPolAt[0] = i
-		case k == "appliedconditionalaccesspolicies":
+		case "appliedconditionalaccesspolicies":
 			job.laPolAt[1] = i
 		}
-		job.laTrim[i] = laColumnKey(laKey(c))
+		job.laTrim[i] = laColumnKey(k)
 	}
 	ualGoJobs.Store(name, job)
 	defer ualGoJobs.Delete(name)
