@@ -364,6 +364,7 @@ func (j *ualGoJob) laColumnInfos() []duckdb.ColumnInfo {
 // CSV's line, the record of JSON lines), then its cells j.la names.
 func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 	capacity := duckdb.GetDataChunkCapacity()
+	fast := st.text.start(&chunk, 2, len(j.la))
 	row := 0
 	for row < capacity {
 		l, more, err := j.nextLine(st)
@@ -399,6 +400,11 @@ func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 		if err := j.laPolNumber(st, chunk, row); err != nil {
 			return err
 		}
+		if fast {
+			st.text.add(st.cells)
+			row++
+			continue
+		}
 		for i, cell := range st.cells {
 			var err error
 			if len(cell) == 0 {
@@ -412,6 +418,9 @@ func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 			}
 		}
 		row++
+	}
+	if fast {
+		st.text.flush()
 	}
 	j.rows.Add(int64(row))
 	return chunk.SetSize(row)

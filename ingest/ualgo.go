@@ -256,6 +256,8 @@ type ualGoState struct {
 	// written (laPolRaw).
 	polKey []byte
 	polRaw [2][]byte
+	// text gathers a Log Analytics chunk's text cells (fillLA).
+	text chunkText
 }
 
 // read reads one record: a sign-in, or false for a record that is not

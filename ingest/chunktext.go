@@ -1,0 +1,153 @@
+package ingest
+
+/*
+#include <stdint.h>
+
+// DuckDB's C API (duckdb.h), as duckdb-go's bindings link it: the few
+// functions chunkText calls, declared here rather than included (the
+// header is in another module).
+typedef uint64_t idx_t;
+typedef struct _duckdb_data_chunk { void *internal_ptr; } *duckdb_data_chunk;
+typedef struct _duckdb_vector { void *internal_ptr; } *duckdb_vector;
+idx_t duckdb_data_chunk_get_column_count(duckdb_data_chunk chunk);
+duckdb_vector duckdb_data_chunk_get_vector(duckdb_data_chunk chunk, idx_t col_idx);
+void duckdb_unsafe_vector_assign_string_element_len(duckdb_vector vector, idx_t index, const char *str, idx_t str_len);
+void duckdb_vector_ensure_validity_writable(duckdb_vector vector);
+uint64_t *duckdb_vector_get_validity(duckdb_vector vector);
+void duckdb_validity_set_row_invalid(uint64_t *validity, idx_t row);
+
+// mfagap_chunk_text writes rows rows of ncols text columns into chunk:
+// the cell of row r and column c (at[r*ncols+c]) is buf[at[i]] for len[i]
+// bytes, NULL where at[i] is negative; the column goes to the chunk's
+// column col[c], none where that is negative.
+static void mfagap_chunk_text(duckdb_data_chunk chunk, const int64_t *col, idx_t ncols, idx_t rows,
+		const char *buf, const int64_t *at, const int64_t *len) {
+	for (idx_t c = 0; c < ncols; c++) {
+		if (col[c] < 0) {
+			continue;
+		}
+		duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, (idx_t)col[c]);
+		uint64_t *validity = 0;
+		for (idx_t r = 0; r < rows; r++) {
+			idx_t i = r * ncols + c;
+			if (at[i] < 0) {
+				if (!validity) {
+					duckdb_vector_ensure_validity_writable(vec);
+					validity = duckdb_vector_get_validity(vec);
+				}
+				duckdb_validity_set_row_invalid(validity, r);
+				continue;
+			}
+			duckdb_unsafe_vector_assign_string_element_len(vec, r, buf + at[i], (idx_t)len[i]);
+		}
+	}
+}
+
+static idx_t mfagap_chunk_columns(duckdb_data_chunk chunk) {
+	return duckdb_data_chunk_get_column_count(chunk);
+}
+*/
+import "C"
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// chunkText gathers the text cells of a table function's chunk in Go and
+// writes them to DuckDB in one call (issue 5): duckdb-go's SetChunkValue
+// makes a cgo call for each string, and DuckDB's checked assign reads each
+// string's UTF-8 again; on the 1 M Log Analytics JSON lines, about 33 cells
+// a row, those were ≈ 7 % of the ingest's CPU samples. The caller vouches
+// that every cell is UTF-8 (the Go readers check each line or record).
+//
+// The chunk's C handle and its column projection are duckdb-go's private
+// fields, read by reflection: when they are not what this version of
+// duckdb-go has (TestChunkTextInternals), start says so and the caller
+// sets its values one by one as before.
+type chunkText struct {
+	ncols int
+	col   []int64 // the chunk's column of each text column, -1 if not projected
+	buf   []byte
+	at    []int64
+	len   []int64
+	rows  int
+	chunk unsafe.Pointer
+}
+
+// start readies t for a chunk whose text columns are first, first+1, …,
+// first+ncols-1 of the table function; false when the chunk's internals
+// cannot be read.
+func (t *chunkText) start(chunk *duckdb.DataChunk, first, ncols int) bool {
+	ptr, proj, ok := chunkInternals(chunk)
+	if !ok {
+		return false
+	}
+	t.ncols, t.chunk, t.rows = ncols, ptr, 0
+	t.col = t.col[:0]
+	for c := range ncols {
+		i := first + c
+		switch {
+		case proj == nil:
+			t.col = append(t.col, int64(i))
+		case i < len(proj):
+			t.col = append(t.col, int64(proj[i]))
+		default:
+			return false
+		}
+	}
+	t.buf, t.at, t.len = t.buf[:0], t.at[:0], t.len[:0]
+	return true
+}
+
+// add appends one row's cells (len(cells) == ncols; an empty cell is
+// NULL, DuckDB's reading of an empty cell).
+func (t *chunkText) add(cells [][]byte) {
+	for _, c := range cells {
+		if len(c) == 0 {
+			t.at = append(t.at, -1)
+			t.len = append(t.len, 0)
+			continue
+		}
+		t.at = append(t.at, int64(len(t.buf)))
+		t.len = append(t.len, int64(len(c)))
+		t.buf = append(t.buf, c...)
+	}
+	t.rows++
+}
+
+// flush writes the rows added to the chunk.
+func (t *chunkText) flush() {
+	if t.rows == 0 || t.ncols == 0 {
+		return
+	}
+	var buf *C.char
+	if len(t.buf) > 0 {
+		buf = (*C.char)(unsafe.Pointer(&t.buf[0]))
+	}
+	C.mfagap_chunk_text(C.duckdb_data_chunk(t.chunk), (*C.int64_t)(unsafe.Pointer(&t.col[0])), C.idx_t(t.ncols), C.idx_t(t.rows),
+		buf, (*C.int64_t)(unsafe.Pointer(&t.at[0])), (*C.int64_t)(unsafe.Pointer(&t.len[0])))
+}
+
+// chunkInternals reads duckdb-go's private fields of chunk: the C
+// duckdb_data_chunk and the projection (the table function's column i is
+// the chunk's column projection[i], -1 when not projected; nil when every
+// column is). ok is false when the fields are not as expected or the C
+// chunk's column count is not the chunk's.
+func chunkInternals(chunk *duckdb.DataChunk) (ptr unsafe.Pointer, projection []int, ok bool) {
+	v := reflect.ValueOf(chunk).Elem()
+	h := v.FieldByName("chunk")
+	p := v.FieldByName("projection")
+	if !h.IsValid() || h.Kind() != reflect.Struct || h.NumField() != 1 || h.Type().Field(0).Type.Kind() != reflect.UnsafePointer ||
+		!p.IsValid() || p.Type() != reflect.TypeFor[[]int]() {
+		return nil, nil, false
+	}
+	ptr = *(*unsafe.Pointer)(unsafe.Pointer(h.UnsafeAddr()))
+	projection = *(*[]int)(unsafe.Pointer(p.UnsafeAddr()))
+	if ptr == nil || int(C.mfagap_chunk_columns(C.duckdb_data_chunk(ptr))) != chunk.ColumnCount() {
+		return nil, nil, false
+	}
+	return ptr, projection, true
+}
