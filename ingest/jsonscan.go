@@ -38,6 +38,74 @@ type jsonScanner struct {
 	// high is set when a string held a byte beyond ASCII: the record's
 	// UTF-8 is then checked as the careful path checks it.
 	high bool
+	// rep, when set, holds long string values of the top-level members
+	// seen in earlier records (scanRecordRepeat).
+	rep *scanRepeat
+}
+
+// scanRepeat keeps, for each place of a top-level member in a record, the
+// last few long string values seen there, as written (quotes included),
+// for scanRecordRepeat: a Log Analytics export repeats a few policy
+// results, 1.8 KB of escaped JSON a row, in every record, and comparing
+// bytes is cheaper than reading them as a string (issue 5). A string's end
+// is where its first unescaped quote is, so bytes that start with a whole
+// string as written hold that same string.
+type scanRepeat struct {
+	places []repeatPlace
+}
+
+type repeatPlace struct {
+	vals         []repeatValue // the most recent first
+	hits, misses int
+}
+
+type repeatValue struct {
+	raw         []byte
+	plain, high bool
+}
+
+const (
+	repeatMin  = 1024 // shorter values are read, not looked up
+	repeatKeep = 8    // values kept a place
+)
+
+// lookup returns the value kept at place k that b starts with; none when
+// r is nil.
+func (r *scanRepeat) lookup(k int, b []byte) (repeatValue, bool) {
+	if r == nil || k >= len(r.places) {
+		return repeatValue{}, false
+	}
+	p := &r.places[k]
+	for i, v := range p.vals {
+		n := len(v.raw)
+		if n <= len(b) && b[n-1] == '"' && bytes.Equal(b[:n], v.raw) {
+			copy(p.vals[1:i+1], p.vals[:i])
+			p.vals[0] = v
+			p.hits++
+			return v, true
+		}
+	}
+	return repeatValue{}, false
+}
+
+// keep keeps v (raw copied) at place k, unless the place's values seldom
+// repeat: after 64 misses, a place with fewer hits than a quarter of its
+// misses keeps nothing more.
+func (r *scanRepeat) keep(k int, v repeatValue) {
+	for k >= len(r.places) {
+		r.places = append(r.places, repeatPlace{})
+	}
+	p := &r.places[k]
+	if p.misses++; p.misses > 64 && p.hits < p.misses/4 {
+		p.vals = nil
+		return
+	}
+	v.raw = append([]byte(nil), v.raw...)
+	if len(p.vals) < repeatKeep {
+		p.vals = append(p.vals, repeatValue{})
+	}
+	copy(p.vals[1:], p.vals)
+	p.vals[0] = v
 }
 
 func (s *jsonScanner) space() {
@@ -275,7 +343,11 @@ func (s *jsonScanner) object(member func(name, v []byte, plain bool)) bool {
 	if empty, ok := s.open('}'); empty || !ok {
 		return ok
 	}
-	for {
+	rep := s.rep
+	if s.depth != 1 || member == nil {
+		rep = nil
+	}
+	for k := 0; ; k++ {
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
 			return false
 		}
@@ -296,8 +368,20 @@ func (s *jsonScanner) object(member func(name, v []byte, plain bool)) bool {
 		s.space()
 		v, plainValue := s.i, false
 		if s.i < len(s.b) && s.b[s.i] == '"' {
-			if ok, plainValue = s.str(); !ok {
-				return false
+			if kept, found := rep.lookup(k, s.b[s.i:]); found {
+				s.i += len(kept.raw)
+				plainValue = kept.plain
+				s.high = s.high || kept.high
+			} else {
+				high := s.high
+				s.high = false
+				if ok, plainValue = s.str(); !ok {
+					return false
+				}
+				if rep != nil && s.i-v >= repeatMin {
+					rep.keep(k, repeatValue{raw: s.b[v:s.i], plain: plainValue, high: s.high})
+				}
+				s.high = s.high || high
 			}
 		} else if !s.value() {
 			return false
@@ -322,7 +406,13 @@ func scanRecord(b []byte, member func(name, v []byte)) (ok, high bool) {
 // scanRecordPlain is scanRecord, member told as object tells it whether a
 // value is a string without an escape.
 func scanRecordPlain(b []byte, member func(name, v []byte, plain bool)) (ok, high bool) {
-	s := jsonScanner{b: b}
+	return scanRecordRepeat(b, nil, member)
+}
+
+// scanRecordRepeat is scanRecordPlain, a top-level member's string value
+// looked up among those rep kept from earlier records (rep may be nil).
+func scanRecordRepeat(b []byte, rep *scanRepeat, member func(name, v []byte, plain bool)) (ok, high bool) {
+	s := jsonScanner{b: b, rep: rep}
 	s.space()
 	if s.i >= len(b) || b[s.i] != '{' || !s.object(member) {
 		return false, s.high

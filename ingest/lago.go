@@ -219,7 +219,7 @@ func (j *ualGoJob) laJSONCells(st *ualGoState, raw []byte) string {
 	st.cell = st.cell[:0]
 	st.polRaw = [2][]byte{}
 	at := 0
-	ok, high := scanRecordPlain(raw, func(name, v []byte, plain bool) {
+	ok, high := scanRecordRepeat(raw, &st.repeat, func(name, v []byte, plain bool) {
 		i, found := st.laMember(j, at, name)
 		at++
 		if !found {

@@ -1,8 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"os"
 	"testing"
+
+	"github.com/mfagap/mfagap/gen"
 )
 
 // BenchmarkScanText times the one read of a CSV in Go (encoding checks and
@@ -22,4 +25,45 @@ func BenchmarkScanText(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkScanRecordRepeat times the scan of Log Analytics JSON lines
+// (the generator's, 2000 records) with and without the values of earlier
+// records kept (scanRecordRepeat).
+func BenchmarkScanRecordRepeat(b *testing.B) {
+	lines := laJSONBenchLines(b, 2000)
+	var size int64
+	for _, l := range lines {
+		size += int64(len(l))
+	}
+	for _, keep := range []bool{false, true} {
+		name := "read"
+		if keep {
+			name = "kept"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(size)
+			var rep *scanRepeat
+			if keep {
+				rep = &scanRepeat{}
+			}
+			for b.Loop() {
+				for _, l := range lines {
+					if ok, _ := scanRecordRepeat(l, rep, func(name, v []byte, plain bool) {}); !ok {
+						b.Fatal("not read")
+					}
+				}
+			}
+		})
+	}
+}
+
+// laJSONBenchLines is n records of the generator's Log Analytics JSON
+// lines.
+func laJSONBenchLines(b *testing.B, n int) [][]byte {
+	var buf bytes.Buffer
+	if err := gen.Write(&buf, "la-json", gen.Options{Rows: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
 }

@@ -256,8 +256,10 @@ type ualGoState struct {
 	// written (laPolRaw).
 	polKey []byte
 	polRaw [2][]byte
-	// text gathers a Log Analytics chunk's text cells (fillLA).
-	text chunkText
+	// text gathers a Log Analytics chunk's text cells (fillLA); repeat
+	// keeps its JSON lines' long values (scanRecordRepeat).
+	text   chunkText
+	repeat scanRepeat
 }
 
 // read reads one record: a sign-in, or false for a record that is not
