@@ -20,14 +20,14 @@ func TestScanRecordRepeat(t *testing.T) {
 	a, b := long(`p\"q`), long("plain ")
 	records := []string{
 		`{"x": 1, "pol": "` + a + `", "y": "` + b + `"}`,
-		`{"x": 2, "pol": "` + a + `", "y": "` + b + `"}`, // both kept
-		`{"x": 3, "pol": "` + a + `more", "y": "` + b + `"}`, // extends the kept value
+		`{"x": 2, "pol": "` + a + `", "y": "` + b + `"}`,      // both kept
+		`{"x": 3, "pol": "` + a + `more", "y": "` + b + `"}`,  // extends the kept value
 		`{"x": 4, "pol": "` + a + `", "y": "` + b + "\xe9\"}", // not UTF-8, then kept
 		`{"x": 5, "pol": "` + a + `", "y": "` + b + "\xe9\"}", // found: still high
-		`{"x": 6, "pol": "` + a + `", "y": "` + b + `"`, // cut short after a kept value
+		`{"x": 6, "pol": "` + a + `", "y": "` + b + `"`,       // cut short after a kept value
 		`{"x": 7, "pol": "` + a + `", "y": "` + b + `"} x`,
 		`{"x": 8, "pol": ["` + a + `"], "y": {"z": "` + b + `"}}`, // not strings at those places
-		`{"pol": "` + a + `", "x": 9, "y": "` + b + "\x01\"}", // other places; a control character
+		`{"pol": "` + a + `", "x": 9, "y": "` + b + "\x01\"}",     // other places; a control character
 		`{"x": 10, "pol": "` + a + `", "y": "` + b + `"}`,
 	}
 	var buf bytes.Buffer
