@@ -239,10 +239,13 @@ create or replace macro ca_rule_text(r) as
   ca_rule_obj_typed(try(from_json(r, '{"conditionalAccessCondition":"VARCHAR","ruleSatisfied":"VARCHAR"}')));
 
 -- A Graph sign-in's authenticationDetails (JSON) as a list of steps; NULL
--- when it is not an array.
+-- when it is not an array. mfagap_auth_steps_array reads one known to be an
+-- array (the Log Analytics stage knows it from the text's first character,
+-- without json_type's parse: issue 5).
+create or replace macro mfagap_auth_steps_array(j) as
+  from_json(j, '[{"authenticationStepDateTime":"VARCHAR","authenticationMethod":"VARCHAR","authenticationMethodDetail":"VARCHAR","succeeded":"BOOLEAN","authenticationStepResultDetail":"VARCHAR","authenticationStepRequirement":"VARCHAR"}]');
 create or replace macro mfagap_auth_steps(j) as
-  case when json_type(j) = 'ARRAY' then from_json(j,
-    '[{"authenticationStepDateTime":"VARCHAR","authenticationMethod":"VARCHAR","authenticationMethodDetail":"VARCHAR","succeeded":"BOOLEAN","authenticationStepResultDetail":"VARCHAR","authenticationStepRequirement":"VARCHAR"}]') end;
+  case when json_type(j) = 'ARRAY' then mfagap_auth_steps_array(j) end;
 
 -- A sign-in's policy results with each rule as text (a rule's JSON string,
 -- or the text of an object): what graph.sql reads when a rule is not an
