@@ -293,7 +293,10 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 		case strings.HasPrefix(name, "__"):
 			continue
 		case name == "createdDateTime":
-			sel = append(sel, "coalesce(__la_iso, __la_mf) as __la_created_mf", "coalesce(__la_iso, __la_df) as __la_created_df")
+			// Day-first only where it may differ (not ISO): the view takes
+			// the month-first text where it is NULL, one unique text a row
+			// less to store.
+			sel = append(sel, "coalesce(__la_iso, __la_mf) as __la_created_mf", "case when __la_iso is null then __la_df end as __la_created_df")
 			view = append(view, "%[2]s as createdDateTime")
 			continue
 		case name == "appliedConditionalAccessPolicies":
@@ -396,12 +399,11 @@ from (select *,
           coalesce(len(list_filter(__la_stk, k -> k <> 'errorCode')), 0) as __la_keys,
           from_json(__la_st, '{"failureReason":"VARCHAR","additionalDetails":"VARCHAR"}') as __la_sto
         from (select *,
-            la_iso(__la_t) as __la_iso,
-            case when la_iso(__la_t) is null then la_slash(__la_t) end as __la_m,
+            case when __la_iso is null then la_slash(__la_t) end as __la_m,
             (__la_st->'$.errorCode') as __la_ec,
             json_keys(__la_st) as __la_stk,
             case lower(__la_table) %[5]s end as __la_event
-          from (select *, coalesce(%[6]s) as __la_t,
+          from (select *, coalesce(%[6]s) as __la_t, la_iso(coalesce(%[6]s)) as __la_iso,
               case when starts_with(%[13]s, '{') then %[7]s end as __la_st,
               coalesce(nullif(%[8]s, ''), nullif(%[9]s, '')) as __la_table
             from (select *, %[11]s
@@ -436,7 +438,7 @@ from (select *,
 	}
 	created := "__la_created_mf"
 	if ord == orderDayFirst {
-		created = "__la_created_df"
+		created = "coalesce(__la_created_df, __la_created_mf)" // __la_mf is NULL where __la_df is
 	}
 	viewSQL := fmt.Sprintf("select "+strings.Join(view, ", ")+" from %[1]s.raw_graph", "%[1]s", created)
 	n, ok, err := l.finishFast(ctx, viewSQL)
