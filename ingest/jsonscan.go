@@ -65,8 +65,9 @@ type repeatValue struct {
 }
 
 const (
-	repeatMin  = 1024 // shorter values are read, not looked up
-	repeatKeep = 8    // values kept a place
+	repeatMin  = 1024     // shorter values are read, not looked up
+	repeatMax  = 64 << 10 // longer ones are not kept
+	repeatKeep = 8        // values kept a place
 )
 
 // lookup returns the value kept at place k that b starts with; none when
@@ -378,7 +379,7 @@ func (s *jsonScanner) object(member func(name, v []byte, plain bool)) bool {
 				if ok, plainValue = s.str(); !ok {
 					return false
 				}
-				if rep != nil && s.i-v >= repeatMin {
+				if rep != nil && s.i-v >= repeatMin && s.i-v <= repeatMax {
 					rep.keep(k, repeatValue{raw: s.b[v:s.i], plain: plainValue, high: s.high})
 				}
 				s.high = s.high || high

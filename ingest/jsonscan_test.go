@@ -29,6 +29,7 @@ func TestScanRecordRepeat(t *testing.T) {
 		`{"x": 8, "pol": ["` + a + `"], "y": {"z": "` + b + `"}}`, // not strings at those places
 		`{"pol": "` + a + `", "x": 9, "y": "` + b + "\x01\"}",     // other places; a control character
 		`{"x": 10, "pol": "` + a + `", "y": "` + b + `"}`,
+		`{"x": 11, "pol": "` + strings.Repeat("z", repeatMax) + `"}`, // too long to keep
 	}
 	var buf bytes.Buffer
 	if err := gen.Write(&buf, "la-json", gen.Options{Rows: 300, Seed: 3}); err != nil {
@@ -58,6 +59,11 @@ func TestScanRecordRepeat(t *testing.T) {
 	hits := 0
 	for _, p := range rep.places {
 		hits += p.hits
+		for _, v := range p.vals {
+			if len(v.raw) < repeatMin || len(v.raw) > repeatMax {
+				t.Errorf("a value of %d bytes kept", len(v.raw))
+			}
+		}
 	}
 	if hits < len(records)/2 {
 		t.Errorf("%d values found among those kept, want %d or more", hits, len(records)/2)
