@@ -197,22 +197,22 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 	// as its first character says (nothing stands before it), which
 	// json_type would parse it again to say.
 	jsonText := map[string]string{}
-	textCell := func(k, x string, trim bool) string {
+	textOf := func(k string) (t string, ok bool) {
 		if _, ok := col[k]; !ok {
-			return "null::varchar"
+			return "null::varchar", false
 		}
-		t := "__la_jt_" + k
+		return "__la_jt_" + k, true
+	}
+	textCell := func(k, x string, trim bool) string {
+		t, ok := textOf(k)
+		if !ok {
+			return t
+		}
 		if trim {
 			x = "la_trim(" + x + ")"
 		}
 		trims = append(trims, fmt.Sprintf("la_json_text(%s) as %s", x, t))
 		return t
-	}
-	textOf := func(k string) string {
-		if _, ok := col[k]; !ok {
-			return "null::varchar"
-		}
-		return "__la_jt_" + k
 	}
 	jsonCell := func(k, x string, trim bool) (parsed string) {
 		if _, ok := col[k]; !ok {
@@ -247,10 +247,10 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 			expr[c.graph] = "la_bool(" + x + ")"
 		case c.graph == "status":
 			expr["__la_status"] = jsonCell(c.la, x, !rel.trimmed) // laStatus, below
-			jsonText["status"] = textOf(c.la)
+			jsonText["status"], _ = textOf(c.la)
 		case types[c.graph] == "JSON":
 			expr[c.graph] = jsonCell(c.la, x, !rel.trimmed)
-			jsonText[c.graph] = textOf(c.la)
+			jsonText[c.graph], _ = textOf(c.la)
 		default:
 			expr[c.graph] = fmt.Sprintf("from_json(%s, %s)", jsonCell(c.la, x, !rel.trimmed), quote(jsonStructure(types[c.graph])))
 		}
