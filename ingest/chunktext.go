@@ -12,6 +12,7 @@ typedef struct _duckdb_vector { void *internal_ptr; } *duckdb_vector;
 idx_t duckdb_data_chunk_get_column_count(duckdb_data_chunk chunk);
 duckdb_vector duckdb_data_chunk_get_vector(duckdb_data_chunk chunk, idx_t col_idx);
 void duckdb_unsafe_vector_assign_string_element_len(duckdb_vector vector, idx_t index, const char *str, idx_t str_len);
+void duckdb_vector_assign_string_element_len(duckdb_vector vector, idx_t index, const char *str, idx_t str_len);
 void duckdb_vector_ensure_validity_writable(duckdb_vector vector);
 uint64_t *duckdb_vector_get_validity(duckdb_vector vector);
 void duckdb_validity_set_row_invalid(uint64_t *validity, idx_t row);
@@ -19,9 +20,10 @@ void duckdb_validity_set_row_invalid(uint64_t *validity, idx_t row);
 // mfagap_chunk_text writes rows rows of ncols text columns into chunk:
 // the cell of row r and column c (at[r*ncols+c]) is buf[at[i]] for len[i]
 // bytes, NULL where at[i] is negative; the column goes to the chunk's
-// column col[c], none where that is negative.
+// column col[c], none where that is negative. checked has DuckDB check
+// each cell's UTF-8 (NULL where it is not), as duckdb-go's writes do.
 static void mfagap_chunk_text(duckdb_data_chunk chunk, const int64_t *col, idx_t ncols, idx_t rows,
-		const char *buf, const int64_t *at, const int64_t *len) {
+		const char *buf, const int64_t *at, const int64_t *len, int checked) {
 	for (idx_t c = 0; c < ncols; c++) {
 		if (col[c] < 0) {
 			continue;
@@ -38,7 +40,11 @@ static void mfagap_chunk_text(duckdb_data_chunk chunk, const int64_t *col, idx_t
 				duckdb_validity_set_row_invalid(validity, r);
 				continue;
 			}
-			duckdb_unsafe_vector_assign_string_element_len(vec, r, buf + at[i], (idx_t)len[i]);
+			if (checked) {
+				duckdb_vector_assign_string_element_len(vec, r, buf + at[i], (idx_t)len[i]);
+			} else {
+				duckdb_unsafe_vector_assign_string_element_len(vec, r, buf + at[i], (idx_t)len[i]);
+			}
 		}
 	}
 }
@@ -60,35 +66,37 @@ import (
 // writes them to DuckDB in one call (issue 5): duckdb-go's SetChunkValue
 // makes a cgo call for each string, and DuckDB's checked assign reads each
 // string's UTF-8 again; on the 1 M Log Analytics JSON lines, about 33 cells
-// a row, those were ≈ 7 % of the ingest's CPU samples. The caller vouches
-// that every cell is UTF-8 (the Go readers check each line or record).
+// a row, those were ≈ 7 % of the ingest's CPU samples. Unless told to
+// check (start's checked), the caller vouches that every cell is UTF-8
+// (the Log Analytics readers check each line or record and hand over its
+// parts).
 //
 // The chunk's C handle and its column projection are duckdb-go's private
 // fields, read by reflection: when they are not what this version of
 // duckdb-go has (TestChunkTextInternals), start says so and the caller
 // sets its values one by one as before.
 type chunkText struct {
-	ncols int
-	col   []int64 // the chunk's column of each text column, -1 if not projected
-	buf   []byte
-	at    []int64
-	len   []int64
-	rows  int
-	chunk unsafe.Pointer
+	ncols   int
+	checked bool
+	col     []int64 // the chunk's column of each text column, -1 if not projected
+	buf     []byte
+	at      []int64
+	len     []int64
+	rows    int
+	chunk   unsafe.Pointer
 }
 
-// start readies t for a chunk whose text columns are first, first+1, …,
-// first+ncols-1 of the table function; false when the chunk's internals
-// cannot be read.
-func (t *chunkText) start(chunk *duckdb.DataChunk, first, ncols int) bool {
+// start readies t for a chunk whose text columns are cols (the table
+// function's), in the order add takes their cells; checked has DuckDB
+// check each cell's UTF-8. False when the chunk's internals cannot be read.
+func (t *chunkText) start(chunk *duckdb.DataChunk, cols []int, checked bool) bool {
 	ptr, proj, ok := chunkInternals(chunk)
 	if !ok {
 		return false
 	}
-	t.ncols, t.chunk, t.rows = ncols, ptr, 0
+	t.ncols, t.chunk, t.rows, t.checked = len(cols), ptr, 0, checked
 	t.col = t.col[:0]
-	for c := range ncols {
-		i := first + c
+	for _, i := range cols {
 		switch {
 		case proj == nil:
 			t.col = append(t.col, int64(i))
@@ -128,7 +136,7 @@ func (t *chunkText) flush() {
 		buf = (*C.char)(unsafe.Pointer(&t.buf[0]))
 	}
 	C.mfagap_chunk_text(C.duckdb_data_chunk(t.chunk), (*C.int64_t)(unsafe.Pointer(&t.col[0])), C.idx_t(t.ncols), C.idx_t(t.rows),
-		buf, (*C.int64_t)(unsafe.Pointer(&t.at[0])), (*C.int64_t)(unsafe.Pointer(&t.len[0])))
+		buf, (*C.int64_t)(unsafe.Pointer(&t.at[0])), (*C.int64_t)(unsafe.Pointer(&t.len[0])), C.int(b2i(t.checked)))
 }
 
 // chunkInternals reads duckdb-go's private fields of chunk: the C

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -15,12 +16,16 @@ import (
 // number) and three text columns, written by chunkText: rows rows, each
 // cell chunkTextCell's.
 type chunkTextSource struct {
-	rows int
-	next atomic.Int64
-	fast atomic.Int64 // chunks chunkText wrote
+	rows    int
+	checked bool
+	next    atomic.Int64
+	fast    atomic.Int64 // chunks chunkText wrote
 }
 
 func chunkTextCell(row, col int) string {
+	if row%997 == 5 {
+		return "not UTF-8: \xff" // NULL when checked, as duckdb-go's writes give it
+	}
 	switch (row + col) % 5 {
 	case 0:
 		return "" // NULL
@@ -46,7 +51,7 @@ func (s *chunkTextSource) Init() duckdb.ParallelTableSourceInfo {
 func (s *chunkTextSource) NewLocalState() any { return &chunkText{} }
 func (s *chunkTextSource) FillChunk(local any, chunk duckdb.DataChunk) error {
 	t := local.(*chunkText)
-	if !t.start(&chunk, 1, 3) {
+	if !t.start(&chunk, []int{1, 2, 3}, s.checked) {
 		return fmt.Errorf("chunkText cannot read this duckdb-go's chunk")
 	}
 	row := 0
@@ -92,9 +97,13 @@ func TestChunkText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rows = 5000                                 // three chunks
-	for _, cols := range []string{"012", "20", "1"} { // "20": c1 not projected, c2 before c0
-		src.rows = rows
+	const rows = 5000 // three chunks
+	for _, q := range []struct {
+		cols    string // "20": c1 not projected, c2 before c0
+		checked bool
+	}{{"012", false}, {"20", false}, {"1", false}, {"012", true}, {"20", true}} {
+		cols := q.cols
+		src.rows, src.checked = rows, q.checked
 		src.next.Store(0)
 		src.fast.Store(0)
 		sel := "n"
@@ -118,6 +127,9 @@ func TestChunkText(t *testing.T) {
 			}
 			for i, c := range cols {
 				want := chunkTextCell(int(n), int(c-'0'))
+				if q.checked && !utf8.ValidString(want) {
+					want = ""
+				}
 				if cells[i].Valid != (want != "") || cells[i].String != want {
 					t.Fatalf("select %s: row %d column c%c: %q (valid %v), want %q", sel, n, c, cells[i].String, cells[i].Valid, want)
 				}

@@ -176,6 +176,7 @@ func (l *loader) laGoRead(ctx context.Context, src *source, job *ualGoJob, cols 
 	defer polEnd()
 	job.laPol, job.laPolAt, job.laTrim = polRead, [2]int{-1, -1}, make([]bool, len(cols))
 	for i, c := range cols {
+		job.laText = append(job.laText, i+2) // after laGoNo and laGoPol
 		k := laKey(c)
 		switch k {
 		case "conditionalaccesspolicies":
@@ -364,7 +365,7 @@ func (j *ualGoJob) laColumnInfos() []duckdb.ColumnInfo {
 // CSV's line, the record of JSON lines), then its cells j.la names.
 func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 	capacity := duckdb.GetDataChunkCapacity()
-	fast := st.text.start(&chunk, 2, len(j.la))
+	fast := st.text.start(&chunk, j.laText, false)
 	row := 0
 	for row < capacity {
 		l, more, err := j.nextLine(st)
@@ -495,6 +496,11 @@ func laTrimCell(c []byte) []byte {
 		return c
 	}
 	return bytes.TrimSpace(c)
+}
+
+// unsafeBytes is s as bytes, without a copy: they must not be changed.
+func unsafeBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // unsafeString is b as a string, without a copy: b must not change while

@@ -103,6 +103,8 @@ type ualGoJob struct {
 	laTrim  []bool
 	laPol   *laPolRead
 	laPolAt [2]int
+	// laText is the table function's columns of la's cells (fillLA).
+	laText []int
 	// other counts the records that are not sign-ins, by ualRead's name.
 	other map[string]int64
 	// sum, when set, is the file's SHA-256, fed each block as it is read
@@ -256,8 +258,8 @@ type ualGoState struct {
 	// written (laPolRaw).
 	polKey []byte
 	polRaw [2][]byte
-	// text gathers a Log Analytics chunk's text cells (fillLA); repeat
-	// keeps its JSON lines' long values (scanRecordRepeat).
+	// text gathers a chunk's text cells (fillLA, ualGoRow); repeat keeps
+	// Log Analytics JSON lines' long values (scanRecordRepeat).
 	text   chunkText
 	repeat scanRepeat
 }
@@ -455,6 +457,10 @@ func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 		return j.fillLA(st, chunk)
 	}
 	capacity := duckdb.GetDataChunkCapacity()
+	var text *chunkText
+	if st.text.start(&chunk, ualGoText, true) {
+		text = &st.text
+	}
 	row := 0
 	for row < capacity {
 		l, more, err := j.nextLine(st)
@@ -468,10 +474,13 @@ func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 		if !ok {
 			continue
 		}
-		if err := ualGoRow(chunk, row, l.rec, s); err != nil {
+		if err := ualGoRow(chunk, row, l.rec, s, text); err != nil {
 			return err
 		}
 		row++
+	}
+	if text != nil {
+		text.flush()
 	}
 	j.rows.Add(int64(row))
 	if row == 0 {
@@ -523,21 +532,11 @@ func (j *ualGoJob) nextLine(st *ualGoState) (ualGoLine, bool, error) {
 }
 
 // ualGoRow writes one sign-in into row of chunk, in ualGoColumns' order
-// ("" as NULL where the careful path leaves the member out).
-func ualGoRow(chunk duckdb.DataChunk, row int, rec int64, s ualSignin) error {
-	text := func(col int, v string) error {
-		if v == "" {
-			return chunk.SetValue(col, row, nil)
-		}
-		return duckdb.SetChunkValue(chunk, col, row, v)
-	}
+// ("" as NULL where the careful path leaves the member out); its text
+// cells into text (in ualGoText's order), when set.
+func ualGoRow(chunk duckdb.DataChunk, row int, rec int64, s ualSignin, text *chunkText) error {
 	if err := duckdb.SetChunkValue(chunk, 0, row, rec); err != nil {
 		return err
-	}
-	for i, v := range []string{s.tenant, s.eventType, s.id, s.upn, s.userID, s.appID, s.resourceID, s.ip, s.userAgent, s.os, s.browser, s.created} {
-		if err := text(i+1, v); err != nil {
-			return err
-		}
 	}
 	var err error
 	if s.hasCode {
@@ -548,8 +547,32 @@ func ualGoRow(chunk duckdb.DataChunk, row int, rec int64, s ualSignin) error {
 	if err != nil {
 		return err
 	}
-	return text(14, s.failure)
+	texts := [...]string{s.tenant, s.eventType, s.id, s.upn, s.userID, s.appID, s.resourceID, s.ip, s.userAgent, s.os, s.browser, s.created, s.failure}
+	if text != nil {
+		var cells [len(texts)][]byte
+		for i, v := range texts {
+			cells[i] = unsafeBytes(v)
+		}
+		text.add(cells[:]) // DuckDB reads an empty cell as NULL, as below
+		return nil
+	}
+	for i, v := range texts {
+		var err error
+		if v == "" {
+			err = chunk.SetValue(ualGoText[i], row, nil)
+		} else {
+			err = duckdb.SetChunkValue(chunk, ualGoText[i], row, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// ualGoText is the table function's text columns (ualGoColumns'), in
+// ualGoRow's order.
+var ualGoText = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14}
 
 // registerUALGo registers the table function mfagap_ual_lines(job) on the
 // database.
