@@ -822,7 +822,7 @@ func (f ualCellUDF) Executor() duckdb.ScalarFuncExecutor {
 				continue // NULL in, NULL out
 			}
 			// Read in place: nothing ualCell returns holds on to it.
-			other, s, halt := ualCell(unsafe.Slice(unsafe.StringData(text), len(text)), f.quoted)
+			other, s, halt := ualCell(unsafeBytes(text), f.quoted)
 			buf = ualCellText(buf[:0], halt, other, s)
 			// DuckDB copies the value.
 			if err := out.Set(row, unsafe.String(&buf[0], len(buf))); err != nil {
