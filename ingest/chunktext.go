@@ -57,6 +57,7 @@ import "C"
 
 import (
 	"reflect"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -73,10 +74,12 @@ import (
 //
 // The chunk's C handle and its column projection are duckdb-go's private
 // fields, read by reflection: when they are not what this version of
-// duckdb-go has (TestChunkTextInternals), start says so and the caller
-// sets its values one by one as before.
+// duckdb-go has (TestChunkText), or chunkTextDirect is off, chunkText sets
+// the cells one by one through duckdb-go, each checked by DuckDB.
 type chunkText struct {
-	ncols   int
+	dc      *duckdb.DataChunk
+	cols    []int // the table function's column of each text column
+	direct  bool  // written in one call by flush, not one by one by add
 	checked bool
 	col     []int64 // the chunk's column of each text column, -1 if not projected
 	buf     []byte
@@ -86,17 +89,33 @@ type chunkText struct {
 	chunk   unsafe.Pointer
 }
 
-// start readies t for a chunk whose text columns are cols (the table
+// chunkTextDirect lets chunkText write a chunk's cells in one call; tests
+// turn it off to run the one-by-one path. chunkTextChunks counts the
+// chunks written in one call.
+var (
+	chunkTextDirect = true
+	chunkTextChunks atomic.Int64
+)
+
+// start readies t for chunk, whose text columns are cols (the table
 // function's), in the order add takes their cells; checked has DuckDB
-// check each cell's UTF-8. False when the chunk's internals cannot be read.
-func (t *chunkText) start(chunk *duckdb.DataChunk, cols []int, checked bool) bool {
+// check each cell's UTF-8 (NULL where it is not).
+func (t *chunkText) start(chunk *duckdb.DataChunk, cols []int, checked bool) {
+	t.dc, t.cols, t.rows, t.checked = chunk, cols, 0, checked
+	t.buf, t.at, t.len = t.buf[:0], t.at[:0], t.len[:0]
+	t.direct = chunkTextDirect && t.project(chunk)
+}
+
+// project reads chunk's internals and maps t.cols to the chunk's columns;
+// false when it cannot.
+func (t *chunkText) project(chunk *duckdb.DataChunk) bool {
 	ptr, proj, ok := chunkInternals(chunk)
 	if !ok {
 		return false
 	}
-	t.ncols, t.chunk, t.rows, t.checked = len(cols), ptr, 0, checked
+	t.chunk = ptr
 	t.col = t.col[:0]
-	for _, i := range cols {
+	for _, i := range t.cols {
 		switch {
 		case proj == nil:
 			t.col = append(t.col, int64(i))
@@ -106,13 +125,30 @@ func (t *chunkText) start(chunk *duckdb.DataChunk, cols []int, checked bool) boo
 			return false
 		}
 	}
-	t.buf, t.at, t.len = t.buf[:0], t.at[:0], t.len[:0]
 	return true
 }
 
-// add appends one row's cells (len(cells) == ncols; an empty cell is
-// NULL, DuckDB's reading of an empty cell).
-func (t *chunkText) add(cells [][]byte) {
+// add takes the chunk's next row's cells (len(cells) == len(cols); an
+// empty cell is NULL, DuckDB's reading of an empty cell): rows 0, 1, 2, …
+// in turn.
+func (t *chunkText) add(cells [][]byte) error {
+	row := t.rows
+	t.rows++
+	if !t.direct {
+		for i, c := range cells {
+			var err error
+			if len(c) == 0 {
+				err = t.dc.SetValue(t.cols[i], row, nil)
+			} else {
+				// DuckDB copies the text.
+				err = duckdb.SetChunkValue(*t.dc, t.cols[i], row, unsafe.String(&c[0], len(c)))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, c := range cells {
 		if len(c) == 0 {
 			t.at = append(t.at, -1)
@@ -123,20 +159,21 @@ func (t *chunkText) add(cells [][]byte) {
 		t.len = append(t.len, int64(len(c)))
 		t.buf = append(t.buf, c...)
 	}
-	t.rows++
+	return nil
 }
 
-// flush writes the rows added to the chunk.
+// flush writes the rows added to the chunk, when add has not.
 func (t *chunkText) flush() {
-	if t.rows == 0 || t.ncols == 0 {
+	if !t.direct || t.rows == 0 || len(t.cols) == 0 {
 		return
 	}
 	var buf *C.char
 	if len(t.buf) > 0 {
 		buf = (*C.char)(unsafe.Pointer(&t.buf[0]))
 	}
-	C.mfagap_chunk_text(C.duckdb_data_chunk(t.chunk), (*C.int64_t)(unsafe.Pointer(&t.col[0])), C.idx_t(t.ncols), C.idx_t(t.rows),
+	C.mfagap_chunk_text(C.duckdb_data_chunk(t.chunk), (*C.int64_t)(unsafe.Pointer(&t.col[0])), C.idx_t(len(t.cols)), C.idx_t(t.rows),
 		buf, (*C.int64_t)(unsafe.Pointer(&t.at[0])), (*C.int64_t)(unsafe.Pointer(&t.len[0])), C.int(b2i(t.checked)))
+	chunkTextChunks.Add(1)
 }
 
 // chunkInternals reads duckdb-go's private fields of chunk: the C

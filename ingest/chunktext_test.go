@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/mfagap/mfagap/gen"
 )
 
 // chunkTextSource is a table function of a BIGINT column (the row's
@@ -19,7 +23,7 @@ type chunkTextSource struct {
 	rows    int
 	checked bool
 	next    atomic.Int64
-	fast    atomic.Int64 // chunks chunkText wrote
+	chunks  atomic.Int64 // chunks filled
 }
 
 func chunkTextCell(row, col int) string {
@@ -51,7 +55,8 @@ func (s *chunkTextSource) Init() duckdb.ParallelTableSourceInfo {
 func (s *chunkTextSource) NewLocalState() any { return &chunkText{} }
 func (s *chunkTextSource) FillChunk(local any, chunk duckdb.DataChunk) error {
 	t := local.(*chunkText)
-	if !t.start(&chunk, []int{1, 2, 3}, s.checked) {
+	t.start(&chunk, []int{1, 2, 3}, s.checked)
+	if t.direct != chunkTextDirect {
 		return fmt.Errorf("chunkText cannot read this duckdb-go's chunk")
 	}
 	row := 0
@@ -67,18 +72,37 @@ func (s *chunkTextSource) FillChunk(local any, chunk duckdb.DataChunk) error {
 		for c := range cells {
 			cells[c] = []byte(chunkTextCell(n, c))
 		}
-		t.add(cells)
+		if err := t.add(cells); err != nil {
+			return err
+		}
 	}
 	t.flush()
-	s.fast.Add(1)
+	s.chunks.Add(1)
 	return chunk.SetSize(row)
 }
 
 // TestChunkText: chunkText writes text cells, NULLs and every length, in
-// chunks filled on several threads, whichever columns the query projects;
-// it reads duckdb-go's private fields (chunkInternals), which this checks
-// against the version go.mod pins.
+// chunks filled on several threads, whichever columns the query projects,
+// in one call a chunk and one by one (chunkTextDirect off, the path taken
+// when duckdb-go's internals cannot be read). The one call reads
+// duckdb-go's private fields (chunkInternals), which this checks against
+// the version go.mod pins.
 func TestChunkText(t *testing.T) {
+	for _, direct := range []bool{true, false} {
+		t.Run(fmt.Sprint("direct ", direct), func(t *testing.T) {
+			old := chunkTextDirect
+			chunkTextDirect = direct
+			defer func() { chunkTextDirect = old }()
+			before := chunkTextChunks.Load()
+			testChunkText(t)
+			if n := chunkTextChunks.Load() - before; (n > 0) != direct {
+				t.Errorf("%d chunks written in one call", n)
+			}
+		})
+	}
+}
+
+func testChunkText(t *testing.T) {
 	ctx := context.Background()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -105,7 +129,7 @@ func TestChunkText(t *testing.T) {
 		cols := q.cols
 		src.rows, src.checked = rows, q.checked
 		src.next.Store(0)
-		src.fast.Store(0)
+		src.chunks.Store(0)
 		sel := "n"
 		for _, c := range cols {
 			sel += ", c" + string(c)
@@ -127,7 +151,7 @@ func TestChunkText(t *testing.T) {
 			}
 			for i, c := range cols {
 				want := chunkTextCell(int(n), int(c-'0'))
-				if q.checked && !utf8.ValidString(want) {
+				if (q.checked || !chunkTextDirect) && !utf8.ValidString(want) { // duckdb-go's writes check
 					want = ""
 				}
 				if cells[i].Valid != (want != "") || cells[i].String != want {
@@ -140,8 +164,37 @@ func TestChunkText(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Close()
-		if got != rows || src.fast.Load() < 3 {
-			t.Errorf("select %s: %d rows in %d chunks, want %d rows in 3 or more", sel, got, src.fast.Load(), rows)
+		if got != rows || src.chunks.Load() < 3 {
+			t.Errorf("select %s: %d rows in %d chunks, want %d rows in 3 or more", sel, got, src.chunks.Load(), rows)
 		}
+	}
+}
+
+// TestChunkTextLoads: the Go readers that write through chunkText (Log
+// Analytics CSV and JSON lines, audit CSV and JSON lines) load generated
+// exports alike whether it writes a chunk's cells in one call or one by
+// one, and the Go readers read them.
+func TestChunkTextLoads(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, f := range []string{"la-csv", "la-json", "ual-csv", "ual-json"} {
+		// 2500 rows: two chunks a file, the second part full.
+		sub := filepath.Join(dir, f)
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p, err := gen.WriteFiles(sub, f, gen.Options{Rows: 2500, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p...)
+	}
+	la, ual := laGoReads.Load(), ualGoReads.Load()
+	got := loadBothWays(t, &chunkTextDirect, &chunkTextChunks, -1, paths...)
+	if n, m := laGoReads.Load()-la, ualGoReads.Load()-ual; n != 4 || m != 4 {
+		t.Errorf("the Go readers read %d Log Analytics and %d audit files, want 4 and 4 (two loads of two each)", n, m)
+	}
+	if !strings.Contains(got, "|la-json|signins|") || !strings.Contains(got, "|ual-csv|signins|") {
+		t.Errorf("not read as expected:\n%.1500s", got)
 	}
 }

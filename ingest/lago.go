@@ -365,7 +365,7 @@ func (j *ualGoJob) laColumnInfos() []duckdb.ColumnInfo {
 // CSV's line, the record of JSON lines), then its cells j.la names.
 func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 	capacity := duckdb.GetDataChunkCapacity()
-	fast := st.text.start(&chunk, j.laText, false)
+	st.text.start(&chunk, j.laText, false)
 	row := 0
 	for row < capacity {
 		l, more, err := j.nextLine(st)
@@ -401,28 +401,12 @@ func (j *ualGoJob) fillLA(st *ualGoState, chunk duckdb.DataChunk) error {
 		if err := j.laPolNumber(st, chunk, row); err != nil {
 			return err
 		}
-		if fast {
-			st.text.add(st.cells)
-			row++
-			continue
-		}
-		for i, cell := range st.cells {
-			var err error
-			if len(cell) == 0 {
-				err = chunk.SetValue(i+2, row, nil) // DuckDB's reading of an empty cell, quoted or not
-			} else {
-				// DuckDB copies the text.
-				err = duckdb.SetChunkValue(chunk, i+2, row, unsafe.String(&cell[0], len(cell)))
-			}
-			if err != nil {
-				return err
-			}
+		if err := st.text.add(st.cells); err != nil {
+			return err
 		}
 		row++
 	}
-	if fast {
-		st.text.flush()
-	}
+	st.text.flush()
 	j.rows.Add(int64(row))
 	return chunk.SetSize(row)
 }

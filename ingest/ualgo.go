@@ -457,10 +457,7 @@ func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 		return j.fillLA(st, chunk)
 	}
 	capacity := duckdb.GetDataChunkCapacity()
-	var text *chunkText
-	if st.text.start(&chunk, ualGoText, true) {
-		text = &st.text
-	}
+	st.text.start(&chunk, ualGoText, true)
 	row := 0
 	for row < capacity {
 		l, more, err := j.nextLine(st)
@@ -474,14 +471,12 @@ func (j *ualGoJob) FillChunk(local any, chunk duckdb.DataChunk) error {
 		if !ok {
 			continue
 		}
-		if err := ualGoRow(chunk, row, l.rec, s, text); err != nil {
+		if err := ualGoRow(chunk, row, l.rec, s, &st.text); err != nil {
 			return err
 		}
 		row++
 	}
-	if text != nil {
-		text.flush()
-	}
+	st.text.flush()
 	j.rows.Add(int64(row))
 	if row == 0 {
 		// This thread is done: its counts join the job's.
@@ -532,8 +527,8 @@ func (j *ualGoJob) nextLine(st *ualGoState) (ualGoLine, bool, error) {
 }
 
 // ualGoRow writes one sign-in into row of chunk, in ualGoColumns' order
-// ("" as NULL where the careful path leaves the member out); its text
-// cells into text (in ualGoText's order), when set.
+// ("" as NULL where the careful path leaves the member out), its text
+// cells through text (in ualGoText's order).
 func ualGoRow(chunk duckdb.DataChunk, row int, rec int64, s ualSignin, text *chunkText) error {
 	if err := duckdb.SetChunkValue(chunk, 0, row, rec); err != nil {
 		return err
@@ -548,26 +543,11 @@ func ualGoRow(chunk duckdb.DataChunk, row int, rec int64, s ualSignin, text *chu
 		return err
 	}
 	texts := [...]string{s.tenant, s.eventType, s.id, s.upn, s.userID, s.appID, s.resourceID, s.ip, s.userAgent, s.os, s.browser, s.created, s.failure}
-	if text != nil {
-		var cells [len(texts)][]byte
-		for i, v := range texts {
-			cells[i] = unsafeBytes(v)
-		}
-		text.add(cells[:]) // DuckDB reads an empty cell as NULL, as below
-		return nil
-	}
+	var cells [len(texts)][]byte
 	for i, v := range texts {
-		var err error
-		if v == "" {
-			err = chunk.SetValue(ualGoText[i], row, nil)
-		} else {
-			err = duckdb.SetChunkValue(chunk, ualGoText[i], row, v)
-		}
-		if err != nil {
-			return err
-		}
+		cells[i] = unsafeBytes(v)
 	}
-	return nil
+	return text.add(cells[:]) // an empty cell is NULL
 }
 
 // ualGoText is the table function's text columns (ualGoColumns'), in
