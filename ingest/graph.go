@@ -238,8 +238,11 @@ const (
 )
 
 // typedColumns are raw_graph's typed columns, in their order, with their
-// types.
-var typedColumns = [][2]string{{"steps_typed", stepsType}, {"policies_text", policiesTextType}, {"policies_typed", policiesTypedType}}
+// types; policies_ref, in place of policies_text, is the number of the
+// sign-in's typed policy results in la_policy_cells (laPolicyCells, which
+// types each distinct list once).
+var typedColumns = [][2]string{{"steps_typed", stepsType}, {"policies_text", policiesTextType}, {"policies_typed", policiesTypedType},
+	{"policies_ref", "UBIGINT"}}
 
 // typedNulls selects every typed column as NULL.
 var typedNulls = typedSelect(nil)
@@ -511,7 +514,7 @@ where `+graphUnusable)
 
 // graphNested holds for a row of raw_graph with steps or policy results,
 // the columns graph.sql's statements after the insert into signins read.
-const graphNested = "steps_typed is not null or authenticationDetails is not null or policies_typed is not null or policies_text is not null or appliedConditionalAccessPolicies is not null"
+const graphNested = "steps_typed is not null or authenticationDetails is not null or policies_typed is not null or policies_text is not null or policies_ref is not null or appliedConditionalAccessPolicies is not null"
 
 // graphParts splits graph.sql's statements after its macro: those up to
 // and including the insert into signins, and the rest (mapGraphSignins and
@@ -537,6 +540,10 @@ func (l *loader) mapGraphRest(ctx context.Context) error {
 		return err
 	}
 	Trace(fmt.Sprintf("graph: steps or policy results to map: %t", nested), t)
+	// graph.sql reads la_policy_cells, which only a Log Analytics read makes.
+	if _, err := l.db.ExecContext(ctx, "create temp table if not exists la_policy_cells (h ubigint, policies_text "+policiesTextType+", bad boolean)"); err != nil {
+		return err
+	}
 	if _, rest := graphParts(); nested {
 		if err := l.graphStatements(ctx, rest); err != nil {
 			return err

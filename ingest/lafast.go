@@ -333,11 +333,11 @@ func (l *loader) laFast(ctx context.Context, src *source, rel laRelation, check 
 	}
 	sel = append(sel, "__la_vote")
 	// The policy results typed once per distinct pair of cells, each rule
-	// as text (policies_text, as the diagnostic read gives them: the JSON
-	// string a Log Analytics export writes for a rule, or the text of an
-	// object, which ca_rule_text reads alike).
-	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed",
-		"policies_text": "(select c.policies_text from la_policy_cells c where c.h = __la_pol_h)"}))
+	// as text (la_policy_cells' policies_text, as the diagnostic read gives
+	// them: the JSON string a Log Analytics export writes for a rule, or the
+	// text of an object, which ca_rule_text reads alike), and each sign-in
+	// its pair's number (policies_ref), which graph.sql looks them up by.
+	view = append(view, typedSelect(map[string]string{"steps_typed": "steps_typed", "policies_ref": "__la_pol_h"}))
 	var cats []string
 	for _, k := range slices.Sorted(maps.Keys(signinCategories)) {
 		cats = append(cats, fmt.Sprintf("when %s then %s", quote(k), quote(signinCategories[k])))
